@@ -1,0 +1,43 @@
+"""lineage: the minimal code behind a notebook result, and pipelines that rebuild it.
+
+In IPython or Jupyter::
+
+    %load_ext lineage
+    ...
+    import lineage
+    art = lineage.save(model, "model")
+    print(art.code)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from lineage.api import Artifact, artifacts, delete, get, save
+from lineage.errors import LineageError
+
+__all__ = [
+    "Artifact",
+    "LineageError",
+    "artifacts",
+    "delete",
+    "get",
+    "load_ipython_extension",
+    "save",
+    "unload_ipython_extension",
+]
+__version__ = "0.1.0"
+
+
+def load_ipython_extension(shell: Any) -> None:
+    """``%load_ext lineage``: start capturing this shell's cells."""
+    from lineage.tracer import load
+
+    load(shell)
+
+
+def unload_ipython_extension(shell: Any) -> None:
+    """``%unload_ext lineage``: stop capturing; the shell is left as it was before loading."""
+    from lineage.tracer import unload
+
+    unload(shell)

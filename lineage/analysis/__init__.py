@@ -1,0 +1,1 @@
+"""Static analysis of statements: facts per statement, function summaries, library specs."""

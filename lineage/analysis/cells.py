@@ -1,0 +1,118 @@
+"""Split a cell's transformed source into the statements that ran, with their facts.
+
+IPython turns magics into ``get_ipython().run_line_magic(...)`` calls. Those never enter a slice,
+except the Python code that ``%time``, ``%%time`` and ``%%capture`` run, which counts as the
+statements it contains.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from lineage.analysis.facts import EMPTY_FACTS, Facts, statement_facts
+
+# magics whose argument is Python code run once in the user's namespace
+_LINE_CODE_MAGICS = frozenset({"time"})
+_CELL_CODE_MAGICS = frozenset({"time", "capture"})
+
+
+@dataclass(frozen=True, slots=True)
+class Stmt:
+    """One executed statement. ``line`` is its first line in the cell's transformed source; for
+    code inside a magic, ``body_line`` is its first line within the magic's body."""
+
+    text: str
+    line: int
+    end: tuple[int, int]  # (line, column) where the statement ends in the cell
+    body_line: int
+    facts: Facts
+    magic: bool  # IPython syntax: runs, may bind names, never appears in a slice
+
+
+def _magic_call(node: ast.stmt) -> tuple[str, list[ast.expr]] | None:
+    """``get_ipython().run_line_magic('time', 'x = 1')`` -> ("run_line_magic", [args])."""
+    value = node.value if isinstance(node, (ast.Expr, ast.Assign)) else None
+    if not isinstance(value, ast.Call) or not isinstance(value.func, ast.Attribute):
+        return None
+    owner = value.func.value
+    if (
+        isinstance(owner, ast.Call)
+        and isinstance(owner.func, ast.Name)
+        and owner.func.id == "get_ipython"
+    ):
+        return value.func.attr, list(value.args)
+    return None
+
+
+def _str_args(args: list[ast.expr]) -> list[str] | None:
+    out = []
+    for arg in args:
+        if not (isinstance(arg, ast.Constant) and isinstance(arg.value, str)):
+            return None
+        out.append(arg.value)
+    return out
+
+
+def _magic_stmt(node: ast.stmt, source: str, line: int, body_line: int) -> Stmt:
+    facts = statement_facts(node) if isinstance(node, ast.Assign) else EMPTY_FACTS
+    text = ast.get_source_segment(source, node) or ""
+    return Stmt(text, line, _end(node, line), body_line, facts, magic=True)
+
+
+def split_statements(
+    source: str,
+    transform: Callable[[str], str],
+    *,
+    _line: int = 0,
+) -> tuple[Stmt, ...]:
+    """The statements of a (transformed) cell in execution order, magics expanded."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return ()
+    out: list[Stmt] = []
+    for node in tree.body:
+        line = _line or node.lineno
+        body_line = node.lineno if _line else 0
+        magic = _magic_call(node)
+        if magic is None:
+            text = ast.get_source_segment(source, node) or ""
+            out.append(
+                Stmt(
+                    text, line, (_line, 0) if _line else _end(node, line), body_line,
+                    statement_facts(node), magic=False,
+                )
+            )  # fmt: skip
+            continue
+        kind, args = magic
+        strs = _str_args(args)
+        if kind == "run_line_magic" and strs and len(strs) == 2 and strs[0] in _LINE_CODE_MAGICS:
+            out.extend(split_statements(transform(strs[1]), transform, _line=line))
+        elif kind == "run_cell_magic" and strs and len(strs) == 3 and strs[0] in _CELL_CODE_MAGICS:
+            out.append(_magic_stmt(node, source, line, body_line))
+            if strs[0] == "capture" and strs[1].split():
+                # ``%%capture out`` binds ``out`` to the captured output: IPython-only, never sliced
+                name = [w for w in strs[1].split() if not w.startswith("-")]
+                if name and name[0].isidentifier():
+                    assign = ast.parse(f"{name[0]} = None").body[0]
+                    out.append(
+                        Stmt("", line, (line, 0), body_line, statement_facts(assign), magic=True)
+                    )
+            out.extend(split_statements(transform(strs[2]), transform, _line=line))
+        else:
+            out.append(_magic_stmt(node, source, line, body_line))
+    return tuple(out)
+
+
+def _end(node: ast.stmt, line: int) -> tuple[int, int]:
+    return (node.end_lineno or line, node.end_col_offset or 0)
+
+
+def executed(stmts: tuple[Stmt, ...], failed_at: tuple[int, int] | None) -> tuple[Stmt, ...]:
+    """The statements that ran when the statement at ``failed_at`` (line, column of the
+    instruction that raised) failed; None means the cell completed."""
+    if failed_at is None:
+        return stmts
+    return tuple(s for s in stmts if s.end <= failed_at)

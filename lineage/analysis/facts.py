@@ -1,0 +1,710 @@
+"""Static facts of one top-level statement: what it binds, reads, deletes and may change.
+
+Pure: takes AST nodes, returns small frozen records. Nothing here knows about IPython, the
+store or run-time values; the graph combines these facts with run-time identities and specs.
+
+A *root* is the name an expression hangs from: ``df`` for ``df["a"].values`` or
+``df.loc[0]``. Mutations, call receivers and arguments are reported by root, because a change
+to any part of an object reached from a name is a change to what that name holds.
+"""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+# A small expression language for file paths, folded later against known string constants:
+# ("lit", "data.csv") | ("name", "path") | ("join", part, ...) | ("cat", part, ...)
+PathExpr = tuple
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """One call: ``func`` is the dotted callee (``("random", "shuffle")``, ``("df", "dropna")``,
+    ``("f",)``), empty when the callee is not a plain name/attribute chain."""
+
+    func: tuple[str, ...]
+    args: tuple[str | None, ...]  # root name of each positional argument
+    kwargs: tuple[tuple[str, str | None], ...]  # (keyword, root name)
+    paths: tuple[PathExpr | None, ...]  # positional arguments as path expressions
+    kwpaths: tuple[tuple[str, PathExpr], ...]
+    consts: tuple[tuple[str, object], ...]  # keyword arguments given as literals (inplace=True)
+    starred: bool  # *args or **kwargs: argument positions unknown
+    receiver_chain: bool  # callee is an attribute of something more than the root (a.b.m())
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What calling a notebook-defined function (or method) may do."""
+
+    name: str
+    lineno: int
+    params: tuple[str, ...]  # positional parameters, in order (``self`` included for methods)
+    kwonly: tuple[str, ...]
+    reads: frozenset[str]  # global names read at call time
+    global_binds: frozenset[str]  # names declared ``global`` and assigned
+    stores: frozenset[str]  # roots (params or globals) written through x[...] = / x.a = / del
+    calls: tuple[CallSite, ...]
+    locals: frozenset[str]
+    nested: tuple[Summary, ...] = ()  # functions and lambdas defined inside (closures)
+    methods: tuple[Summary, ...] = ()  # for classes: one summary per method
+    is_class: bool = False
+    bases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    reads: frozenset[str]  # names read before any binding inside the statement
+    binds: frozenset[str]  # names surely bound
+    may_binds: frozenset[str]  # names bound only on some paths
+    dels: frozenset[str]
+    stores: frozenset[str]  # roots changed through x[...] = , x.attr = , del x[...]
+    augs: frozenset[str]  # names updated by ``x op= ...`` (in place for mutable objects)
+    calls: tuple[CallSite, ...]
+    # target -> how it relates to an existing object: ("same", root) | ("part", root) |
+    # ("call", index into calls) | ("new", "") ; only for plain-name targets
+    links: tuple[tuple[str, str, object], ...]
+    consts: tuple[tuple[str, PathExpr], ...]  # names bound to path-like constants
+    imports: tuple[tuple[str, str], ...]  # bound name -> dotted module or object path
+    literal_types: tuple[tuple[str, str], ...]  # names bound to displays of a known type
+    defs: tuple[tuple[str, Summary], ...]  # functions, lambdas and classes bound by name
+    inline_funcs: tuple[Summary, ...]  # lambdas/defs used inside the statement itself
+    is_import: bool
+    mentions_lineage: bool
+
+
+EMPTY_FACTS = Facts(
+    frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), (), (), (), (),
+    (), (), (), False, False,
+)  # fmt: skip
+
+_DISPLAY_TYPES: dict[type[ast.AST], str] = {
+    ast.List: "builtins.list",
+    ast.ListComp: "builtins.list",
+    ast.Dict: "builtins.dict",
+    ast.DictComp: "builtins.dict",
+    ast.Set: "builtins.set",
+    ast.SetComp: "builtins.set",
+    ast.Tuple: "builtins.tuple",
+    ast.JoinedStr: "builtins.str",
+    ast.GeneratorExp: "builtins.generator",
+}
+_CONST_TYPES = {
+    int: "builtins.int",
+    float: "builtins.float",
+    str: "builtins.str",
+    bytes: "builtins.bytes",
+    bool: "builtins.bool",
+    complex: "builtins.complex",
+    type(None): "builtins.NoneType",
+}
+
+
+def root_name(node: ast.AST) -> str | None:
+    """The name an attribute/subscript/call chain hangs from, if any."""
+    while True:
+        if isinstance(node, ast.Name):
+            return node.id
+        if isinstance(node, (ast.Attribute, ast.Subscript, ast.Starred)):
+            node = node.value
+        elif isinstance(node, ast.Call):
+            node = node.func
+        else:
+            return None
+
+
+def dotted(node: ast.AST) -> tuple[str, ...]:
+    """``a.b.c`` -> ("a", "b", "c"); () when the node is not a plain dotted name."""
+    parts: list[str] = []
+    while isinstance(node, ast.Attribute):
+        parts.append(node.attr)
+        node = node.value
+    if isinstance(node, ast.Name):
+        parts.append(node.id)
+        return tuple(reversed(parts))
+    return ()
+
+
+def path_expr(node: ast.AST | None) -> PathExpr | None:
+    """A path-like expression we may fold to a constant later, or None."""
+    if node is None:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return ("lit", node.value)
+    if isinstance(node, ast.Name):
+        return ("name", node.id)
+    if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
+        left, right = path_expr(node.left), path_expr(node.right)
+        if left is None or right is None:
+            return None
+        return ("join" if isinstance(node.op, ast.Div) else "cat", left, right)
+    if isinstance(node, ast.JoinedStr):
+        parts: list[PathExpr] = []
+        for value in node.values:
+            inner = value.value if isinstance(value, ast.FormattedValue) else value
+            if isinstance(value, ast.FormattedValue) and (
+                value.format_spec or value.conversion != -1
+            ):
+                return None
+            part = path_expr(inner)
+            if part is None:
+                return None
+            parts.append(part)
+        return ("cat", *parts)
+    if isinstance(node, ast.Call) and not node.keywords:
+        callee = dotted(node.func)
+        if callee and callee[-1] in ("Path", "PurePath", "PosixPath", "join") and node.args:
+            parts = [path_expr(a) for a in node.args]
+            if any(p is None for p in parts):
+                return None
+            return ("join", *parts) if len(parts) > 1 else parts[0]
+        if (
+            callee
+            and callee[-1] in ("resolve", "absolute", "expanduser")
+            and isinstance(node.func, ast.Attribute)
+        ):
+            return path_expr(node.func.value)
+    return None
+
+
+def _literal(node: ast.AST) -> tuple[bool, object]:
+    if isinstance(node, ast.Constant):
+        return True, node.value
+    return False, None
+
+
+def _targets(target: ast.AST, out: list[ast.AST]) -> None:
+    if isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
+            _targets(elt, out)
+    elif isinstance(target, ast.Starred):
+        _targets(target.value, out)
+    else:
+        out.append(target)
+
+
+class _Scope:
+    """Facts gathered while walking one scope (a top-level statement or a function body)."""
+
+    def __init__(self) -> None:
+        self.reads: set[str] = set()
+        self.bound: set[str] = set()  # names surely bound so far on this path
+        self.binds: set[str] = set()  # every name bound anywhere
+        self.dels: set[str] = set()
+        self.stores: set[str] = set()
+        self.augs: set[str] = set()
+        self.calls: list[CallSite] = []
+        self.links: list[tuple[str, str, object]] = []
+        self.consts: list[tuple[str, PathExpr]] = []
+        self.imports: list[tuple[str, str]] = []
+        self.literal_types: list[tuple[str, str]] = []
+        self.defs: list[tuple[str, Summary]] = []
+        self.inline: list[Summary] = []
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+        self.mentions_lineage = False
+
+
+class _Visitor(ast.NodeVisitor):
+    """Walks statements in execution order, tracking which names are surely bound.
+
+    A read counts as a read of the outer binding unless an earlier binding on every path inside
+    the same statement shadows it. Function, lambda and class bodies get their own summaries.
+    """
+
+    def __init__(self, scope: _Scope, in_function: bool) -> None:
+        self.s = scope
+        self.in_function = in_function
+
+    # -- binding helpers ----------------------------------------------------------------------
+    def _bind(self, name: str) -> None:
+        self.s.bound.add(name)
+        self.s.binds.add(name)
+
+    def _bind_target(self, target: ast.AST) -> None:
+        flat: list[ast.AST] = []
+        _targets(target, flat)
+        for t in flat:
+            if isinstance(t, ast.Name):
+                self._bind(t.id)
+            else:
+                # x[i] = v / x.a = v: evaluates x (and the index), then changes what x holds
+                self._visit_store_target(t)
+
+    def _visit_store_target(self, t: ast.AST) -> None:
+        if isinstance(t, ast.Subscript):
+            self.visit(t.value)
+            self.visit(t.slice)
+        elif isinstance(t, ast.Attribute):
+            self.visit(t.value)
+        else:
+            self.visit(t)
+            return
+        root = root_name(t)
+        if root is not None:
+            self.s.stores.add(root)
+
+    # -- names ----------------------------------------------------------------------------------
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            if node.id not in self.s.bound:
+                self.s.reads.add(node.id)
+            if node.id == "lineage":
+                self.s.mentions_lineage = True
+        elif isinstance(node.ctx, ast.Store):
+            self._bind(node.id)
+        else:  # Del
+            self.s.dels.add(node.id)
+            self.s.bound.discard(node.id)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.s.globals.update(node.names)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        self.s.nonlocals.update(node.names)
+
+    # -- simple statements ----------------------------------------------------------------------
+    def visit_Assign(self, node: ast.Assign) -> None:
+        target = node.targets[0]
+        if (
+            isinstance(node.value, ast.Lambda)
+            and len(node.targets) == 1
+            and isinstance(target, ast.Name)
+        ):
+            # ``f = lambda ...`` defines a function: its free names are read when it is called
+            for default in node.value.args.defaults + [d for d in node.value.args.kw_defaults if d]:
+                self.visit(default)
+            self.s.defs.append((target.id, summarize_function(node.value, target.id)))
+            self.s.links.append((target.id, "new", ""))
+            self._bind(target.id)
+            return
+        self.visit(node.value)
+        for target in node.targets:
+            self._record_links(target, node.value)
+            self._bind_target(target)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+            self._record_links(node.target, node.value)
+            self._bind_target(node.target)
+        if not self.in_function:
+            self.visit(node.annotation)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        target = node.target
+        if isinstance(target, ast.Name):
+            if target.id not in self.s.bound:
+                self.s.reads.add(target.id)
+            self.s.augs.add(target.id)
+            self._bind(target.id)
+        else:
+            self._visit_store_target(target)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        self._record_links(node.target, node.value)
+        self._bind(node.target.id)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.s.dels.add(target.id)
+                self.s.bound.discard(target.id)
+            else:
+                self._visit_store_target(target)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.s.imports.append((alias.asname, alias.name))
+                self._bind(alias.asname)
+            else:
+                top = alias.name.split(".")[0]
+                self.s.imports.append((top, top))
+                self._bind(top)
+            if alias.name.split(".")[0] == "lineage":
+                self.s.mentions_lineage = True
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = ("." * node.level) + (node.module or "")
+        if (node.module or "").split(".")[0] == "lineage":
+            self.s.mentions_lineage = True
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            name = alias.asname or alias.name
+            self.s.imports.append((name, f"{module}.{alias.name}"))
+            self._bind(name)
+
+    # -- calls ------------------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        self.visit(node.func)
+        for arg in node.args:
+            self.visit(arg)
+        for kw in node.keywords:
+            self.visit(kw.value)
+        func = dotted(node.func)
+        consts = []
+        for kw in node.keywords:
+            if kw.arg is not None:
+                ok, value = _literal(kw.value)
+                if ok:
+                    consts.append((kw.arg, value))
+        receiver_chain = isinstance(node.func, ast.Attribute) and not isinstance(
+            node.func.value, ast.Name
+        )
+        if not func and isinstance(node.func, ast.Attribute):
+            # method of a computed receiver: df.dropna().fillna(...), d["k"].append(x)
+            root = root_name(node.func.value)
+            if root is not None:
+                func = (root, node.func.attr)
+                receiver_chain = True
+        self.s.calls.append(
+            CallSite(
+                func=func,
+                args=tuple(root_name(a) for a in node.args),
+                kwargs=tuple((kw.arg or "**", root_name(kw.value)) for kw in node.keywords),
+                paths=tuple(path_expr(a) for a in node.args),
+                kwpaths=tuple(
+                    (kw.arg, p)
+                    for kw in node.keywords
+                    if kw.arg is not None and (p := path_expr(kw.value)) is not None
+                ),
+                consts=tuple(consts),
+                starred=any(isinstance(a, ast.Starred) for a in node.args)
+                or any(kw.arg is None for kw in node.keywords),
+                receiver_chain=receiver_chain,
+            )
+        )
+
+    # -- control flow: bindings inside branches are "may" bindings --------------------------------
+    def _branch(self, body: list[ast.stmt]) -> set[str]:
+        before = set(self.s.bound)
+        for stmt in body:
+            self.visit(stmt)
+        after = self.s.bound
+        self.s.bound = before
+        return after
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        then = self._branch(node.body)
+        other = self._branch(node.orelse)
+        self.s.bound |= then & other
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self.visit(node.test)
+        before = set(self.s.bound)
+        self.visit(node.body)
+        self.s.bound = set(before)
+        self.visit(node.orelse)
+        self.s.bound = before
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        self.visit(node.values[0])
+        before = set(self.s.bound)
+        for value in node.values[1:]:
+            self.visit(value)
+        self.s.bound = before
+
+    def _loop(self, target: ast.AST | None, body: list[ast.stmt], orelse: list[ast.stmt]) -> None:
+        before = set(self.s.bound)
+        if target is not None:
+            self._bind_target(target)
+        for stmt in body:
+            self.visit(stmt)
+        self.s.bound = set(before)
+        for stmt in orelse:
+            self.visit(stmt)
+        self.s.bound = before
+
+    def visit_For(self, node: ast.For) -> None:
+        self.visit(node.iter)
+        self._loop(node.target, node.body, node.orelse)
+
+    visit_AsyncFor = visit_For  # type: ignore[assignment]
+
+    def visit_While(self, node: ast.While) -> None:
+        self.visit(node.test)
+        self._loop(None, node.body, node.orelse)
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self._record_links(item.optional_vars, item.context_expr)
+                self._bind_target(item.optional_vars)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With  # type: ignore[assignment]
+
+    def visit_Try(self, node: ast.Try) -> None:
+        before = set(self.s.bound)
+        body = self._branch(node.body)
+        self.s.bound = set(before)
+        for handler in node.handlers:
+            if handler.type is not None:
+                self.visit(handler.type)
+            inner = set(before)
+            self.s.bound = inner
+            if handler.name:
+                self._bind(handler.name)
+            for stmt in handler.body:
+                self.visit(stmt)
+            self.s.bound = set(before)
+        if node.orelse:
+            self.s.bound = set(body)
+            for stmt in node.orelse:
+                self.visit(stmt)
+        self.s.bound = set(before)
+        for stmt in node.finalbody:
+            self.visit(stmt)
+
+    visit_TryStar = visit_Try  # type: ignore[assignment]
+
+    def visit_Match(self, node: ast.Match) -> None:
+        self.visit(node.subject)
+        before = set(self.s.bound)
+        for case in node.cases:
+            self.s.bound = set(before)
+            self.visit(case.pattern)
+            if case.guard is not None:
+                self.visit(case.guard)
+            for stmt in case.body:
+                self.visit(stmt)
+        self.s.bound = before
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.pattern is not None:
+            self.visit(node.pattern)
+        if node.name:
+            self._bind(node.name)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self._bind(node.name)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self.generic_visit(node)
+        if node.rest:
+            self._bind(node.rest)
+
+    # -- nested scopes ----------------------------------------------------------------------------
+    def _comprehension(self, node: ast.AST, elts: list[ast.AST]) -> None:
+        gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        before = set(self.s.bound)
+        binds_before = set(self.s.binds)
+        self.visit(gens[0].iter)
+        for i, gen in enumerate(gens):
+            if i:
+                self.visit(gen.iter)
+            flat: list[ast.AST] = []
+            _targets(gen.target, flat)
+            for t in flat:
+                if isinstance(t, ast.Name):
+                    self.s.bound.add(t.id)
+                else:
+                    self.visit(t)
+            for cond in gen.ifs:
+                self.visit(cond)
+        for elt in elts:
+            self.visit(elt)
+        # comprehension variables are local to the comprehension; walrus targets leak out
+        walrus = {
+            n.target.id for n in ast.walk(node) if isinstance(n, ast.NamedExpr)
+        }  # fmt: skip
+        self.s.bound = before | (walrus & self.s.bound)
+        self.s.binds = binds_before | walrus
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node, [node.elt])
+
+    visit_SetComp = visit_ListComp  # type: ignore[assignment]
+    visit_GeneratorExp = visit_ListComp  # type: ignore[assignment]
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node, [node.key, node.value])
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        for default in node.args.defaults + [d for d in node.args.kw_defaults if d]:
+            self.visit(default)
+        summary = summarize_function(node, "<lambda>")
+        self.s.inline.append(summary)
+        self.s.reads |= summary.reads - self.s.bound
+
+    def _decorators_and_defaults(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for dec in node.decorator_list:
+            self.visit(dec)
+        for default in node.args.defaults + [d for d in node.args.kw_defaults if d]:
+            self.visit(default)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._decorators_and_defaults(node)
+        summary = summarize_function(node, node.name)
+        if self.in_function:
+            # a nested def: its free names are reads of the enclosing function at call time
+            self.s.inline.append(summary)
+            self.s.reads |= summary.reads - self.s.bound
+        self.s.defs.append((node.name, summary))
+        self._bind(node.name)
+
+    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for dec in node.decorator_list:
+            self.visit(dec)
+        for base in node.bases:
+            self.visit(base)
+        for kw in node.keywords:
+            self.visit(kw.value)
+        summary = summarize_class(node)
+        # the class body runs now: what it reads at top level is read by this statement
+        self.s.reads |= summary.reads - self.s.bound
+        self.s.defs.append((node.name, summary))
+        self._bind(node.name)
+
+    # -- links: how a bound name relates to existing objects ---------------------------------------
+    def _record_links(self, target: ast.AST, value: ast.AST) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                for t, v in zip(target.elts, value.elts, strict=True):
+                    self._record_links(t, v)
+                return
+            flat: list[ast.AST] = []
+            _targets(target, flat)
+            link = self._link_of(value)
+            kind = "part" if link[0] == "same" else link[0]
+            for t in flat:
+                if isinstance(t, ast.Name):
+                    self.s.links.append((t.id, kind, link[1]))
+            return
+        if isinstance(target, ast.Starred):
+            target = target.value
+        if not isinstance(target, ast.Name):
+            return
+        self.s.links.append((target.id, *self._link_of(value)))
+        pexpr = path_expr(value)
+        if pexpr is not None and pexpr[0] != "name":
+            self.s.consts.append((target.id, pexpr))
+        display = _DISPLAY_TYPES.get(type(value))
+        if display is None and isinstance(value, ast.Constant):
+            display = _CONST_TYPES.get(type(value.value))
+        if display is not None:
+            self.s.literal_types.append((target.id, display))
+
+    def _link_of(self, value: ast.AST) -> tuple[str, object]:
+        if isinstance(value, ast.Name):
+            return ("same", value.id)
+        if isinstance(value, (ast.Attribute, ast.Subscript)):
+            root = root_name(value)
+            if root is not None:
+                return ("part", root)
+        if isinstance(value, ast.Call):
+            # visit_Call appended this call last among the calls of the value expression
+            return ("call", len(self.s.calls) - 1)
+        if isinstance(value, ast.NamedExpr):
+            return self._link_of(value.value)
+        return ("new", "")
+
+
+def _scope_facts(body: list[ast.stmt], in_function: bool) -> _Scope:
+    scope = _Scope()
+    visitor = _Visitor(scope, in_function)
+    for stmt in body:
+        visitor.visit(stmt)
+    return scope
+
+
+def _params(args: ast.arguments) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    positional = tuple(a.arg for a in args.posonlyargs + args.args)
+    kwonly = tuple(a.arg for a in args.kwonlyargs)
+    extra = tuple(a.arg for a in (args.vararg, args.kwarg) if a is not None)
+    return positional, kwonly + extra
+
+
+def summarize_function(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str
+) -> Summary:
+    positional, kwonly = _params(node.args)
+    body: list[ast.stmt] = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
+    scope = _Scope()
+    scope.bound.update(positional + kwonly)
+    visitor = _Visitor(scope, in_function=True)
+    for stmt in body:
+        visitor.visit(stmt)
+    declared_global = scope.globals
+    local = (set(positional) | set(kwonly) | scope.binds | scope.dels) - declared_global
+    # every name read that is not local is read from the notebook's globals at call time
+    # (names bound by enclosing functions are resolved by the caller of the closure's maker)
+    reads = {n for n in scope.reads if n not in local} | (scope.augs & declared_global)
+    return Summary(
+        name=name,
+        lineno=node.lineno,
+        params=positional,
+        kwonly=kwonly,
+        reads=frozenset(reads),
+        global_binds=frozenset((scope.binds | scope.augs | scope.dels) & declared_global),
+        stores=frozenset(scope.stores),
+        calls=tuple(scope.calls),
+        locals=frozenset(local),
+        nested=tuple(s for _, s in scope.defs) + tuple(scope.inline),
+    )
+
+
+def summarize_class(node: ast.ClassDef) -> Summary:
+    methods: list[Summary] = []
+    class_body: list[ast.stmt] = []
+    for stmt in node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            methods.append(summarize_function(stmt, stmt.name))
+            class_body.extend(_decorator_stmts(stmt))
+        else:
+            class_body.append(stmt)
+    scope = _scope_facts(class_body, in_function=True)
+    return Summary(
+        name=node.name,
+        lineno=node.lineno,
+        params=(),
+        kwonly=(),
+        reads=frozenset(scope.reads - scope.binds),
+        global_binds=frozenset(),
+        stores=frozenset(),
+        calls=tuple(scope.calls),
+        locals=frozenset(scope.binds),
+        nested=tuple(methods),
+        methods=tuple(methods),
+        is_class=True,
+        bases=tuple(".".join(dotted(b)) for b in node.bases if dotted(b)),
+    )
+
+
+def _decorator_stmts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
+    exprs = list(node.decorator_list) + list(node.args.defaults)
+    exprs += [d for d in node.args.kw_defaults if d is not None]
+    return [ast.Expr(e) for e in exprs]
+
+
+def statement_facts(node: ast.stmt) -> Facts:
+    """Facts of one top-level statement."""
+    scope = _scope_facts([node], in_function=False)
+    must = scope.bound & scope.binds
+    return Facts(
+        reads=frozenset(scope.reads),
+        binds=frozenset(must),
+        may_binds=frozenset(scope.binds - must),
+        dels=frozenset(scope.dels),
+        stores=frozenset(scope.stores),
+        augs=frozenset(scope.augs),
+        calls=tuple(scope.calls),
+        links=tuple(scope.links),
+        consts=tuple(scope.consts),
+        imports=tuple(scope.imports),
+        literal_types=tuple(scope.literal_types),
+        defs=tuple(scope.defs),
+        inline_funcs=tuple(scope.inline),
+        is_import=isinstance(node, (ast.Import, ast.ImportFrom)),
+        mentions_lineage=scope.mentions_lineage,
+    )

@@ -1,0 +1,113 @@
+"""The public API: save, get, artifacts, delete (export lives in :mod:`lineage.emitters`)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from lineage.store import ArtifactRecord, Store, validate_name
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """A saved value and the code that rebuilds it, at one version."""
+
+    record: ArtifactRecord
+    store: Store
+
+    @property
+    def name(self) -> str:
+        return self.record.name
+
+    @property
+    def version(self) -> int:
+        return self.record.version
+
+    @property
+    def created_at(self) -> datetime:
+        return self.record.created_at
+
+    @property
+    def code(self) -> str:
+        """The minimal slice: a flat script whose top-level statements rebuild the artifact."""
+        return self.record.code
+
+    @property
+    def session_code(self) -> str:
+        """The whole captured session, in execution order."""
+        return self.record.session_code
+
+    @property
+    def target(self) -> str:
+        """The variable that holds the artifact at the end of :attr:`code`."""
+        return str(self.record.meta.get("target", ""))
+
+    @property
+    def value_type(self) -> str:
+        return self.record.value_type
+
+    def get_value(self) -> Any:
+        """The stored value (unpickled)."""
+        return self.store.load_value(self.record)
+
+    def __repr__(self) -> str:
+        return (
+            f"Artifact(name={self.name!r}, version={self.version}, "
+            f"type={self.value_type!r}, created_at={self.created_at:%Y-%m-%d %H:%M:%S})"
+        )
+
+
+def save(obj: Any, name: str) -> Artifact:
+    """Store ``obj`` and the minimal code that rebuilds it, as a new version of ``name``."""
+    from lineage.tracer import active_tracer
+
+    validate_name(name)
+    tracer = active_tracer()
+    session = tracer.session
+    cell = tracer.running_cell()
+    result = session.slice_value(obj, cell, tracer.shell.user_ns)
+    meta = {
+        "target": result.target,
+        "cwd": cell.cwd if cell is not None else os.getcwd(),
+        "statements": [
+            {
+                "id": int(n.id),
+                "text": n.text,
+                "deps": [int(d) for d in n.deps],
+                "binds": sorted(n.binds),
+                "reads": sorted(n.reads),
+                "is_import": n.is_import,
+                "execution_count": n.execution_count,
+            }
+            for n in result.nodes
+        ],
+    }
+    store = Store()
+    record = store.save(
+        name,
+        obj,
+        code=result.code,
+        session_code=session.session_code(cell),
+        session_id=session.id,
+        meta=meta,
+    )
+    return Artifact(record, store)
+
+
+def get(name: str, version: int | None = None) -> Artifact:
+    """The artifact ``name`` at ``version`` (the latest when None)."""
+    store = Store()
+    return Artifact(store.get(name, version), store)
+
+
+def artifacts() -> list[Artifact]:
+    """Every saved artifact version, newest first."""
+    store = Store()
+    return [Artifact(record, store) for record in store.list()]
+
+
+def delete(name: str, version: int | None = None) -> None:
+    """Delete one version of ``name``, or all of them when ``version`` is None."""
+    Store().delete(name, version)

@@ -1,0 +1,112 @@
+"""The ``lineage`` command. Every subcommand is a thin layer over the Python API."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from lineage.errors import LineageError
+
+
+def _cmd_list(args: argparse.Namespace) -> int:
+    from lineage.api import artifacts
+
+    arts = artifacts()
+    if not arts:
+        print("no artifacts yet: save one with lineage.save(value, 'name')")
+        return 0
+    rows = [("NAME", "VERSION", "TYPE", "CREATED (UTC)")]
+    rows += [
+        (a.name, str(a.version), a.value_type, a.created_at.strftime("%Y-%m-%d %H:%M:%S"))
+        for a in arts
+    ]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    for row in rows:
+        print("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip())
+    return 0
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from lineage.api import get
+
+    art = get(args.name, args.version)
+    lines = art.code.count("\n")
+    print(f"name:     {art.name}")
+    print(f"version:  {art.version}")
+    print(f"created:  {art.created_at:%Y-%m-%d %H:%M:%S} UTC")
+    print(f"type:     {art.value_type}")
+    print(f"variable: {art.target}")
+    print(f"stored:   {'yes' if art.record.value_path else 'no (value could not be pickled)'}")
+    print(f"code:     {lines} line{'s' if lines != 1 else ''}\n")
+    print(art.code, end="")
+    return 0
+
+
+def _cmd_code(args: argparse.Namespace) -> int:
+    from lineage.api import get
+
+    print(get(args.name, args.version).code, end="")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from lineage.runner import run_script
+
+    return run_script(args.script, args.args)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from lineage.verify import verify
+
+    result = verify(args.name, args.version, cwd=args.cwd)
+    status = "ok" if result.ok else "FAILED"
+    print(f"{result.name} v{result.version}: {status}: {result.detail}")
+    return 0 if result.ok else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lineage",
+        description="Inspect, verify and export artifacts saved with lineage.save().",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list saved artifacts, newest first")
+    p.set_defaults(func=_cmd_list)
+
+    for name, func, text in (
+        ("show", _cmd_show, "show an artifact's metadata and code"),
+        ("code", _cmd_code, "print the minimal code that rebuilds an artifact"),
+    ):
+        p = sub.add_parser(name, help=text)
+        p.add_argument("name", help="artifact name")
+        p.add_argument("--version", type=int, default=None, help="version (default: latest)")
+        p.set_defaults(func=func)
+
+    p = sub.add_parser("run", help="run a Python script with capture on (lineage.save works in it)")
+    p.add_argument("script", help="path of the .py file")
+    p.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser(
+        "verify", help="re-run an artifact's code in a fresh process and compare with the stored value"
+    )
+    p.add_argument("name", help="artifact name")
+    p.add_argument("--version", type=int, default=None, help="version (default: latest)")
+    p.add_argument("--cwd", default=None, help="folder to run in (default: where the session ran)")
+    p.set_defaults(func=_cmd_verify)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except LineageError as exc:
+        print(f"lineage: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

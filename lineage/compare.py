@@ -1,0 +1,67 @@
+"""Value equality for checking a rebuilt artifact against the stored one."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+_MAX_DEPTH = 50
+
+
+def values_equal(a: Any, b: Any, _depth: int = 0) -> bool:
+    """True when ``a`` and ``b`` hold the same data: arrays element-wise (NaN equal to NaN),
+    pandas objects with ``.equals``, containers item by item, other objects by ``==`` when
+    their class defines it, else by their attributes."""
+    if _depth > _MAX_DEPTH:
+        return False
+    if a is b:
+        return True
+    ta, tb = type(a), type(b)
+    if ta is not tb:
+        return False
+    module = ta.__module__.split(".")[0]
+    if module == "numpy" and hasattr(a, "shape") and hasattr(a, "dtype"):
+        import numpy as np
+
+        if a.shape != b.shape or a.dtype != b.dtype:
+            return False
+        try:
+            return bool(np.array_equal(a, b, equal_nan=a.dtype.kind in "fc"))
+        except TypeError:
+            return bool(np.array_equal(a, b))
+    if module == "pandas" and hasattr(a, "equals"):
+        return bool(a.equals(b))
+    if isinstance(a, float):
+        return a == b or (math.isnan(a) and math.isnan(b))
+    if isinstance(a, (list, tuple)):
+        return len(a) == len(b) and all(
+            values_equal(x, y, _depth + 1) for x, y in zip(a, b, strict=True)
+        )
+    if isinstance(a, dict):
+        return a.keys() == b.keys() and all(values_equal(a[k], b[k], _depth + 1) for k in a)
+    if ta.__eq__ is not object.__eq__:
+        try:
+            result = a == b
+        except Exception:
+            result = NotImplemented
+        if isinstance(result, bool):
+            return result
+        if result is not NotImplemented:
+            try:
+                return bool(result.all()) if hasattr(result, "all") else bool(result)
+            except Exception:
+                pass
+    state_a, state_b = _state(a), _state(b)
+    if state_a is not None and state_b is not None:
+        return values_equal(state_a, state_b, _depth + 1)
+    return False
+
+
+def _state(obj: Any) -> Any:
+    if hasattr(obj, "__dict__"):
+        return dict(vars(obj))
+    slots = getattr(type(obj), "__slots__", None)
+    if slots:
+        names = [slots] if isinstance(slots, str) else list(slots)
+        return {n: getattr(obj, n, None) for n in names}
+    return None

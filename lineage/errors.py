@@ -1,0 +1,73 @@
+"""Every error lineage raises on purpose derives from :class:`LineageError`.
+
+Messages say what to do next, not only what went wrong.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class LineageError(Exception):
+    """Root of all lineage errors."""
+
+
+class ExtensionNotLoadedError(LineageError):
+    def __init__(self) -> None:
+        super().__init__(
+            "lineage is not capturing this session: run `%load_ext lineage` in IPython/Jupyter "
+            "before the cells you want to save, or run a script with `lineage run script.py`"
+        )
+
+
+class InvalidArtifactNameError(LineageError, ValueError):
+    pass
+
+
+class ArtifactNotFoundError(LineageError, KeyError):
+    def __init__(self, name: str, known: Iterable[str] = ()) -> None:
+        close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)
+        hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
+        super().__init__(f"no artifact named {name!r}{hint} (`lineage list` shows all)")
+        self.name = name
+
+    def __str__(self) -> str:  # KeyError would otherwise quote the message
+        return str(self.args[0])
+
+
+class VersionNotFoundError(LineageError, KeyError):
+    def __init__(self, name: str, version: int, known: Iterable[int] = ()) -> None:
+        versions = sorted(known)
+        have = ", ".join(str(v) for v in versions) or "none"
+        super().__init__(
+            f"artifact {name!r} has no version {version} (versions: {have}); "
+            f"omit the version for the latest"
+        )
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class CorruptStoreError(LineageError):
+    pass
+
+
+class ValueNotStoredError(LineageError):
+    pass
+
+
+class SliceError(LineageError):
+    pass
+
+
+class ExportError(LineageError):
+    pass
+
+
+class UnpicklableValueWarning(UserWarning):
+    """The value could not be pickled; its code was saved without it."""
+
+
+class ValueLoadError(LineageError):
+    """A stored value exists but cannot be unpickled here (its module or class is missing)."""

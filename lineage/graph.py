@@ -1,0 +1,721 @@
+"""The session graph: one node per executed statement, edges to the statements it depends on.
+
+The builder replays the captured history in execution order, combining each statement's static
+facts with what was observed at run time (object identities and types at the end of each cell)
+and with the library specs. It keeps, for every name, the statements that last bound it and the
+*location* (object) it holds; for every location and pseudo-location (``state:random``,
+``file:/abs/path``), the statements that last wrote it. A statement depends on the binders and
+last writers of everything it reads or changes. Those dependencies are the graph's edges; a
+slice is a backward closure over them (see :mod:`lineage.slicer`).
+
+Building is incremental: complete cells are appended once; the statements of the cell that is
+still running when ``save`` is called are replayed on a copy of the state.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import NewType
+
+import networkx as nx
+
+from lineage.analysis.cells import Stmt
+from lineage.analysis.facts import CallSite, PathExpr, Summary
+from lineage.analysis.specs import Effect, FileEffect, Specs, mode_op
+
+NodeId = NewType("NodeId", int)
+Loc = int | str  # an object location (int) or a pseudo-location ("state:random", "file:/p")
+Deps = tuple[NodeId, ...]
+
+WILDCARD_FILE = "file:*"
+# method names that change nothing on any type we know of; used when the receiver's type is unknown
+_PURE_METHOD_NAMES = frozenset(
+    "copy get keys values items count index startswith endswith format join split rsplit "
+    "strip lstrip rstrip lower upper title replace find rfind isdigit isalpha encode decode "
+    "__len__ __contains__ __repr__ __str__".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeName:
+    """What a name held at the end of its cell, as observed by the tracer."""
+
+    obj_id: int
+    type_name: str
+    func: tuple[str, int, str] | None = None  # (co_filename, co_firstlineno, co_name)
+
+
+@dataclass(slots=True)
+class Node:
+    id: NodeId
+    cell: int  # index of the cell record in the session
+    execution_count: int | None
+    text: str
+    deps: Deps
+    binds: frozenset[str]
+    reads: frozenset[str]
+    is_import: bool
+    excluded: bool  # magics and lineage calls: never part of a slice
+
+
+@dataclass(slots=True)
+class _State:
+    binders: dict[str, Deps] = field(default_factory=dict)
+    loc_of: dict[str, int] = field(default_factory=dict)
+    parent: dict[int, int] = field(default_factory=dict)  # union-find over locations
+    writers: dict[Loc, Deps] = field(default_factory=dict)
+    loc_type: dict[int, str] = field(default_factory=dict)
+    loc_func: dict[int, Summary] = field(default_factory=dict)
+    modules: dict[str, str] = field(default_factory=dict)  # name -> imported dotted path
+    consts: dict[str, str] = field(default_factory=dict)  # name -> known path string
+    rid: dict[str, tuple[int, str]] = field(default_factory=dict)
+    id_map: dict[tuple[int, str], str] = field(default_factory=dict)
+    file_locs: set[str] = field(default_factory=set)
+    next_loc: int = 0
+
+    def copy(self) -> _State:
+        return _State(
+            dict(self.binders), dict(self.loc_of), dict(self.parent), dict(self.writers),
+            dict(self.loc_type), dict(self.loc_func), dict(self.modules), dict(self.consts),
+            dict(self.rid), dict(self.id_map), set(self.file_locs), self.next_loc,
+        )  # fmt: skip
+
+
+class _Effects:
+    """What one statement reads and changes, gathered before the state is updated."""
+
+    __slots__ = ("applied", "deps", "mutated", "pseudo_reads", "pseudo_writes", "binds_may")
+
+    def __init__(self) -> None:
+        self.deps: set[NodeId] = set()
+        self.mutated: set[int] = set()
+        self.pseudo_reads: set[str] = set()
+        self.pseudo_writes: set[str] = set()
+        self.binds_may: set[str] = set()
+        self.applied: set[int] = set()  # ids of summaries already applied (cycle guard)
+
+
+class SessionGraph:
+    """Replays statements into dependency edges. ``resolve_func`` maps a run-time function
+    identity (co_filename, co_firstlineno, co_name) to its summary, when it can be found."""
+
+    def __init__(self, specs: Specs, resolve_func=None) -> None:
+        self.specs = specs
+        self.nodes: list[Node] = []
+        self._state = _State()
+        self._resolve_func = resolve_func or (lambda key: None)
+
+    # -- public -------------------------------------------------------------------------------------
+    def add_cell(
+        self,
+        cell: int,
+        execution_count: int | None,
+        stmts: Iterable[Stmt],
+        runtime: dict[str, RuntimeName],
+        cwd: str,
+    ) -> None:
+        """Append the executed statements of a complete cell."""
+        _Replay(self, self._state, self.nodes, cell, execution_count, cwd).run(list(stmts), runtime)
+
+    def read_deps(self, name: str, state: _State | None = None) -> Deps:
+        """Statements a read of ``name`` depends on, at the current end of the history."""
+        st = state or self._state
+        eff = _Effects()
+        _Replay(self, st, self.nodes, -1, None, "/").read(name, eff)
+        return tuple(sorted(eff.deps))
+
+    def preview(
+        self,
+        cell: int,
+        execution_count: int | None,
+        stmts: Iterable[Stmt],
+        runtime: dict[str, RuntimeName],
+        cwd: str,
+    ) -> tuple[list[Node], _State]:
+        """Replay a running cell's executed prefix without changing the graph."""
+        state = self._state.copy()
+        extra: list[Node] = []
+        _Replay(self, state, extra, cell, execution_count, cwd, base=len(self.nodes)).run(
+            list(stmts), runtime
+        )
+        return extra, state
+
+    def to_networkx(self, extra: Iterable[Node] = ()) -> nx.DiGraph:
+        """Edges point from a statement to the statements it depends on."""
+        g = nx.DiGraph()
+        for node in [*self.nodes, *extra]:
+            g.add_node(node.id, node=node)
+            g.add_edges_from((node.id, d) for d in node.deps)
+        return g
+
+
+class _Replay:
+    """Applies statements to a state; one instance per cell replay."""
+
+    def __init__(
+        self,
+        graph: SessionGraph,
+        state: _State,
+        out: list[Node],
+        cell: int,
+        execution_count: int | None,
+        cwd: str,
+        base: int | None = None,
+    ) -> None:
+        self.g = graph
+        self.st = state
+        self.out = out
+        self.cell = cell
+        self.count = execution_count
+        self.cwd = cwd
+        self.base = 0 if base is None else base
+
+    # -- locations ------------------------------------------------------------------------------------
+    def find(self, loc: int) -> int:
+        parent = self.st.parent
+        while parent.get(loc, loc) != loc:
+            grand = parent.get(parent[loc], parent[loc])
+            parent[loc] = grand
+            loc = grand
+        return loc
+
+    def new_loc(self, writer: NodeId) -> int:
+        loc = self.st.next_loc
+        self.st.next_loc += 1
+        self.st.writers[loc] = (writer,)
+        return loc
+
+    def merge(self, a: int, b: int) -> int:
+        ra, rb = self.find(a), self.find(b)
+        if ra == rb:
+            return ra
+        st = self.st
+        st.parent[rb] = ra
+        st.writers[ra] = _union(st.writers.get(ra, ()), st.writers.pop(rb, ()))
+        if ra not in st.loc_type and rb in st.loc_type:
+            st.loc_type[ra] = st.loc_type[rb]
+        if ra not in st.loc_func and rb in st.loc_func:
+            st.loc_func[ra] = st.loc_func[rb]
+        return ra
+
+    def loc(self, name: str) -> int | None:
+        loc = self.st.loc_of.get(name)
+        return None if loc is None else self.find(loc)
+
+    def type_of(self, name: str) -> str | None:
+        loc = self.loc(name)
+        return None if loc is None else self.st.loc_type.get(loc)
+
+    def func_of(self, name: str) -> Summary | None:
+        loc = self.loc(name)
+        return None if loc is None else self.st.loc_func.get(loc)
+
+    def immutable(self, name: str | None) -> bool:
+        if name is None:
+            return True
+        t = self.type_of(name)
+        return t is not None and self.g.specs.is_immutable(t)
+
+    # -- replay ---------------------------------------------------------------------------------------
+    def run(self, stmts: list[Stmt], runtime: dict[str, RuntimeName]) -> None:
+        last_binder: dict[str, int] = {}
+        for i, stmt in enumerate(stmts):
+            for name in stmt.facts.binds | stmt.facts.may_binds:
+                last_binder[name] = i
+        for i, stmt in enumerate(stmts):
+            final = {n: runtime[n] for n, j in last_binder.items() if j == i and n in runtime}
+            self.statement(stmt, final)
+
+    def statement(self, stmt: Stmt, runtime: dict[str, RuntimeName]) -> None:
+        f = stmt.facts
+        nid = NodeId(self.base + len(self.out))
+        eff = _Effects()
+        excluded = stmt.magic or f.mentions_lineage
+        call_results: dict[int, tuple[str, object]] = {}
+        if not excluded:
+            if f.is_import:
+                eff.pseudo_reads.add("state:sys.path")
+            applied_names: set[str] = set()
+            for i, call in enumerate(f.calls):
+                call_results[i] = self.call(call, eff, lambda n: n, applied_names)
+            for summary in f.inline_funcs:
+                self.apply_summary(summary, eff, {}, self_root=None)
+            for name in f.reads:
+                self.read(name, eff, apply_func=name not in applied_names)
+            for name in f.stores:
+                self.mutate(name, eff)
+            for name in f.augs:
+                if not self.immutable(name) and name in self.st.loc_of:
+                    self.mutate(name, eff)
+        else:
+            for name in f.reads:
+                self.read(name, eff, apply_func=False)
+        st = self.st
+        for p in eff.pseudo_reads | eff.pseudo_writes:
+            eff.deps.update(self.pseudo_writers(p))
+        for loc in eff.mutated:
+            eff.deps.update(st.writers.get(self.find(loc), ()))
+        # -- the statement has run: update the state ------------------------------------------------
+        for loc in eff.mutated:
+            st.writers[self.find(loc)] = (nid,)
+        for p in eff.pseudo_writes:
+            if p == WILDCARD_FILE:
+                st.writers[p] = _union(st.writers.get(p, ()), (nid,))
+            else:
+                st.writers[p] = (nid,)
+                if p.startswith("file:"):
+                    st.file_locs.add(p)
+        for name in f.dels:
+            st.binders.pop(name, None)
+            st.loc_of.pop(name, None)
+            st.consts.pop(name, None)
+            st.modules.pop(name, None)
+        self.bind_all(f, nid, call_results, runtime, eff)
+        self.out.append(
+            Node(
+                id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
+                deps=tuple(sorted(eff.deps)), binds=f.binds | f.may_binds,
+                reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
+            )
+        )  # fmt: skip
+
+    # -- reads, mutations, pseudo-locations ------------------------------------------------------------
+    def read(self, name: str, eff: _Effects, apply_func: bool = True) -> None:
+        st = self.st
+        eff.deps.update(st.binders.get(name, ()))
+        loc = self.loc(name)
+        if loc is None:
+            return
+        eff.deps.update(st.writers.get(loc, ()))
+        if apply_func:
+            summary = st.loc_func.get(loc)
+            if summary is not None:
+                # a notebook function passed along may be called by whoever receives it
+                self.apply_summary(summary, eff, {}, self_root=None)
+
+    def mutate(self, name: str | None, eff: _Effects) -> None:
+        if name is None:
+            return
+        loc = self.loc(name)
+        if loc is None:
+            return
+        if self.immutable(name):
+            return
+        self.read(name, eff, apply_func=False)
+        eff.mutated.add(loc)
+        if self.st.modules.get(name) == "sys":
+            eff.pseudo_writes.add("state:sys.path")
+
+    def pseudo_writers(self, p: str) -> Deps:
+        st = self.st
+        if p == WILDCARD_FILE:
+            out: tuple[NodeId, ...] = st.writers.get(WILDCARD_FILE, ())
+            for f in st.file_locs:
+                out = _union(out, st.writers.get(f, ()))
+            return out
+        if p.startswith("file:"):
+            return _union(st.writers.get(p, ()), st.writers.get(WILDCARD_FILE, ()))
+        return st.writers.get(p, ())
+
+    # -- calls ------------------------------------------------------------------------------------------
+    def call(
+        self,
+        call: CallSite,
+        eff: _Effects,
+        rootmap,
+        applied_names: set[str],
+    ) -> tuple[str, object]:
+        """Apply a call's effects; return how its result relates to existing objects."""
+        func = call.func
+        if not func:
+            self.unknown_call(call, eff, rootmap)
+            return ("new", "")
+        head = rootmap(func[0])
+        qual = self.qualify(func, head)
+        if qual is not None:
+            effect = self.g.specs.function(qual)
+            if effect is None or effect.unknown:
+                if len(func) == 1 and head is not None and self.func_of(head) is not None:
+                    pass  # a notebook function imported under a module name: fall through
+                else:
+                    self.unknown_call(call, eff, rootmap, module=qual.split(".")[0])
+                    return ("new", "")
+            else:
+                self.apply_effect(effect, call, eff, rootmap, receiver=None)
+                return self.result_link(effect, call, rootmap, receiver=None)
+        if len(func) == 1:
+            if head is None:
+                self.unknown_call(call, eff, rootmap)
+                return ("new", "")
+            summary = self.func_of(head)
+            if summary is None:
+                self.unknown_call(call, eff, rootmap)
+                # calling a callable object may change it
+                self.mutate(head, eff)
+                return ("new", "")
+            applied_names.add(func[0])
+            self.read(head, eff, apply_func=False)
+            if summary.is_class:
+                init = _method(summary, "__init__")
+                if init is not None:
+                    self.apply_summary(init, eff, self.arg_map(init, call, rootmap, 1), None)
+                return ("instance", summary)
+            self.apply_summary(summary, eff, self.arg_map(summary, call, rootmap, 0), None)
+            return ("new", "")
+        # a method call on a value: receiver root ``head``, method ``func[-1]``
+        method = func[-1]
+        if head is None:
+            # a method of a function's local object: it changes that object, not its arguments
+            for root in [*call.args, *(r for _, r in call.kwargs)]:
+                name = rootmap(root) if root is not None else None
+                if name is not None:
+                    self.read(name, eff)
+            return ("new", "")
+        receiver_type = None if (call.receiver_chain or len(func) > 2) else self.type_of(head)
+        cls = self._notebook_class(head) if receiver_type is not None else None
+        if cls is not None:
+            summary = _method(cls, method)
+            if summary is not None:
+                self.read(head, eff, apply_func=False)
+                self.apply_summary(summary, eff, self.arg_map(summary, call, rootmap, 1), head)
+                return ("part", head)
+            self.mutate(head, eff)
+            self.unknown_call(call, eff, rootmap)
+            return ("part", head)
+        if receiver_type is not None and self.g.specs.is_immutable(receiver_type):
+            self.read(head, eff, apply_func=False)
+            self.unknown_args(call, eff, rootmap, only_specs=True)
+            return ("new", "")
+        effect = self.g.specs.method(receiver_type, method) if receiver_type else None
+        if effect is None and receiver_type is None and method in _PURE_METHOD_NAMES:
+            effect = Effect(returns="part")
+        if effect is None or effect.unknown:
+            self.mutate(head, eff)
+            self.unknown_call(call, eff, rootmap)
+            return ("part", head)
+        self.read(head, eff, apply_func=False)
+        self.apply_effect(effect, call, eff, rootmap, receiver=head)
+        return self.result_link(effect, call, rootmap, receiver=head)
+
+    def qualify(self, func: tuple[str, ...], head: str | None) -> str | None:
+        """``np.random.seed`` -> "numpy.random.seed" when ``np`` is an imported module;
+        an unbound single name -> "builtins.<name>"."""
+        if head is None:
+            return None
+        st = self.st
+        path = st.modules.get(head)
+        if path is not None and head in st.binders:
+            return ".".join((path, *func[1:]))
+        if len(func) == 1 and head not in st.binders:
+            return "builtins." + head
+        return None
+
+    def unknown_call(self, call: CallSite, eff: _Effects, rootmap, module: str | None = None) -> None:
+        """A call no spec covers: its mutable arguments may change; a library without specs may
+        keep state between calls."""
+        self.unknown_args(call, eff, rootmap)
+        if module is not None and module not in ("builtins",) and not self.g.specs.knows(module):
+            eff.pseudo_reads.add(f"state:{module}")
+            eff.pseudo_writes.add(f"state:{module}")
+
+    def unknown_args(self, call: CallSite, eff: _Effects, rootmap, only_specs: bool = False) -> None:
+        roots = [*call.args, *(r for _, r in call.kwargs)]
+        for root in roots:
+            name = rootmap(root) if root is not None else None
+            if name is None:
+                continue
+            if only_specs:
+                self.read(name, eff)
+            else:
+                self.mutate(name, eff)
+
+    def arg_map(self, summary: Summary, call: CallSite, rootmap, skip: int) -> dict[str, str | None]:
+        """Map a notebook function's parameters to the caller's argument roots."""
+        params = summary.params[skip:]
+        mapping: dict[str, str | None] = {}
+        if call.starred:
+            for p in (*params, *summary.kwonly):
+                mapping[p] = None
+            roots = [*call.args, *(r for _, r in call.kwargs)]
+            for root in roots:
+                name = rootmap(root) if root is not None else None
+                if name is not None:
+                    mapping[f"*{name}"] = name  # may be any parameter
+            return mapping
+        for p, root in zip(params, call.args, strict=False):
+            mapping[p] = rootmap(root) if root is not None else None
+        for kw, root in call.kwargs:
+            mapping[kw] = rootmap(root) if root is not None else None
+        return mapping
+
+    def apply_summary(
+        self,
+        summary: Summary,
+        eff: _Effects,
+        params: dict[str, str | None],
+        self_root: str | None,
+    ) -> None:
+        """What calling a notebook function does, seen from the caller."""
+        key = id(summary)
+        if key in eff.applied:  # recursion
+            return
+        eff.applied.add(key)
+        try:
+            self._apply_summary(summary, eff, params, self_root)
+        finally:
+            eff.applied.discard(key)
+
+    def _apply_summary(
+        self,
+        summary: Summary,
+        eff: _Effects,
+        params: dict[str, str | None],
+        self_root: str | None,
+    ) -> None:
+        if summary.is_class:
+            for m in summary.methods:
+                self.apply_summary(m, eff, {}, None)
+            return
+        if self_root is not None and summary.params:
+            params = {**params, summary.params[0]: self_root}
+        local = summary.locals
+
+        def rootmap(name: str | None) -> str | None:
+            if name is None:
+                return None
+            if name in params:
+                return params[name]
+            if name in local:
+                return None
+            return name
+
+        applied: set[str] = set()
+        for call in summary.calls:
+            self.call(call, eff, rootmap, applied)
+        for nested in summary.nested:
+            # calls made inside nested functions and lambdas may happen during this call
+            for call in nested.calls:
+                self.call(call, eff, rootmap, applied)
+        for name in summary.reads:
+            self.read(name, eff, apply_func=name not in applied)
+        for name in summary.global_binds:
+            eff.binds_may.add(name)
+            self.read(name, eff, apply_func=False)
+        for root in summary.stores:
+            self.mutate(rootmap(root), eff)
+        for name, value in params.items():
+            if name.startswith("*") and value is not None:
+                self.mutate(value, eff)
+
+    def apply_effect(
+        self, effect: Effect, call: CallSite, eff: _Effects, rootmap, receiver: str | None
+    ) -> None:
+        for target in effect.mutates:
+            if target == "self":
+                if effect.mutates_when is not None:
+                    kw, value = effect.mutates_when
+                    if (kw, value) not in call.consts and dict(call.consts).get(kw) != value:
+                        continue
+                self.mutate(receiver, eff)
+            else:
+                self.mutate(self._arg_root(call, target, rootmap), eff)
+        for root in [*call.args, *(r for _, r in call.kwargs)]:
+            name = rootmap(root) if root is not None else None
+            if name is not None:
+                self.read(name, eff)
+        eff.pseudo_reads.update(effect.reads)
+        for w in effect.writes:
+            eff.pseudo_writes.add(w)
+        for fe in effect.files:
+            self.file_effect(fe, call, eff, rootmap, receiver)
+
+    def _arg_root(self, call: CallSite, target: int | str, rootmap) -> str | None:
+        if isinstance(target, int):
+            if call.starred:
+                return None
+            root = call.args[target] if target < len(call.args) else None
+        else:
+            root = dict(call.kwargs).get(target)
+        return rootmap(root) if root is not None else None
+
+    def file_effect(
+        self, fe: FileEffect, call: CallSite, eff: _Effects, rootmap, receiver: str | None
+    ) -> None:
+        if fe.path == "self":
+            path = self.fold(("name", receiver)) if receiver else None
+        else:
+            pexpr: PathExpr | None = None
+            if isinstance(fe.path, int) and fe.path < len(call.paths):
+                pexpr = call.paths[fe.path]
+            if pexpr is None and fe.path_kw is not None:
+                pexpr = dict(call.kwpaths).get(fe.path_kw)
+            if pexpr is not None and pexpr[0] == "name" and rootmap(pexpr[1]) is None:
+                pexpr = None
+            path = self.fold(pexpr) if pexpr is not None else None
+        loc = f"file:{path}" if path is not None else WILDCARD_FILE
+        op = fe.op
+        if op == "mode":
+            mode = fe.default_mode
+            if isinstance(fe.mode, int) and fe.mode < len(call.paths):
+                m = call.paths[fe.mode]
+                mode = m[1] if m is not None and m[0] == "lit" else mode
+            if fe.mode_kw is not None:
+                m = dict(call.kwpaths).get(fe.mode_kw)
+                if m is not None and m[0] == "lit":
+                    mode = m[1]
+            reads, writes, truncates = mode_op(mode)
+            if reads or not truncates:
+                eff.pseudo_reads.add(loc)
+            if writes:
+                eff.pseudo_writes.add(loc)
+        elif op == "read":
+            eff.pseudo_reads.add(loc)
+        elif op == "append":
+            eff.pseudo_reads.add(loc)
+            eff.pseudo_writes.add(loc)
+        else:  # write, delete
+            eff.pseudo_writes.add(loc)
+
+    def fold_text(self, pexpr: PathExpr) -> str | None:
+        """A path expression as text, if every part is known."""
+        kind = pexpr[0]
+        if kind == "lit":
+            return pexpr[1]
+        if kind == "name":
+            return self.st.consts.get(pexpr[1])
+        parts = [self.fold_text(p) for p in pexpr[1:]]
+        if any(p is None for p in parts):
+            return None
+        return posixpath.join(*parts) if kind == "join" else "".join(parts)  # type: ignore[arg-type]
+
+    def fold(self, pexpr: PathExpr) -> str | None:
+        """A path expression as an absolute, normalised path, if every part is known."""
+        text = self.fold_text(pexpr)
+        if text is None:
+            return None
+        return os.path.normpath(os.path.join(self.cwd, os.path.expanduser(text)))
+
+    def result_link(
+        self, effect: Effect, call: CallSite, rootmap, receiver: str | None
+    ) -> tuple[str, object]:
+        ret = effect.returns
+        if ret == "self" and receiver is not None:
+            return ("same", receiver)
+        if ret == "part" and receiver is not None:
+            return ("part", receiver)
+        if ret.startswith("arg:"):
+            root = self._arg_root(call, int(ret[4:]), rootmap)
+            if root is not None:
+                return ("part", root)
+        return ("new", "")
+
+    def _notebook_class(self, name: str) -> Summary | None:
+        t = self.type_of(name)
+        if t is None or not t.startswith("__main__."):
+            return None
+        cls = self.func_of(t.split(".", 1)[1])
+        if cls is not None and cls.is_class:
+            return cls
+        loc = self.loc(name)
+        return self.st.loc_func.get(loc) if loc is not None else None
+
+    # -- bindings -----------------------------------------------------------------------------------------
+    def bind_all(
+        self,
+        f,
+        nid: NodeId,
+        call_results: dict[int, tuple[str, object]],
+        runtime: dict[str, RuntimeName],
+        eff: _Effects,
+    ) -> None:
+        st = self.st
+        links = {t: (k, v) for t, k, v in f.links}
+        defs = dict(f.defs)
+        imports = dict(f.imports)
+        literal = dict(f.literal_types)
+        consts = dict(f.consts)
+        for name in f.binds | f.may_binds | eff.binds_may:
+            may = name not in f.binds
+            kind, value = links.get(name, ("new", ""))
+            if kind == "call":
+                kind, value = call_results.get(value, ("new", ""))  # type: ignore[arg-type]
+            old = self.loc(name)
+            if name in f.augs and old is not None and not self.immutable(name):
+                loc = old  # in-place update: same object
+            elif kind == "same" and isinstance(value, str) and self.loc(value) is not None:
+                loc = self.loc(value)  # type: ignore[assignment]
+            else:
+                loc = self.new_loc(nid)
+                if kind == "part" and isinstance(value, str):
+                    src = self.loc(value)
+                    rt = runtime.get(name)
+                    immutable = rt is not None and self.g.specs.is_immutable(rt.type_name)
+                    if src is not None and not immutable and not self.immutable(value):
+                        loc = self.merge(src, loc)
+                elif kind == "instance":
+                    st.loc_type[loc] = "__main__." + value.name  # type: ignore[union-attr]
+                    st.loc_func[loc] = value  # type: ignore[assignment]
+            rt = runtime.get(name)
+            if rt is not None:
+                loc = self.observe(name, loc, rt)
+            elif name in literal:
+                st.loc_type[loc] = literal[name]
+            if name in defs:
+                st.loc_func[self.find(loc)] = defs[name]
+            if may and old is not None:
+                loc = self.merge(old, loc)
+                st.binders[name] = _union(st.binders.get(name, ()), (nid,))
+            else:
+                st.binders[name] = (nid,)
+            st.loc_of[name] = loc
+            if name in imports:
+                st.modules[name] = imports[name]
+            elif not may:
+                st.modules.pop(name, None)
+            if name in consts and not may:
+                folded = self.fold_text(consts[name])
+                if folded is not None:
+                    st.consts[name] = folded
+                else:
+                    st.consts.pop(name, None)
+            elif kind == "same" and isinstance(value, str) and value in st.consts and not may:
+                st.consts[name] = st.consts[value]
+            else:
+                st.consts.pop(name, None)
+
+    def observe(self, name: str, loc: int, rt: RuntimeName) -> int:
+        """Use the run-time identity: a name holding an object another name holds is an alias."""
+        st = self.st
+        key = (rt.obj_id, rt.type_name)
+        other = st.id_map.get(key)
+        if other is not None and other != name and st.rid.get(other) == key:
+            other_loc = self.loc(other)
+            if other_loc is not None and other_loc != self.find(loc):
+                loc = self.merge(other_loc, loc)
+        st.rid[name] = key
+        st.id_map[key] = name
+        root = self.find(loc)
+        st.loc_type[root] = rt.type_name
+        if rt.func is not None:
+            summary = self.g._resolve_func(rt.func)
+            if summary is not None:
+                st.loc_func[root] = summary
+        return root
+
+
+def _method(cls: Summary, name: str) -> Summary | None:
+    for m in cls.methods:
+        if m.name == name:
+            return m
+    return None
+
+
+def _union(a: Deps, b: Deps) -> Deps:
+    if not a:
+        return b
+    if not b:
+        return a
+    return tuple(sorted(set(a) | set(b)))

@@ -1,0 +1,223 @@
+"""A captured session: the cell records, and the lazily built graph that slices come from.
+
+Analysis is deferred until a slice is needed and cached per cell source, so later saves reuse
+the statements already parsed and the graph already built.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from lineage.analysis.cells import Stmt, executed, split_statements
+from lineage.analysis.facts import Summary, dotted, statement_facts
+from lineage.analysis.specs import load_specs
+from lineage.errors import SliceError
+from lineage.graph import Node, NodeId, RuntimeName, SessionGraph
+from lineage.slicer import backward_slice, identifier, render
+
+Observed = tuple[tuple[Any, ...], ...]  # (name, id, type name, function identity or None)
+
+
+@dataclass(frozen=True, slots=True)
+class CellRecord:
+    """One executed cell, as captured: flat strings and ints only."""
+
+    execution_count: int | None
+    raw: str
+    transformed: str
+    cwd: str
+    failed_at: tuple[int, int] | None  # (line, column) of the instruction that raised
+    names: Observed
+
+
+@dataclass(frozen=True, slots=True)
+class RunningCell:
+    """The cell that is executing while ``save`` is called, up to the statement on ``line``."""
+
+    execution_count: int | None
+    raw: str
+    transformed: str
+    cwd: str
+    line: int
+    names: Observed
+
+
+@dataclass(frozen=True)
+class SliceResult:
+    code: str
+    target: str  # the variable that holds the artifact at the end of ``code``
+    nodes: tuple[Node, ...]  # the statements of the slice, in execution order
+
+
+class Session:
+    def __init__(
+        self,
+        transform: Callable[[str], str],
+        code_name: Callable[[CellRecord], str | None] | None = None,
+    ) -> None:
+        self.id = uuid.uuid4().hex
+        self.records: list[CellRecord] = []
+        self._transform = transform
+        self._code_name = code_name or (lambda record: None)
+        self._stmts: dict[str, tuple[Stmt, ...]] = {}
+        self._graph: SessionGraph | None = None
+        self._built = 0
+        self._by_code_name: dict[str, int] = {}
+
+    def add(self, record: CellRecord) -> None:
+        self.records.append(record)
+
+    # -- analysis, cached per cell source -----------------------------------------------------------
+    def statements(self, transformed: str) -> tuple[Stmt, ...]:
+        stmts = self._stmts.get(transformed)
+        if stmts is None:
+            stmts = split_statements(transformed, self._transform)
+            self._stmts[transformed] = stmts
+        return stmts
+
+    def graph(self) -> SessionGraph:
+        if self._graph is None:
+            self._graph = SessionGraph(load_specs(), resolve_func=self._resolve_func)
+        graph = self._graph
+        while self._built < len(self.records):
+            index = self._built
+            record = self.records[index]
+            stmts = executed(self.statements(record.transformed), record.failed_at)
+            graph.add_cell(index, record.execution_count, stmts, _runtime(record.names), record.cwd)
+            self._built += 1
+        return graph
+
+    def _resolve_func(self, key: tuple[str, int, str]) -> Summary | None:
+        """The summary of the function whose code object was compiled from (file, line, name)."""
+        filename, firstlineno, name = key
+        if not self._by_code_name or filename not in self._by_code_name:
+            for i, record in enumerate(self.records):
+                code_name = self._code_name(record)
+                if code_name is not None:
+                    self._by_code_name.setdefault(code_name, i)
+        index = self._by_code_name.get(filename)
+        if index is None:
+            return None
+        best: Summary | None = None
+        for summary, enclosing in _all_summaries(self.statements(self.records[index].transformed)):
+            if summary.name != name or summary.lineno < firstlineno:
+                continue
+            if best is None or summary.lineno < best.lineno:
+                best = dataclasses.replace(summary, reads=summary.reads - enclosing)
+        return best
+
+    # -- slicing -------------------------------------------------------------------------------------
+    def slice_value(self, value: Any, cell: RunningCell | None, user_ns: dict[str, Any]) -> SliceResult:
+        """The minimal code that rebuilds ``value`` as saved from ``cell``'s running statement."""
+        graph = self.graph()
+        extra: list[Node] = []
+        state = None
+        save_stmt: Stmt | None = None
+        if cell is not None:
+            stmts = self.statements(cell.transformed)
+            before = tuple(s for s in stmts if s.end[0] < cell.line and s.line < cell.line)
+            save_stmt = next((s for s in stmts if s.line <= cell.line <= s.end[0]), None)
+            extra, state = graph.preview(
+                len(self.records), cell.execution_count, before, _runtime(cell.names), cell.cwd
+            )
+        nodes: dict[NodeId, Node] = {n.id: n for n in graph.nodes}
+        nodes.update((n.id, n) for n in extra)
+        name, expr = _save_target(save_stmt, value, user_ns)
+        if name is None and expr is None:
+            name = _name_holding(value, user_ns, graph, state)
+        if name is not None:
+            roots = graph.read_deps(name, state)
+            ids = backward_slice(nodes, roots)
+            return SliceResult(render(nodes, ids), name, tuple(nodes[i] for i in ids))
+        if expr is None:
+            raise SliceError(
+                "cannot tell which code produced this value; save a variable that holds it, "
+                "e.g. `model = ...` then `lineage.save(model, 'model')`"
+            )
+        target = identifier(expr[1])
+        probe = ast.parse(f"{target} = ({expr[0]})").body[0]
+        facts = statement_facts(probe)
+        roots_set: set[NodeId] = set()
+        for read in facts.reads:
+            roots_set.update(graph.read_deps(read, state))
+        ids = backward_slice(nodes, roots_set)
+        code = render(nodes, ids, target=f"{target} = {expr[0]}")
+        return SliceResult(code, target, tuple(nodes[i] for i in ids))
+
+    def session_code(self, cell: RunningCell | None = None) -> str:
+        parts = [_cell_text(r.execution_count, r.raw) for r in self.records]
+        if cell is not None:
+            parts.append(_cell_text(cell.execution_count, cell.raw))
+        return "\n".join(parts)
+
+
+def _cell_text(count: int | None, raw: str) -> str:
+    return f"# In[{count if count is not None else ' '}]:\n{raw.rstrip()}\n"
+
+
+def _runtime(names: Observed) -> dict[str, RuntimeName]:
+    return {n[0]: RuntimeName(n[1], n[2], n[3]) for n in names}
+
+
+def _all_summaries(stmts: tuple[Stmt, ...]) -> Iterator[tuple[Summary, frozenset[str]]]:
+    """Every function summary defined in a cell, with the locals of its enclosing functions."""
+
+    def walk(summary: Summary, enclosing: frozenset[str]) -> Iterator[tuple[Summary, frozenset[str]]]:
+        yield summary, enclosing
+        inner = enclosing | (summary.locals if not summary.is_class else frozenset())
+        for nested in summary.nested:
+            yield from walk(nested, inner)
+
+    for stmt in stmts:
+        for _, summary in stmt.facts.defs:
+            yield from walk(summary, frozenset())
+        for summary in stmt.facts.inline_funcs:
+            yield from walk(summary, frozenset())
+
+
+def _save_target(
+    stmt: Stmt | None, value: Any, user_ns: dict[str, Any]
+) -> tuple[str | None, tuple[str, str] | None]:
+    """From the statement calling ``save``: the variable saved, or (expression source, name)."""
+    if stmt is None:
+        return None, None
+    try:
+        tree = ast.parse(stmt.text)
+    except SyntaxError:
+        return None, None
+    calls = [
+        n
+        for n in ast.walk(tree)
+        if isinstance(n, ast.Call) and n.args and (dotted(n.func) or ("",))[-1] == "save"
+    ]
+    for call in calls:
+        arg = call.args[0]
+        if isinstance(arg, ast.Name) and user_ns.get(arg.id, _MISSING) is value:
+            return arg.id, None
+    for call in calls:
+        arg = call.args[0]
+        if not isinstance(arg, ast.Name) and len(calls) == 1:
+            name_arg = call.args[1] if len(call.args) > 1 else None
+            label = (
+                name_arg.value
+                if isinstance(name_arg, ast.Constant) and isinstance(name_arg.value, str)
+                else "artifact"
+            )
+            return None, (ast.get_source_segment(stmt.text, arg) or ast.unparse(arg), label)
+    return None, None
+
+
+def _name_holding(value: Any, user_ns: dict[str, Any], graph: SessionGraph, state: Any) -> str | None:
+    """A captured variable that holds exactly ``value`` (save called from inside a function)."""
+    for name, held in user_ns.items():
+        if held is value and not name.startswith("_") and graph.read_deps(name, state):
+            return name
+    return None
+
+
+_MISSING = object()

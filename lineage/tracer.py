@@ -1,0 +1,294 @@
+"""Capture: the IPython extension and the script runner.
+
+IPython runs the user's code; the tracer only observes, cheaply:
+
+* ``pre_run_cell`` notes the cell's raw and transformed source;
+* a restorable wrap of ``shell.transform_ast`` lends us the tree IPython already parsed, from
+  which we read the names the cell binds at top level (the tree is dropped at cell end);
+* ``post_run_cell`` records, for those names, the identity and type of the object each holds
+  now, and where the cell raised, if it did. Records are flat tuples of strings and ints; no
+  reference to a user object is kept.
+
+Everything else (parsing statements, analysis, the graph) waits until a slice is needed.
+"""
+
+from __future__ import annotations
+
+import ast
+import os
+import sys
+import types
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from lineage._config import dev_mode
+from lineage.errors import ExtensionNotLoadedError
+from lineage.session import CellRecord, RunningCell, Session
+
+# one tracer per shell while loaded, and one session per shell for its lifetime, so that
+# %reload_ext keeps the history (keyed by id of the shell, which lives as long as the process)
+_TRACERS: dict[int, Tracer] = {}
+_SESSIONS: dict[int, Session] = {}
+
+
+def active_tracer() -> Tracer:
+    """The tracer of the current IPython shell, or an error telling the user what to do."""
+    try:
+        from IPython import get_ipython
+    except ImportError:  # pragma: no cover - IPython is a dependency
+        raise ExtensionNotLoadedError() from None
+    shell = get_ipython()
+    tracer = _TRACERS.get(id(shell)) if shell is not None else None
+    if tracer is None:
+        raise ExtensionNotLoadedError()
+    return tracer
+
+
+@dataclass(slots=True)
+class _Cell:
+    raw: str
+    transformed: str
+    execution_count: int | None
+    cwd: str
+
+
+class Tracer:
+    def __init__(self, shell: Any) -> None:
+        self.shell = shell
+        session = _SESSIONS.get(id(shell))
+        if session is None:
+            session = _SESSIONS[id(shell)] = Session(shell.transform_cell, self._code_name)
+        self.session = session
+        self._cell: _Cell | None = None
+        self._trees: list[ast.Module] = []
+        self._depth = 0
+        self._original_transform_ast: Callable[[ast.Module], ast.Module] | None = None
+        self._reported = False
+
+    # -- registration: load and unload are exact inverses ---------------------------------------
+    def register(self) -> None:
+        self.shell.events.register("pre_run_cell", self.pre_run_cell)
+        self.shell.events.register("post_run_cell", self.post_run_cell)
+        self._original_transform_ast = self.shell.transform_ast
+        self.shell.transform_ast = self._transform_ast
+        _TRACERS[id(self.shell)] = self
+
+    def unregister(self) -> None:
+        for event, hook in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
+            try:
+                self.shell.events.unregister(event, hook)
+            except ValueError:
+                pass
+        if self._original_transform_ast is not None:
+            # drop our instance attribute so the class's method shows through again
+            if self.shell.__dict__.get("transform_ast") == self._transform_ast:
+                del self.shell.transform_ast
+            self._original_transform_ast = None
+        _TRACERS.pop(id(self.shell), None)
+
+    # -- hooks ------------------------------------------------------------------------------------
+    def _transform_ast(self, node: ast.Module) -> ast.Module:
+        assert self._original_transform_ast is not None
+        node = self._original_transform_ast(node)
+        if self._cell is not None:
+            self._trees.append(node)
+        return node
+
+    def pre_run_cell(self, info: Any) -> None:
+        self._depth += 1
+        if self._depth > 1:
+            return  # a cell run by a magic (%%capture): its code is expanded from the outer cell
+        try:
+            raw = info.raw_cell or ""
+            transformed = getattr(info, "transformed_cell", None)
+            if transformed is None:
+                transformed = self.shell.transform_cell(raw)
+            self._cell = _Cell(raw, transformed, self.shell.execution_count, os.getcwd())
+            self._trees = []
+        except Exception as exc:
+            self._fail(exc)
+
+    def post_run_cell(self, result: Any) -> None:
+        self._depth = max(0, self._depth - 1)
+        if self._depth:
+            return
+        cell, trees = self._cell, self._trees
+        self._cell, self._trees = None, []
+        if cell is None or result.error_before_exec is not None:
+            return
+        try:
+            count = result.execution_count
+            failed_at = None
+            if result.error_in_exec is not None:
+                failed_at = self._failure_position(result.error_in_exec)
+            self.session.add(
+                CellRecord(
+                    execution_count=count if count is not None else cell.execution_count,
+                    raw=cell.raw,
+                    transformed=cell.transformed,
+                    cwd=cell.cwd,
+                    failed_at=failed_at,
+                    names=self._observe(trees),
+                )
+            )
+        except Exception as exc:
+            self._fail(exc)
+
+    # -- run-time facts ---------------------------------------------------------------------------
+    def _observe(self, trees: list[ast.Module]) -> tuple[tuple[Any, ...], ...]:
+        """(name, id, type name, function identity) for the names the cell bound."""
+        ns = self.shell.user_ns
+        out = []
+        for name in _bound_names(trees):
+            try:
+                value = ns[name]
+            except KeyError:
+                continue
+            t = type(value)
+            func = None
+            if t is types.FunctionType:
+                code = value.__code__
+                func = (code.co_filename, code.co_firstlineno, code.co_name)
+            out.append((name, id(value), f"{t.__module__}.{t.__qualname__}", func))
+        return tuple(out)
+
+    def _failure_position(self, exc: BaseException) -> tuple[int, int]:
+        """(line, column) in the cell of the instruction that raised; (0, 0) if unknown."""
+        user_globals = self.shell.user_global_ns
+        tb = exc.__traceback__
+        while tb is not None:
+            frame = tb.tb_frame
+            if frame.f_globals is user_globals and frame.f_code.co_name == "<module>":
+                return _position(tb)
+            tb = tb.tb_next
+        return (0, 0)
+
+    def _code_name(self, record: CellRecord) -> str | None:
+        try:
+            return str(
+                self.shell.compile.get_code_name(
+                    record.raw, record.transformed, record.execution_count or 0
+                )
+            )
+        except Exception:
+            return None
+
+    # -- save support ------------------------------------------------------------------------------
+    def running_cell(self) -> RunningCell | None:
+        """The cell being executed and the position of the top-level statement now running."""
+        cell = self._cell
+        if cell is None:
+            return None
+        user_globals = self.shell.user_global_ns
+        frame = sys._getframe(1)
+        outer: tuple[int, int] | None = None
+        while frame is not None:
+            if frame.f_globals is user_globals and frame.f_code.co_name == "<module>":
+                outer = (frame.f_lineno or 0, 0)
+            frame = frame.f_back  # type: ignore[assignment]
+        if outer is None:
+            return None
+        return RunningCell(
+            execution_count=cell.execution_count,
+            raw=cell.raw,
+            transformed=cell.transformed,
+            cwd=cell.cwd,
+            line=outer[0],
+            names=self._observe(self._trees),
+        )
+
+    # -- failing open --------------------------------------------------------------------------------
+    def _fail(self, exc: BaseException) -> None:
+        if dev_mode():
+            raise exc
+        if not self._reported:
+            self._reported = True
+            print(
+                f"lineage: capture failed ({type(exc).__name__}: {exc}); your code ran normally, "
+                "but slices from this session may be incomplete. Please report this.",
+                file=sys.stderr,
+            )
+
+
+def _position(tb: types.TracebackType) -> tuple[int, int]:
+    line = tb.tb_lineno or 0
+    positions = getattr(tb.tb_frame.f_code, "co_positions", None)
+    if positions is not None and tb.tb_lasti >= 0:
+        try:
+            pos = list(positions())[tb.tb_lasti // 2]
+            if pos[0] is not None and pos[2] is not None:
+                return (pos[0], pos[2])
+        except (IndexError, ValueError):
+            pass
+    return (line, 0)
+
+
+def _bound_names(trees: list[ast.Module]) -> list[str]:
+    """Names bound at top level (outside function and class bodies). Cheap: statements only,
+    plain assignments on a fast path; expressions are not walked (a missed name only costs
+    precision, never correctness)."""
+    names: list[str] = []
+    for tree in trees:
+        _collect(tree.body, names)
+    return names
+
+
+def _collect(body: list[ast.stmt], names: list[str]) -> None:
+    for node in body:
+        t = type(node)
+        if t is ast.Assign:
+            for target in node.targets:  # type: ignore[attr-defined]
+                if type(target) is ast.Name:
+                    names.append(target.id)
+                else:
+                    _target_names(target, names)
+        elif t is ast.AugAssign or t is ast.AnnAssign:
+            _target_names(node.target, names)  # type: ignore[attr-defined]
+        elif t is ast.For or t is ast.AsyncFor:
+            _target_names(node.target, names)  # type: ignore[attr-defined]
+            _collect(node.body, names)  # type: ignore[attr-defined]
+            _collect(node.orelse, names)  # type: ignore[attr-defined]
+        elif t is ast.While or t is ast.If:
+            _collect(node.body, names)  # type: ignore[attr-defined]
+            _collect(node.orelse, names)  # type: ignore[attr-defined]
+        elif t is ast.With or t is ast.AsyncWith:
+            for item in node.items:  # type: ignore[attr-defined]
+                if item.optional_vars is not None:
+                    _target_names(item.optional_vars, names)
+            _collect(node.body, names)  # type: ignore[attr-defined]
+        elif t is ast.Try or t.__name__ == "TryStar":
+            _collect(node.body, names)  # type: ignore[attr-defined]
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                _collect(handler.body, names)
+            _collect(node.orelse, names)  # type: ignore[attr-defined]
+            _collect(node.finalbody, names)  # type: ignore[attr-defined]
+        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef or t is ast.ClassDef:
+            names.append(node.name)  # type: ignore[attr-defined]
+
+
+def _target_names(target: ast.AST, names: list[str]) -> None:
+    if type(target) is ast.Name:
+        names.append(target.id)  # type: ignore[attr-defined]
+    elif type(target) in (ast.Tuple, ast.List):
+        for elt in target.elts:  # type: ignore[attr-defined]
+            _target_names(elt, names)
+    elif type(target) is ast.Starred:
+        _target_names(target.value, names)  # type: ignore[attr-defined]
+
+
+# -- the IPython extension entry points -------------------------------------------------------------
+def load(shell: Any) -> Tracer:
+    """Start capturing ``shell``; loading twice keeps one tracer."""
+    existing = _TRACERS.get(id(shell))
+    if existing is not None:
+        return existing
+    tracer = Tracer(shell)
+    tracer.register()
+    return tracer
+
+
+def unload(shell: Any) -> None:
+    tracer = _TRACERS.get(id(shell))
+    if tracer is not None:
+        tracer.unregister()

@@ -1,0 +1,63 @@
+"""Re-run an artifact's slice in a fresh process and compare with the stored value."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from lineage.api import get
+
+# Runs in the child: exec the slice in a fresh namespace, then compare with the stored value.
+_CHILD = """
+import pickle, sys, traceback
+code_path, value_path, target = sys.argv[1:4]
+namespace = {"__name__": "__main__"}
+try:
+    exec(compile(open(code_path).read(), "<lineage slice>", "exec"), namespace)
+except BaseException:
+    traceback.print_exc()
+    sys.exit(2)
+if target not in namespace:
+    print(f"the slice did not define {target!r}", file=sys.stderr)
+    sys.exit(2)
+with open(value_path, "rb") as f:
+    stored = pickle.load(f)
+from lineage.compare import values_equal
+sys.exit(0 if values_equal(namespace[target], stored) else 1)
+"""
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    name: str
+    version: int
+    ok: bool
+    detail: str
+
+
+def verify(name: str, version: int | None = None, cwd: str | Path | None = None) -> VerifyResult:
+    """Run ``name``'s code alone in a new interpreter (in ``cwd``, by default the folder the
+    session ran in) and check it rebuilds a value equal to the stored one."""
+    artifact = get(name, version)
+    record = artifact.record
+    if record.value_path is None:
+        return VerifyResult(name, record.version, False, "the value was not stored (unpicklable)")
+    workdir = Path(cwd or record.meta.get("cwd") or ".")
+    with tempfile.TemporaryDirectory(prefix="lineage-verify-") as tmp:
+        code_path = Path(tmp, "slice.py")
+        code_path.write_text(record.code)
+        value_path = artifact.store.home / record.value_path
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(code_path), str(value_path), artifact.target],
+            cwd=workdir if workdir.is_dir() else tmp,
+            capture_output=True,
+            text=True,
+        )
+    if proc.returncode == 0:
+        return VerifyResult(name, record.version, True, "rebuilt an equal value")
+    if proc.returncode == 1:
+        return VerifyResult(name, record.version, False, "the slice ran but rebuilt a different value")
+    return VerifyResult(name, record.version, False, "the slice failed:\n" + proc.stderr.strip())
