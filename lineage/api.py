@@ -65,6 +65,8 @@ def save(obj: Any, name: str) -> Artifact:
 
     validate_name(name)
     tracer = active_tracer()
+    if tracer.errors:
+        raise RuntimeError("lineage capture failed earlier in this session") from tracer.errors[0]
     session = tracer.session
     cell = tracer.running_cell()
     result = session.slice_value(obj, cell, tracer.shell.user_ns)

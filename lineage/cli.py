@@ -90,7 +90,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser(
-        "verify", help="re-run an artifact's code in a fresh process and compare with the stored value"
+        "verify",
+        help="re-run an artifact's code in a fresh process and compare with the stored value",
     )
     p.add_argument("name", help="artifact name")
     p.add_argument("--version", type=int, default=None, help="version (default: latest)")

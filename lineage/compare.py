@@ -17,7 +17,8 @@ def values_equal(a: Any, b: Any, _depth: int = 0) -> bool:
     if a is b:
         return True
     ta, tb = type(a), type(b)
-    if ta is not tb:
+    if ta is not tb and (ta.__module__, ta.__qualname__) != (tb.__module__, tb.__qualname__):
+        # a class defined in a notebook is rebuilt as a new class object of the same name
         return False
     module = ta.__module__.split(".")[0]
     if module == "numpy" and hasattr(a, "shape") and hasattr(a, "dtype"):
@@ -39,7 +40,7 @@ def values_equal(a: Any, b: Any, _depth: int = 0) -> bool:
         )
     if isinstance(a, dict):
         return a.keys() == b.keys() and all(values_equal(a[k], b[k], _depth + 1) for k in a)
-    if ta.__eq__ is not object.__eq__:
+    if ta is tb and ta.__eq__ is not object.__eq__:
         try:
             result = a == b
         except Exception:

@@ -31,6 +31,7 @@ Loc = int | str  # an object location (int) or a pseudo-location ("state:random"
 Deps = tuple[NodeId, ...]
 
 WILDCARD_FILE = "file:*"
+_STATE_HOLDERS = ("sys.path.", "os.environ.")
 # method names that change nothing on any type we know of; used when the receiver's type is unknown
 _PURE_METHOD_NAMES = frozenset(
     "copy get keys values items count index startswith endswith format join split rsplit "
@@ -87,7 +88,7 @@ class _State:
 class _Effects:
     """What one statement reads and changes, gathered before the state is updated."""
 
-    __slots__ = ("applied", "deps", "mutated", "pseudo_reads", "pseudo_writes", "binds_may")
+    __slots__ = ("applied", "binds_may", "deps", "mutated", "pseudo_reads", "pseudo_writes")
 
     def __init__(self) -> None:
         self.deps: set[NodeId] = set()
@@ -254,7 +255,7 @@ class _Replay:
             for name in f.reads:
                 self.read(name, eff, apply_func=False)
         st = self.st
-        for p in eff.pseudo_reads | eff.pseudo_writes:
+        for p in eff.pseudo_reads:
             eff.deps.update(self.pseudo_writers(p))
         for loc in eff.mutated:
             eff.deps.update(st.writers.get(self.find(loc), ()))
@@ -306,8 +307,6 @@ class _Replay:
             return
         self.read(name, eff, apply_func=False)
         eff.mutated.add(loc)
-        if self.st.modules.get(name) == "sys":
-            eff.pseudo_writes.add("state:sys.path")
 
     def pseudo_writers(self, p: str) -> Deps:
         st = self.st
@@ -337,6 +336,9 @@ class _Replay:
         qual = self.qualify(func, head)
         if qual is not None:
             effect = self.g.specs.function(qual)
+            if effect is None and qual.startswith(_STATE_HOLDERS):
+                # sys.path.append(...), os.environ.update(...): process-wide state
+                eff.pseudo_writes.add("state:" + ".".join(qual.split(".")[:2]))
             if effect is None or effect.unknown:
                 if len(func) == 1 and head is not None and self.func_of(head) is not None:
                     pass  # a notebook function imported under a module name: fall through
@@ -385,11 +387,9 @@ class _Replay:
             self.mutate(head, eff)
             self.unknown_call(call, eff, rootmap)
             return ("part", head)
-        if receiver_type is not None and self.g.specs.is_immutable(receiver_type):
-            self.read(head, eff, apply_func=False)
-            self.unknown_args(call, eff, rootmap, only_specs=True)
-            return ("new", "")
         effect = self.g.specs.method(receiver_type, method) if receiver_type else None
+        if effect is None and receiver_type and self.g.specs.is_immutable(receiver_type):
+            effect = Effect()  # nothing reachable from an immutable value can change
         if effect is None and receiver_type is None and method in _PURE_METHOD_NAMES:
             effect = Effect(returns="part")
         if effect is None or effect.unknown:
@@ -413,7 +413,9 @@ class _Replay:
             return "builtins." + head
         return None
 
-    def unknown_call(self, call: CallSite, eff: _Effects, rootmap, module: str | None = None) -> None:
+    def unknown_call(
+        self, call: CallSite, eff: _Effects, rootmap, module: str | None = None
+    ) -> None:
         """A call no spec covers: its mutable arguments may change; a library without specs may
         keep state between calls."""
         self.unknown_args(call, eff, rootmap)
@@ -421,7 +423,9 @@ class _Replay:
             eff.pseudo_reads.add(f"state:{module}")
             eff.pseudo_writes.add(f"state:{module}")
 
-    def unknown_args(self, call: CallSite, eff: _Effects, rootmap, only_specs: bool = False) -> None:
+    def unknown_args(
+        self, call: CallSite, eff: _Effects, rootmap, only_specs: bool = False
+    ) -> None:
         roots = [*call.args, *(r for _, r in call.kwargs)]
         for root in roots:
             name = rootmap(root) if root is not None else None
@@ -432,7 +436,9 @@ class _Replay:
             else:
                 self.mutate(name, eff)
 
-    def arg_map(self, summary: Summary, call: CallSite, rootmap, skip: int) -> dict[str, str | None]:
+    def arg_map(
+        self, summary: Summary, call: CallSite, rootmap, skip: int
+    ) -> dict[str, str | None]:
         """Map a notebook function's parameters to the caller's argument roots."""
         params = summary.params[skip:]
         mapping: dict[str, str | None] = {}
@@ -495,10 +501,15 @@ class _Replay:
         applied: set[str] = set()
         for call in summary.calls:
             self.call(call, eff, rootmap, applied)
+        called = {c.func[0] for c in summary.calls if len(c.func) == 1}
         for nested in summary.nested:
-            # calls made inside nested functions and lambdas may happen during this call
+            # nested functions and lambdas may run during this call (closures returned to the
+            # caller read their globals later, when they are called)
             for call in nested.calls:
                 self.call(call, eff, rootmap, applied)
+            if nested.name == "<lambda>" or nested.name in called:
+                for name in nested.reads - local:
+                    self.read(name, eff)
         for name in summary.reads:
             self.read(name, eff, apply_func=name not in applied)
         for name in summary.global_binds:
@@ -607,7 +618,11 @@ class _Replay:
         if ret == "part" and receiver is not None:
             return ("part", receiver)
         if ret.startswith("arg:"):
-            root = self._arg_root(call, int(ret[4:]), rootmap)
+            which = ret[4:]
+            if which == "*":
+                roots = [rootmap(r) for r in (*call.args, *(r for _, r in call.kwargs)) if r]
+                return ("parts", tuple(r for r in roots if r is not None))
+            root = self._arg_root(call, int(which) if which.isdigit() else which, rootmap)
             if root is not None:
                 return ("part", root)
         return ("new", "")
@@ -637,27 +652,38 @@ class _Replay:
         imports = dict(f.imports)
         literal = dict(f.literal_types)
         consts = dict(f.consts)
-        for name in f.binds | f.may_binds | eff.binds_may:
+        names = f.binds | f.may_binds | eff.binds_may
+        # where each link's source points before any target is rebound (``a, b = b, a``)
+        sources = {
+            v: self.loc(v)
+            for k, v in links.values()
+            if k in ("same", "part") and isinstance(v, str)
+        }
+        for name in names:
             may = name not in f.binds
             kind, value = links.get(name, ("new", ""))
             if kind == "call":
-                kind, value = call_results.get(value, ("new", ""))  # type: ignore[arg-type]
+                kind, value = call_results.get(int(value), ("new", ""))
+                if isinstance(value, str) and value not in sources:
+                    sources[value] = self.loc(value)
             old = self.loc(name)
             if name in f.augs and old is not None and not self.immutable(name):
                 loc = old  # in-place update: same object
-            elif kind == "same" and isinstance(value, str) and self.loc(value) is not None:
-                loc = self.loc(value)  # type: ignore[assignment]
+            elif kind == "same" and isinstance(value, str) and sources.get(value) is not None:
+                loc = self.find(sources[value])  # type: ignore[arg-type]
             else:
                 loc = self.new_loc(nid)
-                if kind == "part" and isinstance(value, str):
-                    src = self.loc(value)
+                if kind in ("part", "parts"):
                     rt = runtime.get(name)
-                    immutable = rt is not None and self.g.specs.is_immutable(rt.type_name)
-                    if src is not None and not immutable and not self.immutable(value):
-                        loc = self.merge(src, loc)
+                    if rt is None or not self.g.specs.is_immutable(rt.type_name):
+                        for part_of in value if kind == "parts" else (value,):  # type: ignore[union-attr]
+                            src = sources.get(part_of, self.loc(part_of))
+                            if src is not None and not self.immutable(part_of):
+                                loc = self.merge(src, loc)
                 elif kind == "instance":
-                    st.loc_type[loc] = "__main__." + value.name  # type: ignore[union-attr]
-                    st.loc_func[loc] = value  # type: ignore[assignment]
+                    assert isinstance(value, Summary)
+                    st.loc_type[loc] = "__main__." + value.name
+                    st.loc_func[loc] = value
             rt = runtime.get(name)
             if rt is not None:
                 loc = self.observe(name, loc, rt)
@@ -689,6 +715,10 @@ class _Replay:
     def observe(self, name: str, loc: int, rt: RuntimeName) -> int:
         """Use the run-time identity: a name holding an object another name holds is an alias."""
         st = self.st
+        if self.g.specs.is_immutable(rt.type_name):
+            # interned/cached immutable objects share identities without sharing history
+            st.loc_type[self.find(loc)] = rt.type_name
+            return self.find(loc)
         key = (rt.obj_id, rt.type_name)
         other = st.id_map.get(key)
         if other is not None and other != name and st.rid.get(other) == key:

@@ -6,7 +6,6 @@ The script runs as one cell of a fresh, non-interactive IPython shell with linea
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -45,5 +44,3 @@ def run_script(path: str | Path, argv: Sequence[str] = ()) -> int:
         code = error.code
         return code if isinstance(code, int) else (0 if code is None else 1)
     return 0 if error is None else 1
-
-

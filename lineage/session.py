@@ -112,7 +112,9 @@ class Session:
         return best
 
     # -- slicing -------------------------------------------------------------------------------------
-    def slice_value(self, value: Any, cell: RunningCell | None, user_ns: dict[str, Any]) -> SliceResult:
+    def slice_value(
+        self, value: Any, cell: RunningCell | None, user_ns: dict[str, Any]
+    ) -> SliceResult:
         """The minimal code that rebuilds ``value`` as saved from ``cell``'s running statement."""
         graph = self.graph()
         extra: list[Node] = []
@@ -167,7 +169,9 @@ def _runtime(names: Observed) -> dict[str, RuntimeName]:
 def _all_summaries(stmts: tuple[Stmt, ...]) -> Iterator[tuple[Summary, frozenset[str]]]:
     """Every function summary defined in a cell, with the locals of its enclosing functions."""
 
-    def walk(summary: Summary, enclosing: frozenset[str]) -> Iterator[tuple[Summary, frozenset[str]]]:
+    def walk(
+        summary: Summary, enclosing: frozenset[str]
+    ) -> Iterator[tuple[Summary, frozenset[str]]]:
         yield summary, enclosing
         inner = enclosing | (summary.locals if not summary.is_class else frozenset())
         for nested in summary.nested:
@@ -212,7 +216,9 @@ def _save_target(
     return None, None
 
 
-def _name_holding(value: Any, user_ns: dict[str, Any], graph: SessionGraph, state: Any) -> str | None:
+def _name_holding(
+    value: Any, user_ns: dict[str, Any], graph: SessionGraph, state: Any
+) -> str | None:
     """A captured variable that holds exactly ``value`` (save called from inside a function)."""
     for name, held in user_ns.items():
         if held is value and not name.startswith("_") and graph.read_deps(name, state):

@@ -39,9 +39,7 @@ def ordered(nodes: Mapping[NodeId, Node], ids: Iterable[NodeId]) -> list[NodeId]
     return [i for i in ids if i in hoisted] + [i for i in ids if i not in hoisted]
 
 
-def render(
-    nodes: Mapping[NodeId, Node], ids: Iterable[NodeId], target: str | None = None
-) -> str:
+def render(nodes: Mapping[NodeId, Node], ids: Iterable[NodeId], target: str | None = None) -> str:
     """The slice as a flat script; ``target`` is an extra final line (``name = expr``)."""
     lines: list[str] = []
     seen_imports: set[str] = set()

@@ -15,6 +15,8 @@ Everything else (parsing statements, analysis, the graph) waits until a slice is
 from __future__ import annotations
 
 import ast
+import contextlib
+import functools
 import os
 import sys
 import types
@@ -58,13 +60,16 @@ class Tracer:
         self.shell = shell
         session = _SESSIONS.get(id(shell))
         if session is None:
-            session = _SESSIONS[id(shell)] = Session(shell.transform_cell, self._code_name)
+            session = _SESSIONS[id(shell)] = Session(
+                shell.transform_cell, functools.partial(_code_name, shell)
+            )
         self.session = session
         self._cell: _Cell | None = None
         self._trees: list[ast.Module] = []
         self._depth = 0
         self._original_transform_ast: Callable[[ast.Module], ast.Module] | None = None
         self._reported = False
+        self.errors: list[BaseException] = []  # kept in dev mode, so tests and save() see them
 
     # -- registration: load and unload are exact inverses ---------------------------------------
     def register(self) -> None:
@@ -75,11 +80,12 @@ class Tracer:
         _TRACERS[id(self.shell)] = self
 
     def unregister(self) -> None:
-        for event, hook in (("pre_run_cell", self.pre_run_cell), ("post_run_cell", self.post_run_cell)):
-            try:
+        for event, hook in (
+            ("pre_run_cell", self.pre_run_cell),
+            ("post_run_cell", self.post_run_cell),
+        ):
+            with contextlib.suppress(ValueError):
                 self.shell.events.unregister(event, hook)
-            except ValueError:
-                pass
         if self._original_transform_ast is not None:
             # drop our instance attribute so the class's method shows through again
             if self.shell.__dict__.get("transform_ast") == self._transform_ast:
@@ -164,16 +170,6 @@ class Tracer:
             tb = tb.tb_next
         return (0, 0)
 
-    def _code_name(self, record: CellRecord) -> str | None:
-        try:
-            return str(
-                self.shell.compile.get_code_name(
-                    record.raw, record.transformed, record.execution_count or 0
-                )
-            )
-        except Exception:
-            return None
-
     # -- save support ------------------------------------------------------------------------------
     def running_cell(self) -> RunningCell | None:
         """The cell being executed and the position of the top-level statement now running."""
@@ -201,6 +197,7 @@ class Tracer:
     # -- failing open --------------------------------------------------------------------------------
     def _fail(self, exc: BaseException) -> None:
         if dev_mode():
+            self.errors.append(exc)
             raise exc
         if not self._reported:
             self._reported = True
@@ -209,6 +206,16 @@ class Tracer:
                 "but slices from this session may be incomplete. Please report this.",
                 file=sys.stderr,
             )
+
+
+def _code_name(shell: Any, record: CellRecord) -> str | None:
+    """The file name IPython compiled a cell under (what its functions' co_filename says)."""
+    try:
+        return str(
+            shell.compile.get_code_name(record.raw, record.transformed, record.execution_count or 0)
+        )
+    except Exception:
+        return None
 
 
 def _position(tb: types.TracebackType) -> tuple[int, int]:
@@ -268,13 +275,13 @@ def _collect(body: list[ast.stmt], names: list[str]) -> None:
 
 
 def _target_names(target: ast.AST, names: list[str]) -> None:
-    if type(target) is ast.Name:
-        names.append(target.id)  # type: ignore[attr-defined]
-    elif type(target) in (ast.Tuple, ast.List):
-        for elt in target.elts:  # type: ignore[attr-defined]
+    if isinstance(target, ast.Name):
+        names.append(target.id)
+    elif isinstance(target, (ast.Tuple, ast.List)):
+        for elt in target.elts:
             _target_names(elt, names)
-    elif type(target) is ast.Starred:
-        _target_names(target.value, names)  # type: ignore[attr-defined]
+    elif isinstance(target, ast.Starred):
+        _target_names(target.value, names)
 
 
 # -- the IPython extension entry points -------------------------------------------------------------

@@ -59,5 +59,7 @@ def verify(name: str, version: int | None = None, cwd: str | Path | None = None)
     if proc.returncode == 0:
         return VerifyResult(name, record.version, True, "rebuilt an equal value")
     if proc.returncode == 1:
-        return VerifyResult(name, record.version, False, "the slice ran but rebuilt a different value")
+        return VerifyResult(
+            name, record.version, False, "the slice ran but rebuilt a different value"
+        )
     return VerifyResult(name, record.version, False, "the slice failed:\n" + proc.stderr.strip())

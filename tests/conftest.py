@@ -12,7 +12,9 @@ from traitlets.config import Config
 
 
 @pytest.fixture(autouse=True)
-def _isolated_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def _isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     home = tmp_path_factory.mktemp("lineage-home")
     monkeypatch.setenv("LINEAGE_HOME", str(home))
     monkeypatch.setenv("LINEAGE_DEV_MODE", "1")
@@ -35,7 +37,11 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Interacti
     monkeypatch.chdir(work)
     sh = new_shell()
     sh.run_line_magic("load_ext", "lineage")
+    from lineage.tracer import active_tracer
+
+    tracer = active_tracer()
     yield sh
+    assert not tracer.errors, f"capture failed: {tracer.errors!r}"
     sh.run_line_magic("unload_ext", "lineage")
     InteractiveShell.clear_instance()
     os.chdir(tmp_path)

@@ -55,9 +55,25 @@ def _str_args(args: list[ast.expr]) -> list[str] | None:
     return out
 
 
+def _source(source: str, node: ast.stmt) -> str:
+    """The user's own text of a statement, decorators included."""
+    decorators = getattr(node, "decorator_list", None)
+    if decorators:
+        first = decorators[0]
+        lines = source.splitlines(keepends=True)[first.lineno - 1 : node.end_lineno]
+        lines[0] = lines[0][max(first.col_offset - 1, 0) :]
+        return "".join(lines).rstrip()
+    return ast.get_source_segment(source, node) or ""
+
+
+def _first_line(node: ast.stmt) -> int:
+    decorators = getattr(node, "decorator_list", None)
+    return decorators[0].lineno if decorators else node.lineno
+
+
 def _magic_stmt(node: ast.stmt, source: str, line: int, body_line: int) -> Stmt:
     facts = statement_facts(node) if isinstance(node, ast.Assign) else EMPTY_FACTS
-    text = ast.get_source_segment(source, node) or ""
+    text = _source(source, node)
     return Stmt(text, line, _end(node, line), body_line, facts, magic=True)
 
 
@@ -74,11 +90,11 @@ def split_statements(
         return ()
     out: list[Stmt] = []
     for node in tree.body:
-        line = _line or node.lineno
+        line = _line or _first_line(node)
         body_line = node.lineno if _line else 0
         magic = _magic_call(node)
         if magic is None:
-            text = ast.get_source_segment(source, node) or ""
+            text = _source(source, node)
             out.append(
                 Stmt(
                     text, line, (_line, 0) if _line else _end(node, line), body_line,

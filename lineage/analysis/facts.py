@@ -154,10 +154,11 @@ def path_expr(node: ast.AST | None) -> PathExpr | None:
     if isinstance(node, ast.Call) and not node.keywords:
         callee = dotted(node.func)
         if callee and callee[-1] in ("Path", "PurePath", "PosixPath", "join") and node.args:
-            parts = [path_expr(a) for a in node.args]
-            if any(p is None for p in parts):
+            folded = [path_expr(a) for a in node.args]
+            known = [p for p in folded if p is not None]
+            if len(known) != len(folded):
                 return None
-            return ("join", *parts) if len(parts) > 1 else parts[0]
+            return ("join", *known) if len(known) > 1 else known[0]
         if (
             callee
             and callee[-1] in ("resolve", "absolute", "expanduser")
@@ -463,7 +464,7 @@ class _Visitor(ast.NodeVisitor):
         for stmt in node.finalbody:
             self.visit(stmt)
 
-    visit_TryStar = visit_Try  # type: ignore[assignment]
+    visit_TryStar = visit_Try
 
     def visit_Match(self, node: ast.Match) -> None:
         self.visit(node.subject)
@@ -544,14 +545,11 @@ class _Visitor(ast.NodeVisitor):
     def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
         self._decorators_and_defaults(node)
         summary = summarize_function(node, node.name)
-        if self.in_function:
-            # a nested def: its free names are reads of the enclosing function at call time
-            self.s.inline.append(summary)
-            self.s.reads |= summary.reads - self.s.bound
+        # a nested def reads its free names when it is called, not when it is defined
         self.s.defs.append((node.name, summary))
         self._bind(node.name)
 
-    visit_AsyncFunctionDef = visit_FunctionDef  # type: ignore[assignment]
+    visit_AsyncFunctionDef = visit_FunctionDef
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         for dec in node.decorator_list:
@@ -577,9 +575,9 @@ class _Visitor(ast.NodeVisitor):
             _targets(target, flat)
             link = self._link_of(value)
             kind = "part" if link[0] == "same" else link[0]
-            for t in flat:
-                if isinstance(t, ast.Name):
-                    self.s.links.append((t.id, kind, link[1]))
+            for flat_target in flat:
+                if isinstance(flat_target, ast.Name):
+                    self.s.links.append((flat_target.id, kind, link[1]))
             return
         if isinstance(target, ast.Starred):
             target = target.value
