@@ -627,6 +627,12 @@ class _Replay:
                 return ("part", root)
         return ("new", "")
 
+    def item_link(self, root: str) -> str:
+        """``x = root[...]``: a part of root, unless root's type copies on indexing (specs)."""
+        t = self.type_of(root)
+        effect = self.g.specs.method(t, "__getitem__") if t else None
+        return "new" if effect is not None and effect.returns == "new" else "part"
+
     def _notebook_class(self, name: str) -> Summary | None:
         t = self.type_of(name)
         if t is None or not t.startswith("__main__."):
@@ -664,6 +670,8 @@ class _Replay:
             kind, value = links.get(name, ("new", ""))
             if kind == "call":
                 kind, value = call_results.get(int(value), ("new", ""))
+            elif kind == "item":
+                kind = self.item_link(str(value))
                 if isinstance(value, str) and value not in sources:
                     sources[value] = self.loc(value)
             old = self.loc(name)

@@ -62,6 +62,7 @@ class Facts:
     augs: frozenset[str]  # names updated by ``x op= ...`` (in place for mutable objects)
     calls: tuple[CallSite, ...]
     # target -> how it relates to an existing object: ("same", root) | ("part", root) |
+    # ("item", root) for ``root[...]`` |
     # ("call", index into calls) | ("new", "") ; only for plain-name targets
     links: tuple[tuple[str, str, object], ...]
     consts: tuple[tuple[str, PathExpr], ...]  # names bound to path-like constants
@@ -574,7 +575,7 @@ class _Visitor(ast.NodeVisitor):
             flat: list[ast.AST] = []
             _targets(target, flat)
             link = self._link_of(value)
-            kind = "part" if link[0] == "same" else link[0]
+            kind = "part" if link[0] in ("same", "item") else link[0]
             for flat_target in flat:
                 if isinstance(flat_target, ast.Name):
                     self.s.links.append((flat_target.id, kind, link[1]))
@@ -596,6 +597,8 @@ class _Visitor(ast.NodeVisitor):
     def _link_of(self, value: ast.AST) -> tuple[str, object]:
         if isinstance(value, ast.Name):
             return ("same", value.id)
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
+            return ("item", value.value.id)  # x = root[...]: the root type's specs decide
         if isinstance(value, (ast.Attribute, ast.Subscript)):
             root = root_name(value)
             if root is not None:

@@ -18,6 +18,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
+from typing import cast
 
 from lineage.errors import LineageError
 
@@ -119,12 +120,6 @@ class Specs:
         return None
 
     def knows(self, module: str) -> bool:
-        """True when some spec covers functions of the top-level package ``module``; calls to
-        its other functions are then assumed not to keep hidden state."""
-        prefix = module + "."
-        return any(name.startswith(prefix) for name in self._functions)
-
-    def knows(self, module: str) -> bool:
         """True when some spec names a function or type of ``module`` (``"numpy"``, ``"os.path"``).
 
         A library no spec covers may keep hidden state between calls; one with specs says so.
@@ -135,7 +130,7 @@ class Specs:
         """True when nothing reachable from a value of this type can ever change."""
         return any(name in self._immutable for name in self._chain(type_name))
 
-    def extend(self, data: dict, *, source: str = "<spec>") -> None:  # type: ignore[type-arg]
+    def extend(self, data: Mapping[str, object], *, source: str = "<spec>") -> None:
         """Validate one spec document and merge it in; raises :class:`LineageError` if malformed.
 
         Nothing is merged when the document is invalid.
@@ -221,7 +216,7 @@ def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
     return data
 
 
-def _decode(text: str, source: str) -> dict:  # type: ignore[type-arg]
+def _decode(text: str, source: str) -> dict[str, object]:
     try:
         data = json.loads(text, object_pairs_hook=_no_duplicates)
     except _Invalid as e:
@@ -294,7 +289,7 @@ def _document(data: object) -> _Document:
                 raise _Invalid(f"{where}[{name!r}]", "a method name is an identifier or '*'")
             entries[name] = _effect(raw, f"{where}[{name!r}]", method=True)
         methods[type_name] = entries
-    return _Document(set(immutable), dict(aliases), functions, methods)
+    return _Document(set(immutable), {k: str(v) for k, v in aliases.items()}, functions, methods)
 
 
 def _effect(raw: object, where: str, *, method: bool) -> Effect:
@@ -307,9 +302,10 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
     if unknown and set(raw) - {"unknown", "$comment"}:
         raise _Invalid(where, "an effect with 'unknown': true can have no other keys")
 
-    mutates = _list(raw.get("mutates", []), f"{where}.mutates")
-    for i, item in enumerate(mutates):
+    mutates = tuple(
         _check_argument(item, f"{where}.mutates[{i}]", method=method)
+        for i, item in enumerate(_list(raw.get("mutates", []), f"{where}.mutates"))
+    )
     when = raw.get("mutates_when")
     mutates_when: tuple[str, object] | None = None
     if when is not None:
@@ -335,7 +331,7 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
         for i, item in enumerate(_list(raw.get("files", []), f"{where}.files"))
     )
     effect = Effect(
-        mutates=tuple(mutates),  # type: ignore[arg-type]  # checked above
+        mutates=mutates,
         mutates_when=mutates_when,
         reads=reads,
         writes=writes,
@@ -355,9 +351,9 @@ def _file_effect(raw: object, where: str, *, method: bool) -> FileEffect:
     op = raw["op"]
     if op not in FILE_OPS:
         raise _Invalid(f"{where}.op", f"expected one of {sorted(FILE_OPS)}, got {op!r}")
-    path = raw.get("path")
-    if path is not None:
-        _check_argument(path, f"{where}.path", method=method, keywords=False)
+    path: int | str | None = None
+    if raw.get("path") is not None:
+        path = _check_argument(raw["path"], f"{where}.path", method=method, keywords=False)
     path_kw = _optional_ident(raw.get("path_kw"), f"{where}.path_kw")
     if path is None and path_kw is None:
         raise _Invalid(where, "a file effect needs 'path' (an index or 'self') or 'path_kw'")
@@ -395,20 +391,20 @@ def _when(raw: object, where: str) -> tuple[str, object]:
     return (kw, equals)
 
 
-def _check_argument(item: object, where: str, *, method: bool, keywords: bool = True) -> None:
+def _check_argument(item: object, where: str, *, method: bool, keywords: bool = True) -> int | str:
     if _is_index(item):
-        return
+        return cast(int, item)
     if item == "self":
         if not method:
             raise _Invalid(where, "a function has no receiver: 'self' only applies to methods")
-        return
+        return "self"
     if keywords and isinstance(item, str) and _IDENT.fullmatch(item):
-        return
+        return item
     wanted = "'self', a positional index" + (" or a keyword name" if keywords else "")
     raise _Invalid(where, f"expected {wanted}, got {item!r}")
 
 
-def _check_keys(raw: Mapping, allowed: frozenset[str], where: str, what: str) -> None:  # type: ignore[type-arg]
+def _check_keys(raw: Mapping[str, object], allowed: frozenset[str], where: str, what: str) -> None:
     for key in raw:
         if key not in allowed:
             place = f"{where}.{key}" if where else str(key)
@@ -430,7 +426,7 @@ def _str_list(raw: object, where: str) -> list[str]:
     for i, item in enumerate(items):
         if not isinstance(item, str):
             raise _Invalid(f"{where}[{i}]", f"expected a string, got {_kind(item)}")
-    return items  # type: ignore[return-value]
+    return cast("list[str]", items)
 
 
 def _list(raw: object, where: str) -> list[object]:
