@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -59,6 +62,17 @@ class Artifact:
         )
 
 
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def save(obj: Any, name: str) -> Artifact:
     """Store ``obj`` and the minimal code that rebuilds it, as a new version of ``name``."""
     from lineage.tracer import active_tracer
@@ -69,23 +83,26 @@ def save(obj: Any, name: str) -> Artifact:
         raise RuntimeError("lineage capture failed earlier in this session") from tracer.errors[0]
     session = tracer.session
     cell = tracer.running_cell()
-    result = session.slice_value(obj, cell, tracer.shell.user_ns)
-    meta = {
-        "target": result.target,
-        "cwd": cell.cwd if cell is not None else os.getcwd(),
-        "statements": [
-            {
-                "id": int(n.id),
-                "text": n.text,
-                "deps": [int(d) for d in n.deps],
-                "binds": sorted(n.binds),
-                "reads": sorted(n.reads),
-                "is_import": n.is_import,
-                "execution_count": n.execution_count,
-            }
-            for n in result.nodes
-        ],
-    }
+    with _gc_paused():
+        # analysis allocates many small objects at once: the cyclic GC would rescan them all
+        # repeatedly (about half the time of a large first save)
+        result = session.slice_value(obj, cell, tracer.shell.user_ns)
+        meta = {
+            "target": result.target,
+            "cwd": cell.cwd if cell is not None else os.getcwd(),
+            "statements": [
+                {
+                    "id": n.id,
+                    "text": n.text,
+                    "deps": n.deps,
+                    "binds": sorted(n.binds),
+                    "reads": sorted(n.reads),
+                    "is_import": n.is_import,
+                    "execution_count": n.execution_count,
+                }
+                for n in result.nodes
+            ],
+        }
     store = Store()
     record = store.save(
         name,

@@ -105,6 +105,7 @@ class SessionGraph:
 
     def __init__(self, specs: Specs, resolve_func=None) -> None:
         self.specs = specs
+        self._immutable: dict[str, bool] = {}
         self.nodes: list[Node] = []
         self._state = _State()
         self._resolve_func = resolve_func or (lambda key: None)
@@ -143,6 +144,12 @@ class SessionGraph:
             list(stmts), runtime
         )
         return extra, state
+
+    def is_immutable(self, type_name: str) -> bool:
+        known = self._immutable.get(type_name)
+        if known is None:
+            known = self._immutable[type_name] = self.specs.is_immutable(type_name)
+        return known
 
     def to_networkx(self, extra: Iterable[Node] = ()) -> nx.DiGraph:
         """Edges point from a statement to the statements it depends on."""
@@ -218,17 +225,21 @@ class _Replay:
         if name is None:
             return True
         t = self.type_of(name)
-        return t is not None and self.g.specs.is_immutable(t)
+        return t is not None and self.g.is_immutable(t)
 
     # -- replay ---------------------------------------------------------------------------------------
     def run(self, stmts: list[Stmt], runtime: dict[str, RuntimeName]) -> None:
+        # run-time facts describe the end of the cell: they belong to each name's last binder
         last_binder: dict[str, int] = {}
         for i, stmt in enumerate(stmts):
             for name in stmt.facts.binds | stmt.facts.may_binds:
-                last_binder[name] = i
+                if name in runtime:
+                    last_binder[name] = i
+        finals: dict[int, dict[str, RuntimeName]] = {}
+        for name, i in last_binder.items():
+            finals.setdefault(i, {})[name] = runtime[name]
         for i, stmt in enumerate(stmts):
-            final = {n: runtime[n] for n, j in last_binder.items() if j == i and n in runtime}
-            self.statement(stmt, final)
+            self.statement(stmt, finals.get(i, {}))
 
     def statement(self, stmt: Stmt, runtime: dict[str, RuntimeName]) -> None:
         f = stmt.facts
@@ -388,7 +399,7 @@ class _Replay:
             self.unknown_call(call, eff, rootmap)
             return ("part", head)
         effect = self.g.specs.method(receiver_type, method) if receiver_type else None
-        if effect is None and receiver_type and self.g.specs.is_immutable(receiver_type):
+        if effect is None and receiver_type and self.g.is_immutable(receiver_type):
             effect = Effect()  # nothing reachable from an immutable value can change
         if effect is None and receiver_type is None and method in _PURE_METHOD_NAMES:
             effect = Effect(returns="part")
@@ -653,17 +664,15 @@ class _Replay:
         eff: _Effects,
     ) -> None:
         st = self.st
-        links = {t: (k, v) for t, k, v in f.links}
-        defs = dict(f.defs)
-        imports = dict(f.imports)
-        literal = dict(f.literal_types)
-        consts = dict(f.consts)
+        links, defs, imports, literal, consts = (
+            f.links, f.defs, f.imports, f.literal_types, f.consts
+        )  # fmt: skip
         names = f.binds | f.may_binds | eff.binds_may
         # where each link's source points before any target is rebound (``a, b = b, a``)
         sources = {
             v: self.loc(v)
             for k, v in links.values()
-            if k in ("same", "part") and isinstance(v, str)
+            if k in ("same", "part", "item") and isinstance(v, str)
         }
         for name in names:
             may = name not in f.binds
@@ -683,7 +692,7 @@ class _Replay:
                 loc = self.new_loc(nid)
                 if kind in ("part", "parts"):
                     rt = runtime.get(name)
-                    if rt is None or not self.g.specs.is_immutable(rt.type_name):
+                    if rt is None or not self.g.is_immutable(rt.type_name):
                         for part_of in value if kind == "parts" else (value,):  # type: ignore[union-attr]
                             src = sources.get(part_of, self.loc(part_of))
                             if src is not None and not self.immutable(part_of):
@@ -723,7 +732,7 @@ class _Replay:
     def observe(self, name: str, loc: int, rt: RuntimeName) -> int:
         """Use the run-time identity: a name holding an object another name holds is an alias."""
         st = self.st
-        if self.g.specs.is_immutable(rt.type_name):
+        if self.g.is_immutable(rt.type_name):
             # interned/cached immutable objects share identities without sharing history
             st.loc_type[self.find(loc)] = rt.type_name
             return self.find(loc)

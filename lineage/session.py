@@ -178,7 +178,7 @@ def _all_summaries(stmts: tuple[Stmt, ...]) -> Iterator[tuple[Summary, frozenset
             yield from walk(nested, inner)
 
     for stmt in stmts:
-        for _, summary in stmt.facts.defs:
+        for summary in stmt.facts.defs.values():
             yield from walk(summary, frozenset())
         for summary in stmt.facts.inline_funcs:
             yield from walk(summary, frozenset())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import builtins
 import contextlib
+import functools
 import json
 import os
 import pickle
@@ -62,6 +63,7 @@ _SCHEMA = (
     )""",
 )
 _COLUMNS = "name, version, created_at, code, session_code, value_type, value_path, session_id, meta"
+_FIELDS = _COLUMNS.replace("meta", "meta_text").split(", ")
 _SLOTS = ", ".join(f":{column}" for column in _COLUMNS.split(", "))
 
 
@@ -75,7 +77,12 @@ class ArtifactRecord:
     value_type: str  # e.g. "builtins.list", "pandas.core.frame.DataFrame"
     value_path: str | None  # relative to the home; None when the value could not be pickled
     session_id: str
-    meta: dict  # JSON-serialisable extra data; stored as JSON text
+    meta_text: str = "{}"  # JSON-serialisable extra data, as stored; decoded lazily by `meta`
+
+    @functools.cached_property
+    def meta(self) -> dict:  # type: ignore[type-arg]
+        """Extra data (e.g. the structured slice for exporters), decoded on first use."""
+        return dict(json.loads(self.meta_text))
 
 
 def validate_name(name: object) -> str:
@@ -169,7 +176,7 @@ def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
 def _record(row: sqlite3.Row) -> ArtifactRecord:
     fields = dict(zip(row.keys(), row, strict=True))
     fields["created_at"] = datetime.fromisoformat(fields["created_at"])
-    fields["meta"] = json.loads(fields["meta"])
+    fields["meta_text"] = fields.pop("meta")
     return ArtifactRecord(**fields)
 
 
@@ -288,7 +295,7 @@ class Store:
             value_type=_type_name(value),
             value_path=None,
             session_id=session_id,
-            meta=json.loads(meta_text),  # what `get` will return, e.g. lists for tuples
+            meta_text=meta_text,
         )
         try:
             data = _dumps(value)
@@ -310,7 +317,10 @@ class Store:
                 ).fetchone()
                 record = replace(record, version=version, created_at=_now())
                 created_at = record.created_at.isoformat(timespec="microseconds")
-                row = vars(record) | {"created_at": created_at, "meta": meta_text}
+                row = {f: getattr(record, f) for f in _FIELDS} | {
+                    "created_at": created_at,
+                    "meta": meta_text,
+                }
                 conn.execute(f"INSERT INTO artifacts ({_COLUMNS}) VALUES ({_SLOTS})", row)
         except BaseException:
             if record.value_path is not None:  # no row points to it: do not leave it behind

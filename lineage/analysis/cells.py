@@ -8,6 +8,7 @@ statements it contains.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -55,15 +56,51 @@ def _str_args(args: list[ast.expr]) -> list[str] | None:
     return out
 
 
-def _source(source: str, node: ast.stmt) -> str:
-    """The user's own text of a statement, decorators included."""
-    decorators = getattr(node, "decorator_list", None)
-    if decorators:
-        first = decorators[0]
-        lines = source.splitlines(keepends=True)[first.lineno - 1 : node.end_lineno]
-        lines[0] = lines[0][max(first.col_offset - 1, 0) :]
-        return "".join(lines).rstrip()
-    return ast.get_source_segment(source, node) or ""
+# characters str.splitlines() breaks on but Python's tokenizer does not
+_ODD_BREAKS = re.compile("[\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029]")
+
+
+class _Lines:
+    """A source split into lines once; ``ast.get_source_segment`` re-splits the whole source
+    on every call, which is quadratic over a cell."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.lines = None if _ODD_BREAKS.search(source) else source.splitlines(keepends=True)
+
+    def segment(self, node: ast.stmt) -> str:
+        """The user's own text of a statement, decorators included."""
+        start: ast.AST = node
+        decorators = getattr(node, "decorator_list", None)
+        if decorators:
+            start = decorators[0]
+        lines = self.lines
+        if lines is None or node.end_lineno is None or node.end_col_offset is None:
+            if decorators:
+                return self._slow_decorated(node)
+            return ast.get_source_segment(self.source, node) or ""
+        first, last = start.lineno - 1, node.end_lineno - 1
+        col = start.col_offset - (1 if decorators else 0)
+        if first == last:
+            return _cut(lines[first], col, node.end_col_offset)
+        parts = [_cut(lines[first], col, None), *lines[first + 1 : last]]
+        parts.append(_cut(lines[last], 0, node.end_col_offset))
+        return "".join(parts)
+
+    def _slow_decorated(self, node: ast.stmt) -> str:
+        lines = self.source.splitlines(keepends=True)
+        first = node.decorator_list[0]  # type: ignore[attr-defined]
+        chunk = lines[first.lineno - 1 : node.end_lineno]
+        chunk[0] = chunk[0][max(first.col_offset - 1, 0) :]
+        return "".join(chunk).rstrip()
+
+
+def _cut(line: str, start: int, end: int | None) -> str:
+    """A slice of ``line`` by UTF-8 byte offsets (what the AST's columns count)."""
+    if line.isascii():
+        return line[start:end]
+    raw = line.encode()
+    return raw[start:end].decode()
 
 
 def _first_line(node: ast.stmt) -> int:
@@ -71,9 +108,9 @@ def _first_line(node: ast.stmt) -> int:
     return decorators[0].lineno if decorators else node.lineno
 
 
-def _magic_stmt(node: ast.stmt, source: str, line: int, body_line: int) -> Stmt:
+def _magic_stmt(node: ast.stmt, lines: _Lines, line: int, body_line: int) -> Stmt:
     facts = statement_facts(node) if isinstance(node, ast.Assign) else EMPTY_FACTS
-    text = _source(source, node)
+    text = lines.segment(node)
     return Stmt(text, line, _end(node, line), body_line, facts, magic=True)
 
 
@@ -89,12 +126,13 @@ def split_statements(
     except SyntaxError:
         return ()
     out: list[Stmt] = []
+    lines = _Lines(source)
     for node in tree.body:
         line = _line or _first_line(node)
         body_line = node.lineno if _line else 0
         magic = _magic_call(node)
         if magic is None:
-            text = _source(source, node)
+            text = lines.segment(node)
             out.append(
                 Stmt(
                     text, line, (_line, 0) if _line else _end(node, line), body_line,
@@ -107,7 +145,7 @@ def split_statements(
         if kind == "run_line_magic" and strs and len(strs) == 2 and strs[0] in _LINE_CODE_MAGICS:
             out.extend(split_statements(transform(strs[1]), transform, _line=line))
         elif kind == "run_cell_magic" and strs and len(strs) == 3 and strs[0] in _CELL_CODE_MAGICS:
-            out.append(_magic_stmt(node, source, line, body_line))
+            out.append(_magic_stmt(node, lines, line, body_line))
             if strs[0] == "capture" and strs[1].split():
                 # ``%%capture out`` binds ``out`` to the captured output: IPython-only, never sliced
                 name = [w for w in strs[1].split() if not w.startswith("-")]
@@ -118,7 +156,7 @@ def split_statements(
                     )
             out.extend(split_statements(transform(strs[2]), transform, _line=line))
         else:
-            out.append(_magic_stmt(node, source, line, body_line))
+            out.append(_magic_stmt(node, lines, line, body_line))
     return tuple(out)
 
 

@@ -11,7 +11,9 @@ to any part of an object reached from a name is a change to what that name holds
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 # A small expression language for file paths, folded later against known string constants:
 # ("lit", "data.csv") | ("name", "path") | ("join", part, ...) | ("cat", part, ...)
@@ -62,21 +64,21 @@ class Facts:
     augs: frozenset[str]  # names updated by ``x op= ...`` (in place for mutable objects)
     calls: tuple[CallSite, ...]
     # target -> how it relates to an existing object: ("same", root) | ("part", root) |
-    # ("item", root) for ``root[...]`` |
-    # ("call", index into calls) | ("new", "") ; only for plain-name targets
-    links: tuple[tuple[str, str, object], ...]
-    consts: tuple[tuple[str, PathExpr], ...]  # names bound to path-like constants
-    imports: tuple[tuple[str, str], ...]  # bound name -> dotted module or object path
-    literal_types: tuple[tuple[str, str], ...]  # names bound to displays of a known type
-    defs: tuple[tuple[str, Summary], ...]  # functions, lambdas and classes bound by name
+    # ("item", root) for ``root[...]`` | ("call", index into calls) | ("new", "");
+    # only for plain-name targets
+    links: dict[str, tuple[str, object]]
+    consts: dict[str, PathExpr]  # names bound to path-like constants
+    imports: dict[str, str]  # bound name -> dotted module or object path
+    literal_types: dict[str, str]  # names bound to displays of a known type
+    defs: dict[str, Summary]  # functions, lambdas and classes bound by name
     inline_funcs: tuple[Summary, ...]  # lambdas/defs used inside the statement itself
     is_import: bool
     mentions_lineage: bool
 
 
 EMPTY_FACTS = Facts(
-    frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), (), (), (), (),
-    (), (), (), False, False,
+    frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), (), {}, {}, {},
+    {}, {}, (), False, False,
 )  # fmt: skip
 
 _DISPLAY_TYPES: dict[type[ast.AST], str] = {
@@ -196,15 +198,20 @@ class _Scope:
         self.stores: set[str] = set()
         self.augs: set[str] = set()
         self.calls: list[CallSite] = []
-        self.links: list[tuple[str, str, object]] = []
-        self.consts: list[tuple[str, PathExpr]] = []
-        self.imports: list[tuple[str, str]] = []
-        self.literal_types: list[tuple[str, str]] = []
-        self.defs: list[tuple[str, Summary]] = []
+        self.links: dict[str, tuple[str, object]] = {}
+        self.consts: dict[str, PathExpr] = {}
+        self.imports: dict[str, str] = {}
+        self.literal_types: dict[str, str] = {}
+        self.defs: dict[str, Summary] = {}
         self.inline: list[Summary] = []
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
         self.mentions_lineage = False
+
+
+# operator and context nodes carry no names
+_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+_DISPATCH: dict[type, Callable[[_Visitor, Any], None]] = {}
 
 
 class _Visitor(ast.NodeVisitor):
@@ -217,6 +224,29 @@ class _Visitor(ast.NodeVisitor):
     def __init__(self, scope: _Scope, in_function: bool) -> None:
         self.s = scope
         self.in_function = in_function
+
+    # -- dispatch: a type-keyed table instead of NodeVisitor's per-node getattr ------------------
+    def visit(self, node: ast.AST) -> None:
+        t = type(node)
+        if t is ast.Name:
+            self.visit_Name(node)  # type: ignore[arg-type]
+        elif t is not ast.Constant:
+            method = _DISPATCH.get(t)
+            if method is None:
+                method = _DISPATCH[t] = getattr(
+                    _Visitor, "visit_" + t.__name__, _Visitor.generic_visit
+                )
+            method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for field in node._fields:
+            value = getattr(node, field, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                self.visit(value)
 
     # -- binding helpers ----------------------------------------------------------------------
     def _bind(self, name: str) -> None:
@@ -276,8 +306,8 @@ class _Visitor(ast.NodeVisitor):
             # ``f = lambda ...`` defines a function: its free names are read when it is called
             for default in node.value.args.defaults + [d for d in node.value.args.kw_defaults if d]:
                 self.visit(default)
-            self.s.defs.append((target.id, summarize_function(node.value, target.id)))
-            self.s.links.append((target.id, "new", ""))
+            self.s.defs[target.id] = summarize_function(node.value, target.id)
+            self.s.links[target.id] = ("new", "")
             self._bind(target.id)
             return
         self.visit(node.value)
@@ -320,11 +350,11 @@ class _Visitor(ast.NodeVisitor):
     def visit_Import(self, node: ast.Import) -> None:
         for alias in node.names:
             if alias.asname:
-                self.s.imports.append((alias.asname, alias.name))
+                self.s.imports[alias.asname] = alias.name
                 self._bind(alias.asname)
             else:
                 top = alias.name.split(".")[0]
-                self.s.imports.append((top, top))
+                self.s.imports[top] = top
                 self._bind(top)
             if alias.name.split(".")[0] == "lineage":
                 self.s.mentions_lineage = True
@@ -337,7 +367,7 @@ class _Visitor(ast.NodeVisitor):
             if alias.name == "*":
                 continue
             name = alias.asname or alias.name
-            self.s.imports.append((name, f"{module}.{alias.name}"))
+            self.s.imports[name] = f"{module}.{alias.name}"
             self._bind(name)
 
     # -- calls ------------------------------------------------------------------------------------
@@ -547,7 +577,7 @@ class _Visitor(ast.NodeVisitor):
         self._decorators_and_defaults(node)
         summary = summarize_function(node, node.name)
         # a nested def reads its free names when it is called, not when it is defined
-        self.s.defs.append((node.name, summary))
+        self.s.defs[node.name] = summary
         self._bind(node.name)
 
     visit_AsyncFunctionDef = visit_FunctionDef
@@ -562,7 +592,7 @@ class _Visitor(ast.NodeVisitor):
         summary = summarize_class(node)
         # the class body runs now: what it reads at top level is read by this statement
         self.s.reads |= summary.reads - self.s.bound
-        self.s.defs.append((node.name, summary))
+        self.s.defs[node.name] = summary
         self._bind(node.name)
 
     # -- links: how a bound name relates to existing objects ---------------------------------------
@@ -578,21 +608,21 @@ class _Visitor(ast.NodeVisitor):
             kind = "part" if link[0] in ("same", "item") else link[0]
             for flat_target in flat:
                 if isinstance(flat_target, ast.Name):
-                    self.s.links.append((flat_target.id, kind, link[1]))
+                    self.s.links[flat_target.id] = (kind, link[1])
             return
         if isinstance(target, ast.Starred):
             target = target.value
         if not isinstance(target, ast.Name):
             return
-        self.s.links.append((target.id, *self._link_of(value)))
+        self.s.links[target.id] = self._link_of(value)
         pexpr = path_expr(value)
         if pexpr is not None and pexpr[0] != "name":
-            self.s.consts.append((target.id, pexpr))
+            self.s.consts[target.id] = pexpr
         display = _DISPLAY_TYPES.get(type(value))
         if display is None and isinstance(value, ast.Constant):
             display = _CONST_TYPES.get(type(value.value))
         if display is not None:
-            self.s.literal_types.append((target.id, display))
+            self.s.literal_types[target.id] = display
 
     def _link_of(self, value: ast.AST) -> tuple[str, object]:
         if isinstance(value, ast.Name):
@@ -651,7 +681,7 @@ def summarize_function(
         stores=frozenset(scope.stores),
         calls=tuple(scope.calls),
         locals=frozenset(local),
-        nested=tuple(s for _, s in scope.defs) + tuple(scope.inline),
+        nested=tuple(scope.defs.values()) + tuple(scope.inline),
     )
 
 
@@ -688,8 +718,79 @@ def _decorator_stmts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.s
     return [ast.Expr(e) for e in exprs]
 
 
+_EMPTY: frozenset[str] = frozenset()
+# expressions whose reads are just the names in them: no calls, scopes or bindings
+_SIMPLE_EXPR = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Tuple, ast.List, ast.Set)
+
+
+def _simple_reads(node: ast.AST, out: set[str]) -> bool:
+    """Collect the names a call-free expression reads; False when it is not that simple."""
+    t = type(node)
+    if t is ast.Name:
+        out.add(node.id)  # type: ignore[attr-defined]
+        return True
+    if t is ast.Constant:
+        return True
+    if t is ast.Attribute:
+        return _simple_reads(node.value, out)  # type: ignore[attr-defined]
+    if t is ast.Subscript:
+        return _simple_reads(node.value, out) and _simple_reads(node.slice, out)  # type: ignore[attr-defined]
+    if t is ast.Slice:
+        return all(
+            _simple_reads(part, out)
+            for part in (node.lower, node.upper, node.step)  # type: ignore[attr-defined]
+            if part is not None
+        )
+    if t in _SIMPLE_EXPR:
+        for field in node._fields:
+            value = getattr(node, field)
+            if type(value) is list:
+                if not all(_simple_reads(v, out) for v in value):
+                    return False
+            elif isinstance(value, ast.expr) and not _simple_reads(value, out):
+                return False
+        return True
+    return False
+
+
+def _fast_facts(node: ast.stmt) -> Facts | None:
+    """``name = <call-free expression>``: by far the most common statement, done directly."""
+    if type(node) is not ast.Assign or len(node.targets) != 1:
+        return None
+    target = node.targets[0]
+    if type(target) is not ast.Name:
+        return None
+    reads: set[str] = set()
+    value = node.value
+    if not _simple_reads(value, reads):
+        return None
+    name = target.id
+    vt = type(value)
+    if vt is ast.Name:
+        link: tuple[str, object] = ("same", value.id)  # type: ignore[attr-defined]
+    elif vt is ast.Subscript and type(value.value) is ast.Name:  # type: ignore[attr-defined]
+        link = ("item", value.value.id)  # type: ignore[attr-defined]
+    elif vt is ast.Attribute or vt is ast.Subscript:
+        root = root_name(value)
+        link = ("part", root) if root is not None else ("new", "")
+    else:
+        link = ("new", "")
+    display = _DISPLAY_TYPES.get(vt)
+    if display is None and vt is ast.Constant:
+        display = _CONST_TYPES.get(type(value.value))  # type: ignore[attr-defined]
+    pexpr = path_expr(value) if vt is ast.Constant or vt is ast.BinOp else None
+    return Facts(
+        frozenset(reads), frozenset((name,)), _EMPTY, _EMPTY, _EMPTY, _EMPTY, (),
+        {name: link}, {name: pexpr} if pexpr is not None else {}, {},
+        {name: display} if display is not None else {}, {}, (), False, "lineage" in reads,
+    )  # fmt: skip
+
+
 def statement_facts(node: ast.stmt) -> Facts:
     """Facts of one top-level statement."""
+    fast = _fast_facts(node)
+    if fast is not None:
+        return fast
     scope = _scope_facts([node], in_function=False)
     must = scope.bound & scope.binds
     return Facts(
@@ -700,11 +801,11 @@ def statement_facts(node: ast.stmt) -> Facts:
         stores=frozenset(scope.stores),
         augs=frozenset(scope.augs),
         calls=tuple(scope.calls),
-        links=tuple(scope.links),
-        consts=tuple(scope.consts),
-        imports=tuple(scope.imports),
-        literal_types=tuple(scope.literal_types),
-        defs=tuple(scope.defs),
+        links=scope.links,
+        consts=scope.consts,
+        imports=scope.imports,
+        literal_types=scope.literal_types,
+        defs=scope.defs,
         inline_funcs=tuple(scope.inline),
         is_import=isinstance(node, (ast.Import, ast.ImportFrom)),
         mentions_lineage=scope.mentions_lineage,

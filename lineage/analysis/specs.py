@@ -38,7 +38,7 @@ _EFFECT_KEYS = frozenset(
 )
 _FILE_KEYS = frozenset({"path", "path_kw", "op", "mode", "mode_kw", "default_mode", "$comment"})
 _WHEN_KEYS = frozenset({"kw", "equals"})
-_RETURNS = re.compile(r"new|self|part|arg:\d+")
+_RETURNS = re.compile(r"new|self|part|arg:(?:\d+|\*|[A-Za-z_]\w*)")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 _MODE = re.compile(r"[rwxa+bt]+")
 ENV_VAR = "LINEAGE_SPECS"
@@ -127,7 +127,11 @@ class Specs:
         return module in self._modules
 
     def is_immutable(self, type_name: str) -> bool:
-        """True when nothing reachable from a value of this type can ever change."""
+        """True when nothing reachable from a value of this type can ever change.
+
+        Such a value's methods change no object, but may still touch files (``Path.write_text``):
+        look the method up all the same.
+        """
         return any(name in self._immutable for name in self._chain(type_name))
 
     def extend(self, data: Mapping[str, object], *, source: str = "<spec>") -> None:
@@ -320,7 +324,7 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
     if not isinstance(returns, str) or not _RETURNS.fullmatch(returns):
         raise _Invalid(
             f"{where}.returns",
-            f"expected 'new', 'self', 'part' or 'arg:N' (N a positional index), got {returns!r}",
+            f"expected 'new', 'self', 'part', 'arg:N', 'arg:<keyword>' or 'arg:*', got {returns!r}",
         )
     if not method and returns in ("self", "part"):
         raise _Invalid(

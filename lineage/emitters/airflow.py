@@ -1,0 +1,94 @@
+"""The Airflow 3 DAG: one TaskFlow task per step (``airflow.sdk``), values in files between
+tasks, pipeline parameters as DAG params."""
+
+from __future__ import annotations
+
+import json
+
+from lineage.emitters import register
+from lineage.emitters.naming import Namer, literal, string
+from lineage.emitters.render import (
+    Pipeline,
+    assign,
+    call,
+    data_file,
+    local_namer,
+    render_template,
+)
+
+
+@register(
+    "airflow",
+    entry_point="{name}_dag.py",
+    module="airflow",
+    distribution="apache-airflow",
+    extra="airflow",
+)
+def render(pipeline: Pipeline) -> dict[str, str]:
+    plan = pipeline.plan
+    tasks = []
+    for step in plan.steps:
+        names = local_namer(pipeline, "params")
+        lines = []
+        args = []
+        for name, home in step.inputs:
+            var = names(name)
+            args.append(var)
+            lines.append(f"{var} = steps.load_value({string(data_file(pipeline, home, name))})")
+        for param in step.params:
+            p = next(p for p in plan.params if p.name == param)
+            value = f"params[{string(param)}]"
+            args.append(f"{p.coerce}({value})" if p.coerce else value)
+        outputs = [names(n) for n in step.outputs]
+        lines.append(call(assign(outputs, f"steps.{step.name}"), args, level=2).strip())
+        for name, var in zip(step.outputs, outputs, strict=True):
+            files = [f"{a}.pkl" for a, home, v in plan.artifacts if home == step.name and v == name]
+            for file in files or [data_file(pipeline, step.name, name)]:
+                lines.append(f"steps.save_value({var}, {string(file)})")
+        tasks.append({"name": step.name, "params": bool(step.params), "lines": lines})
+    dag_names = Namer({s.name for s in plan.steps} | {"dag", "task", "steps", "os"})
+    dag_function = dag_names(f"{pipeline.name}_dag")
+    wiring = _wiring(pipeline, dag_names)
+    params = [
+        {"key": string(p.name), "param": _param(p.json_default, p.schema_type)}
+        for p in plan.params
+    ]
+    conf = json.dumps({p.name: p.json_default for p in plan.params}).replace("\\", "\\\\")
+    sdk = ["dag", "task"] + (["Param", "get_current_context"] if plan.params else [])
+    path = pipeline.file("{name}_dag.py")
+    text = render_template(
+        "dag.py.j2",
+        path,
+        dag_id=pipeline.name,
+        dag_id_literal=string(pipeline.name),
+        module=pipeline.module,
+        sdk_imports=sorted(sdk, key=lambda n: (n[0].islower(), n)),
+        params=params,
+        conf=conf,
+        work_dir=plan.work_dir is not None,
+        dag_function=dag_function,
+        tasks=tasks,
+        wiring=wiring,
+    )
+    return {path: text}
+
+
+def _param(default: object, schema_type: str | None) -> str:
+    if schema_type is None:
+        return f"Param({literal(default)})"
+    return f"Param({literal(default)}, type={string(schema_type)})"
+
+
+def _wiring(pipeline: Pipeline, names: Namer) -> list[str]:
+    """Instantiate the tasks, then ``upstream >> downstream`` for each dependency."""
+    steps = pipeline.plan.steps
+    linked = {s.name for s in steps if s.after} | {a for s in steps for a in s.after}
+    var = {s.name: names(f"{s.name}_task") for s in steps if s.name in linked}
+    lines = [f"{var[s.name]} = {s.name}()" if s.name in var else f"{s.name}()" for s in steps]
+    for step in steps:
+        downstream = [var[s.name] for s in steps if step.name in s.after]
+        if len(downstream) == 1:
+            lines.append(f"{var[step.name]} >> {downstream[0]}")
+        elif downstream:
+            lines.append(call(f"{var[step.name]} >> ", downstream, level=1, brackets="[]").strip())
+    return lines

@@ -1,0 +1,267 @@
+"""What every target shares: the steps module, the tests, requirements.txt, and the helpers
+the target emitters use to lay out code (one jinja2 environment, line wrapping, names).
+
+Templates only ever receive validated identifiers, literals made by
+:mod:`lineage.emitters.naming`, and the user's own statements (which are the code).
+"""
+
+from __future__ import annotations
+
+import ast
+import functools
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from lineage.emitters.naming import Namer, string
+from lineage.emitters.plan import RESERVED, Plan, Step
+from lineage.emitters.source import indent
+from lineage.errors import ExportError
+
+LINE_LENGTH = 88  # what black and ruff format produce by default
+_ARRAY_MODULES = frozenset({"numpy", "pandas", "scipy", "sklearn", "statsmodels", "xarray"})
+_TYPES = {bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
+
+
+@dataclass(frozen=True)
+class Pipeline:
+    """A plan, and what the files need to know about the environment it was exported from."""
+
+    plan: Plan
+    targets: tuple[str, ...]  # the entry points written ("script" always)
+    requirements: tuple[str, ...]  # lines of requirements.txt
+    expected: tuple[str, ...]  # artifacts whose saved value the tests compare with
+
+    @property
+    def name(self) -> str:
+        return self.plan.pipeline
+
+    @property
+    def module(self) -> str:
+        return f"{self.name}_module"
+
+    def file(self, pattern: str) -> str:
+        return pattern.format(name=self.name)
+
+
+@functools.lru_cache(maxsize=1)
+def environment() -> Any:
+    import jinja2
+
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("lineage", "templates"),
+        undefined=jinja2.StrictUndefined,
+        autoescape=False,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def render_template(name: str, path: str, **context: Any) -> str:
+    """Render template ``name`` and check the result is valid Python (for ``.py`` files)."""
+    text = environment().get_template(name).render(**context)
+    if path.endswith(".py"):
+        try:
+            compile(text, path, "exec")
+        except SyntaxError as e:
+            raise ExportError(
+                f"the emitted {path} is not valid Python (line {e.lineno}: {e.msg}); "
+                "please report this with the artifacts you exported"
+            ) from e
+    return text
+
+
+# -- code layout ------------------------------------------------------------------------------
+
+
+def call(
+    head: str, args: Sequence[str], tail: str = "", level: int = 0, brackets: str = "()"
+) -> str:
+    """``head(args)tail`` at ``level`` indents, wrapped the way ruff format wraps it."""
+    pad = "    " * level
+    left, right = brackets
+    joined = ", ".join(args)
+    line = f"{pad}{head}{left}{joined}{right}{tail}"
+    if len(line) <= LINE_LENGTH or not args:
+        return line
+    if len(pad) + 4 + len(joined) <= LINE_LENGTH:
+        return f"{pad}{head}{left}\n{pad}    {joined}\n{pad}{right}{tail}"
+    inner = "".join(f"{pad}    {a},\n" for a in args)
+    return f"{pad}{head}{left}\n{inner}{pad}{right}{tail}"
+
+
+def assign(targets: Sequence[str], value: str) -> str:
+    """``a, b = value`` (``value`` alone when nothing is assigned)."""
+    return f"{', '.join(targets)} = {value}" if targets else value
+
+
+def annotation(default: object) -> str:
+    return _TYPES.get(type(default), "object")
+
+
+def comment(step: Step) -> str:
+    """The line above a step's function: which artifacts it rebuilds or serves."""
+    made = ", ".join(string(a) for a in step.artifacts)
+    others = [u for u in step.users if u not in step.artifacts]
+    served = ", ".join(string(u) for u in others)
+    if made and served:
+        return f"# artifact {made}, also needed by {served}"
+    if made:
+        return f"# artifact {made}"
+    return f"# shared by {served}"
+
+
+def body(step: Step) -> str:
+    """The step's statements, as the user wrote them, one blank line between cells and
+    around nested definitions, then the return."""
+    out: list[str] = []
+    previous: tuple[str, int | None] | None = None
+    for text, cell in step.body:
+        text = text.strip("\n")
+        block = _is_block(text)
+        if previous is not None and (block or _is_block(previous[0]) or cell != previous[1]):
+            out.append("")
+        out.append(indent(text))
+        previous = (text, cell)
+    if step.outputs:
+        out.append(f"    return {', '.join(step.outputs)}")
+    return "\n".join(out)
+
+
+def _is_block(text: str) -> bool:
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return False
+    return any(
+        isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for n in tree.body
+    )
+
+
+def data_file(pipeline: Pipeline, step: str, name: str) -> str:
+    """The file (under the data dir) that holds ``name`` as ``step`` returns it: the
+    artifact's own file when it is an artifact, else an intermediate file."""
+    for artifact, home, variable in pipeline.plan.artifacts:
+        if home == step and variable == name:
+            return f"{artifact}.pkl"
+    return f"intermediate/{step}/{name}.pkl"
+
+
+def local_namer(pipeline: Pipeline, *extra: str) -> Namer:
+    """Names for variables in an entry point's functions: clear of the names the templates
+    use, the parameters, and ``extra``."""
+    return Namer(set(RESERVED) | {p.name for p in pipeline.plan.params} | set(extra))
+
+
+def signature(head: str, pipeline: Pipeline, tail: str) -> str:
+    """``def run(NAME: type, ...) -> tail:`` over the pipeline's parameters."""
+    args = [f"{p.name}: {annotation(p.default)}" for p in pipeline.plan.params]
+    return call(head, args, f" -> {tail}:")
+
+
+# -- the files every target shares ------------------------------------------------------------
+
+
+def render_module(pipeline: Pipeline) -> str:
+    plan = pipeline.plan
+    helper_imports = ["import os", "import pickle", "from pathlib import Path"]
+    if plan.params:
+        helper_imports += ["import argparse"]
+        if any(p.kind == "json" for p in plan.params):
+            helper_imports.append("import json")
+    if plan.cloudpickle:
+        helper_imports.append("import cloudpickle")
+    imports = _sorted_imports([*helper_imports, *plan.imports])
+    steps = [
+        {"comment": comment(s), "signature": call(f"def {s.name}", _args(s), ":"), "body": body(s)}
+        for s in plan.steps
+    ]
+    params = [
+        {
+            "name": p.name,
+            "flag": string(f"--{p.name}"),
+            "key": string(p.name),
+            "default": p.default_source,
+            "type": _arg_type(p.kind, p.coerce),
+        }
+        for p in plan.params
+    ]
+    return render_template(
+        "module.py.j2",
+        pipeline.file("{name}_module.py"),
+        pipeline=pipeline.name,
+        script=pipeline.file("{name}.py"),
+        imports=imports,
+        params=params,
+        bool_params=any(p.kind == "bool" for p in plan.params),
+        work_dir=string(plan.work_dir) if plan.work_dir else None,
+        cloudpickle=plan.cloudpickle,
+        helpers=[h.strip("\n") for h in plan.helpers],
+        steps=steps,
+    )
+
+
+def _args(step: Step) -> list[str]:
+    return [name for name, _ in step.inputs] + list(step.params)
+
+
+def _arg_type(kind: str, coerce: str | None) -> str:
+    if kind == "bool":
+        return "boolean"
+    if kind == "json":
+        return f"lambda text: {coerce}(json.loads(text))" if coerce else "json.loads"
+    return kind
+
+
+def _sorted_imports(texts: Sequence[str]) -> list[list[str]]:
+    """Imports grouped as isort does (future, standard library, third party), each group
+    sorted, duplicates dropped."""
+    groups: dict[int, dict[tuple[bool, str, str], str]] = {0: {}, 1: {}, 2: {}}
+    for text in texts:
+        text = text.strip("\n")
+        node = ast.parse(text).body[0]
+        if isinstance(node, ast.ImportFrom):
+            module, is_from = "." * node.level + (node.module or ""), True
+        else:
+            assert isinstance(node, ast.Import)
+            module, is_from = node.names[0].name, False
+        root = module.split(".")[0]
+        group = 0 if root == "__future__" else 1 if root in sys.stdlib_module_names else 2
+        groups[group].setdefault((is_from, module.lower(), text), text)
+    return [[groups[g][k] for k in sorted(groups[g])] for g in (0, 1, 2) if groups[g]]
+
+
+def render_tests(pipeline: Pipeline) -> str:
+    plan = pipeline.plan
+    arrays = bool(_ARRAY_MODULES & set(plan.modules))
+    return render_template(
+        "test.py.j2",
+        pipeline.file("test_{name}.py"),
+        pipeline=pipeline.name,
+        script=string(pipeline.file("{name}.py")),
+        script_name=pipeline.file("{name}.py"),
+        artifacts=[string(a) for a in pipeline.expected],
+        arrays=arrays,
+    )
+
+
+def render_requirements(pipeline: Pipeline) -> str:
+    return render_template(
+        "requirements.txt.j2",
+        "requirements.txt",
+        pipeline=pipeline.name,
+        lines=pipeline.requirements,
+    )
+
+
+def render_common(pipeline: Pipeline) -> dict[str, str]:
+    """The files every export writes, whatever its target."""
+    files = {
+        pipeline.file("{name}_module.py"): render_module(pipeline),
+        "requirements.txt": render_requirements(pipeline),
+    }
+    if pipeline.expected:
+        files[pipeline.file("test_{name}.py")] = render_tests(pipeline)
+    return files

@@ -1,0 +1,47 @@
+"""The plain script: ``python P.py`` runs every step in this process, in order."""
+
+from __future__ import annotations
+
+from lineage.emitters import register
+from lineage.emitters.naming import string
+from lineage.emitters.render import (
+    Pipeline,
+    assign,
+    call,
+    local_namer,
+    render_template,
+    signature,
+)
+
+
+@register("script", entry_point="{name}.py")
+def render(pipeline: Pipeline) -> dict[str, str]:
+    plan = pipeline.plan
+    names = local_namer(pipeline, "path")
+    written = names("written")
+    var: dict[tuple[str, str], str] = {}  # (step, output) -> variable in run()
+    lines: list[str] = []
+    for step in plan.steps:
+        args = [var[(home, name)] for name, home in step.inputs] + list(step.params)
+        outputs = [names(name) for name in step.outputs]
+        var.update({(step.name, n): v for n, v in zip(step.outputs, outputs, strict=True)})
+        lines.append(call(assign(outputs, f"steps.{step.name}"), args, level=1).strip())
+        for artifact, home, variable in plan.artifacts:
+            if home == step.name:
+                value = var[(home, variable)]
+                save = f"steps.save_value({value}, {string(artifact + '.pkl')})"
+                lines.append(call(f"{written}.append", [save], level=1).strip())
+    path = pipeline.file("{name}.py")
+    text = render_template(
+        "script.py.j2",
+        path,
+        pipeline=pipeline.name,
+        module=pipeline.module,
+        flags=[f"--{p.name}" for p in plan.params],
+        params=bool(plan.params),
+        work_dir=plan.work_dir is not None,
+        run_signature=signature("def run", pipeline, "list[str]"),
+        written=written,
+        lines=lines,
+    )
+    return {path: text}
