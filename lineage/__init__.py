@@ -15,12 +15,14 @@ from typing import Any
 
 from lineage.api import Artifact, artifacts, delete, get, save
 from lineage.errors import LineageError
+from lineage.export import export
 
 __all__ = [
     "Artifact",
     "LineageError",
     "artifacts",
     "delete",
+    "export",
     "get",
     "load_ipython_extension",
     "save",

@@ -693,7 +693,7 @@ class _Replay:
                 if kind in ("part", "parts"):
                     rt = runtime.get(name)
                     if rt is None or not self.g.is_immutable(rt.type_name):
-                        for part_of in value if kind == "parts" else (value,):  # type: ignore[union-attr]
+                        for part_of in value if kind == "parts" else (value,):
                             src = sources.get(part_of, self.loc(part_of))
                             if src is not None and not self.immutable(part_of):
                                 loc = self.merge(src, loc)

@@ -33,6 +33,8 @@ class CellRecord:
     cwd: str
     failed_at: tuple[int, int] | None  # (line, column) of the instruction that raised
     names: Observed
+    # (line of a %time/%%capture magic, line and column in its body) where its code raised
+    magic_failures: tuple[tuple[int, int, int], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +89,9 @@ class Session:
         while self._built < len(self.records):
             index = self._built
             record = self.records[index]
-            stmts = executed(self.statements(record.transformed), record.failed_at)
+            stmts = executed(
+                self.statements(record.transformed), record.failed_at, record.magic_failures
+            )
             graph.add_cell(index, record.execution_count, stmts, _runtime(record.names), record.cwd)
             self._built += 1
         return graph

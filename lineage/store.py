@@ -80,7 +80,7 @@ class ArtifactRecord:
     meta_text: str = "{}"  # JSON-serialisable extra data, as stored; decoded lazily by `meta`
 
     @functools.cached_property
-    def meta(self) -> dict:  # type: ignore[type-arg]
+    def meta(self) -> dict:
         """Extra data (e.g. the structured slice for exporters), decoded on first use."""
         return dict(json.loads(self.meta_text))
 

@@ -69,6 +69,8 @@ class Tracer:
         self._depth = 0
         self._original_transform_ast: Callable[[ast.Module], ast.Module] | None = None
         self._reported = False
+        self._shown: BaseException | None = None  # sys.last_value when the cell started
+        self._magic_failures: list[tuple[int, int, int]] = []
         self.errors: list[BaseException] = []  # kept in dev mode, so tests and save() see them
 
     # -- registration: load and unload are exact inverses ---------------------------------------
@@ -105,6 +107,8 @@ class Tracer:
         self._depth += 1
         if self._depth > 1:
             return  # a cell run by a magic (%%capture): its code is expanded from the outer cell
+        self._shown = getattr(sys, "last_value", None)
+        self._magic_failures = []
         try:
             raw = info.raw_cell or ""
             transformed = getattr(info, "transformed_cell", None)
@@ -118,6 +122,8 @@ class Tracer:
     def post_run_cell(self, result: Any) -> None:
         self._depth = max(0, self._depth - 1)
         if self._depth:
+            if result.error_in_exec is not None:  # code run by %%capture raised; it carries on
+                self._note_magic_failure(result.error_in_exec.__traceback__, nested=True)
             return
         cell, trees = self._cell, self._trees
         self._cell, self._trees = None, []
@@ -128,6 +134,10 @@ class Tracer:
             failed_at = None
             if result.error_in_exec is not None:
                 failed_at = self._failure_position(result.error_in_exec)
+            elif getattr(sys, "last_value", None) is not self._shown:
+                # a magic (%time) caught an exception raised by its code and showed it
+                self._note_magic_failure(getattr(sys, "last_traceback", None), nested=False)
+            self._shown = None
             self.session.add(
                 CellRecord(
                     execution_count=count if count is not None else cell.execution_count,
@@ -136,6 +146,7 @@ class Tracer:
                     cwd=cell.cwd,
                     failed_at=failed_at,
                     names=self._observe(trees),
+                    magic_failures=tuple(self._magic_failures),
                 )
             )
         except Exception as exc:
@@ -159,16 +170,41 @@ class Tracer:
             out.append((name, id(value), f"{t.__module__}.{t.__qualname__}", func))
         return tuple(out)
 
-    def _failure_position(self, exc: BaseException) -> tuple[int, int]:
-        """(line, column) in the cell of the instruction that raised; (0, 0) if unknown."""
+    def _note_magic_failure(self, tb: types.TracebackType | None, nested: bool) -> None:
+        """Where code run by a magic raised: (line of the magic in the cell, position in the
+        magic's body). For %%capture the cell's frame is still running, above us."""
+        frames = _user_positions(tb, self.shell.user_global_ns)
+        if nested:
+            outer = self._cell_line()
+            if outer is None or not frames:
+                return
+            body = frames[0]
+        else:
+            if len(frames) < 2:
+                return
+            outer, body = frames[0][0], frames[1]
+        self._magic_failures.append((outer, body[0], body[1]))
+
+    def _cell_line(self) -> int | None:
+        """The line of the cell's top-level statement running now (outermost user frame)."""
         user_globals = self.shell.user_global_ns
-        tb = exc.__traceback__
-        while tb is not None:
-            frame = tb.tb_frame
+        frame: types.FrameType | None = sys._getframe(1)
+        line = None
+        while frame is not None:
             if frame.f_globals is user_globals and frame.f_code.co_name == "<module>":
-                return _position(tb)
-            tb = tb.tb_next
-        return (0, 0)
+                line = frame.f_lineno
+            frame = frame.f_back
+        return line
+
+    def _failure_position(self, exc: BaseException) -> tuple[int, int]:
+        """(line, column) in the cell of the instruction that raised; (0, 0) if unknown.
+        When it raised inside code run by a magic (%time), that position is noted too."""
+        positions = _user_positions(exc.__traceback__, self.shell.user_global_ns)
+        if not positions:
+            return (0, 0)
+        if len(positions) > 1:
+            self._magic_failures.append((positions[0][0], *positions[1]))
+        return positions[0]
 
     # -- save support ------------------------------------------------------------------------------
     def running_cell(self) -> RunningCell | None:
@@ -176,21 +212,15 @@ class Tracer:
         cell = self._cell
         if cell is None:
             return None
-        user_globals = self.shell.user_global_ns
-        frame = sys._getframe(1)
-        outer: tuple[int, int] | None = None
-        while frame is not None:
-            if frame.f_globals is user_globals and frame.f_code.co_name == "<module>":
-                outer = (frame.f_lineno or 0, 0)
-            frame = frame.f_back  # type: ignore[assignment]
-        if outer is None:
+        line = self._cell_line()
+        if line is None:
             return None
         return RunningCell(
             execution_count=cell.execution_count,
             raw=cell.raw,
             transformed=cell.transformed,
             cwd=cell.cwd,
-            line=outer[0],
+            line=line,
             names=self._observe(self._trees),
         )
 
@@ -216,6 +246,16 @@ def _code_name(shell: Any, record: CellRecord) -> str | None:
         )
     except Exception:
         return None
+
+
+def _user_positions(tb: types.TracebackType | None, user_globals: dict) -> list[tuple[int, int]]:  # type: ignore[type-arg]
+    """Positions in the traceback of module-level user code: the cell, then magic bodies."""
+    out = []
+    while tb is not None:
+        if tb.tb_frame.f_globals is user_globals and tb.tb_frame.f_code.co_name == "<module>":
+            out.append(_position(tb))
+        tb = tb.tb_next
+    return out
 
 
 def _position(tb: types.TracebackType) -> tuple[int, int]:

@@ -695,6 +695,27 @@ CASES = [
         must=("q = [1]", "q.append(2)"),
     ),
     Case(
+        "line_magic_time_raised",
+        ("x = [1]", "%time x.append(1 / 0)", "x.append(2)"),
+        "x",
+        must=("x.append(2)",),
+        must_not=("x.append(1 / 0)",),
+    ),
+    Case(
+        "cell_magic_time_raised",
+        ("acc = []", "%%time\nacc.append(1)\nacc.append(undefined)\nacc.append(3)", "acc.append(4)"),
+        "acc",
+        must=("acc.append(1)", "acc.append(4)"),
+        must_not=("acc.append(undefined)", "acc.append(3)"),
+    ),
+    Case(
+        "cell_magic_capture_raised",
+        ("acc = []", "%%capture\nacc.append(1)\nraise ValueError('x')\nacc.append(3)"),
+        "acc",
+        must=("acc.append(1)",),
+        must_not=("acc.append(3)",),
+    ),
+    Case(
         "shell_assignment_not_in_slice",
         ("files = !echo a", "n = 3"),
         "n",

@@ -28,6 +28,7 @@ class Stmt:
     line: int
     end: tuple[int, int]  # (line, column) where the statement ends in the cell
     body_line: int
+    body_end: tuple[int, int]  # for code inside a magic: where it ends within the body
     facts: Facts
     magic: bool  # IPython syntax: runs, may bind names, never appears in a slice
 
@@ -70,7 +71,7 @@ class _Lines:
 
     def segment(self, node: ast.stmt) -> str:
         """The user's own text of a statement, decorators included."""
-        start: ast.AST = node
+        start: ast.stmt | ast.expr = node
         decorators = getattr(node, "decorator_list", None)
         if decorators:
             start = decorators[0]
@@ -111,7 +112,7 @@ def _first_line(node: ast.stmt) -> int:
 def _magic_stmt(node: ast.stmt, lines: _Lines, line: int, body_line: int) -> Stmt:
     facts = statement_facts(node) if isinstance(node, ast.Assign) else EMPTY_FACTS
     text = lines.segment(node)
-    return Stmt(text, line, _end(node, line), body_line, facts, magic=True)
+    return Stmt(text, line, _end(node, line), body_line, (0, 0), facts, magic=True)
 
 
 def split_statements(
@@ -136,6 +137,7 @@ def split_statements(
             out.append(
                 Stmt(
                     text, line, (_line, 0) if _line else _end(node, line), body_line,
+                    _end(node, line) if _line else (0, 0),
                     statement_facts(node), magic=False,
                 )
             )  # fmt: skip
@@ -152,7 +154,15 @@ def split_statements(
                 if name and name[0].isidentifier():
                     assign = ast.parse(f"{name[0]} = None").body[0]
                     out.append(
-                        Stmt("", line, (line, 0), body_line, statement_facts(assign), magic=True)
+                        Stmt(
+                            "",
+                            line,
+                            (line, 0),
+                            body_line,
+                            (0, 0),
+                            statement_facts(assign),
+                            magic=True,
+                        )
                     )
             out.extend(split_statements(transform(strs[2]), transform, _line=line))
         else:
@@ -164,9 +174,20 @@ def _end(node: ast.stmt, line: int) -> tuple[int, int]:
     return (node.end_lineno or line, node.end_col_offset or 0)
 
 
-def executed(stmts: tuple[Stmt, ...], failed_at: tuple[int, int] | None) -> tuple[Stmt, ...]:
-    """The statements that ran when the statement at ``failed_at`` (line, column of the
-    instruction that raised) failed; None means the cell completed."""
-    if failed_at is None:
-        return stmts
-    return tuple(s for s in stmts if s.end <= failed_at)
+def executed(
+    stmts: tuple[Stmt, ...],
+    failed_at: tuple[int, int] | None,
+    magic_failures: tuple[tuple[int, int, int], ...] = (),
+) -> tuple[Stmt, ...]:
+    """The statements that ran. ``failed_at`` is the (line, column) of the instruction that
+    raised in the cell (None: the cell completed); ``magic_failures`` are (line of the magic,
+    line and column within its body) where code run by ``%time``/``%%capture`` raised and the
+    magic carried on."""
+    out = stmts if failed_at is None else tuple(s for s in stmts if s.end <= failed_at)
+    for line, body_line, body_col in magic_failures:
+        out = tuple(
+            s
+            for s in out
+            if not (s.body_line and s.line == line and s.body_end > (body_line, body_col))
+        )
+    return out

@@ -50,8 +50,7 @@ def render(pipeline: Pipeline) -> dict[str, str]:
     dag_function = dag_names(f"{pipeline.name}_dag")
     wiring = _wiring(pipeline, dag_names)
     params = [
-        {"key": string(p.name), "param": _param(p.json_default, p.schema_type)}
-        for p in plan.params
+        {"key": string(p.name), "param": _param(p.json_default, p.schema_type)} for p in plan.params
     ]
     conf = json.dumps({p.name: p.json_default for p in plan.params}).replace("\\", "\\\\")
     sdk = ["dag", "task"] + (["Param", "get_current_context"] if plan.params else [])
