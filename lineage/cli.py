@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import warnings
 from collections.abc import Sequence
 
 from lineage.errors import LineageError
@@ -65,6 +66,26 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return 0 if result.ok else 1
 
 
+def _cmd_export(args: argparse.Namespace) -> int:
+    from lineage.export import export
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        paths = export(
+            args.names,
+            to=args.to,
+            output_dir=args.output_dir,
+            pipeline_name=args.name,
+            params=args.param,
+            force=args.force,
+        )
+    for path in paths:
+        print(path)
+    for warning in caught:
+        print(f"lineage: note: {warning.message}", file=sys.stderr)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lineage",
@@ -97,6 +118,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", type=int, default=None, help="version (default: latest)")
     p.add_argument("--cwd", default=None, help="folder to run in (default: where the session ran)")
     p.set_defaults(func=_cmd_verify)
+
+    from lineage.emitters import targets
+
+    p = sub.add_parser(
+        "export",
+        help="write a pipeline (script, Airflow DAG or Ray driver) that rebuilds artifacts",
+    )
+    p.add_argument("names", nargs="+", metavar="NAME", help="artifacts the pipeline rebuilds")
+    p.add_argument(
+        "--to", choices=targets(), default="script", help="entry point (default: script)"
+    )
+    p.add_argument("-o", "--output-dir", default=".", help="folder to write (default: .)")
+    p.add_argument("--name", default=None, help="pipeline name (default: the first artifact's)")
+    p.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="turn the top-level assignment NAME = <literal> into a pipeline parameter",
+    )
+    p.add_argument("--force", action="store_true", help="replace another pipeline's files")
+    p.set_defaults(func=_cmd_export)
     return parser
 
 

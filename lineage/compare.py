@@ -59,10 +59,20 @@ def values_equal(a: Any, b: Any, _depth: int = 0) -> bool:
 
 
 def _state(obj: Any) -> Any:
+    """What an object is made of: its attributes, or what it pickles to (extension types
+    such as scikit-learn's trees have neither ``__dict__`` nor ``__eq__``)."""
     if hasattr(obj, "__dict__"):
         return dict(vars(obj))
     slots = getattr(type(obj), "__slots__", None)
     if slots:
         names = [slots] if isinstance(slots, str) else list(slots)
         return {n: getattr(obj, n, None) for n in names}
-    return None
+    try:
+        reduced = obj.__reduce_ex__(4)
+    except Exception:
+        return None
+    if not isinstance(reduced, tuple) or len(reduced) < 2:
+        return None
+    factory = reduced[0]
+    name = f"{getattr(factory, '__module__', '')}.{getattr(factory, '__qualname__', '')}"
+    return [name, *reduced[1:3]]

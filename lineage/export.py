@@ -23,7 +23,7 @@ from lineage.errors import ExportError
 
 if TYPE_CHECKING:
     from lineage.api import Artifact
-    from lineage.emitters.plan import Plan, Slice
+    from lineage.emitters.model import Plan, Slice
 
 MARKER = ".lineage-pipeline"
 
@@ -79,7 +79,7 @@ def export(
 
 
 def _slice(art: Artifact) -> Slice:
-    from lineage.emitters.plan import Slice, Statement
+    from lineage.emitters.model import Slice, Statement
 
     meta = art.record.meta
     if "statements" not in meta:

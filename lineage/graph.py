@@ -32,6 +32,7 @@ Deps = tuple[NodeId, ...]
 
 WILDCARD_FILE = "file:*"
 _STATE_HOLDERS = ("sys.path.", "os.environ.")
+_CONTAINER_MODULES = ("builtins.", "collections.")
 # method names that change nothing on any type we know of; used when the receiver's type is unknown
 _PURE_METHOD_NAMES = frozenset(
     "copy get keys values items count index startswith endswith format join split rsplit "
@@ -180,6 +181,9 @@ class _Replay:
         self.count = execution_count
         self.cwd = cwd
         self.base = 0 if base is None else base
+        self._links: dict[str, tuple[str, object]] = {}
+        self._call_results: dict[int, tuple[str, object]] = {}
+        self._elements: frozenset[str] = frozenset()
 
     # -- locations ------------------------------------------------------------------------------------
     def find(self, loc: int) -> int:
@@ -247,6 +251,9 @@ class _Replay:
         eff = _Effects()
         excluded = stmt.magic or f.mentions_lineage
         call_results: dict[int, tuple[str, object]] = {}
+        # names bound inside this statement (loop variables...) stand for what they link to
+        self._links, self._call_results = f.links, call_results
+        self._elements = f.elements
         if not excluded:
             if f.is_import:
                 eff.pseudo_reads.add("state:sys.path")
@@ -280,6 +287,8 @@ class _Replay:
                 st.writers[p] = (nid,)
                 if p.startswith("file:"):
                     st.file_locs.add(p)
+        for container, value in f.inserts:
+            self.insert(container, value)
         for name in f.dels:
             st.binders.pop(name, None)
             st.loc_of.pop(name, None)
@@ -297,6 +306,12 @@ class _Replay:
     # -- reads, mutations, pseudo-locations ------------------------------------------------------------
     def read(self, name: str, eff: _Effects, apply_func: bool = True) -> None:
         st = self.st
+        if name in self._elements:
+            # a loop variable inside its loop: an element of the iterable, read through it
+            for source in self.link_sources(name):
+                if source != name:
+                    self.read(source, eff, apply_func)
+            return
         eff.deps.update(st.binders.get(name, ()))
         loc = self.loc(name)
         if loc is None:
@@ -308,16 +323,42 @@ class _Replay:
                 # a notebook function passed along may be called by whoever receives it
                 self.apply_summary(summary, eff, {}, self_root=None)
 
-    def mutate(self, name: str | None, eff: _Effects) -> None:
+    def mutate(self, name: str | None, eff: _Effects, _seen: frozenset[str] = frozenset()) -> None:
         if name is None:
             return
+        for source in self.link_sources(name):
+            if source not in _seen:
+                self.mutate(source, eff, _seen | {name})
+        if name in self._elements:
+            return  # a loop variable inside its loop holds an element, not its earlier value
         loc = self.loc(name)
-        if loc is None:
-            return
-        if self.immutable(name):
+        if loc is None or self.immutable(name):
             return
         self.read(name, eff, apply_func=False)
         eff.mutated.add(loc)
+
+    def link_sources(self, name: str) -> tuple[str, ...]:
+        """For a name bound inside the running statement, the names whose objects it may be
+        (part of): changing it changes them (``for row in rows: row.append(0)``)."""
+        link = self._links.get(name)
+        if link is None:
+            return ()
+        kind, value = link
+        if kind == "call":
+            kind, value = self._call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
+        if kind in ("same", "part", "item") and isinstance(value, str):
+            return (value,)
+        if kind == "parts":
+            return tuple(value)  # type: ignore[arg-type]
+        return ()
+
+    def insert(self, container: str, value: str) -> None:
+        """``container`` now holds ``value``'s object: they share history from here on."""
+        if self.immutable(value) or self.immutable(container):
+            return
+        a, b = self.loc(container), self.loc(value)
+        if a is not None and b is not None:
+            self.merge(a, b)
 
     def pseudo_writers(self, p: str) -> Deps:
         st = self.st
@@ -406,10 +447,19 @@ class _Replay:
         if effect is None or effect.unknown:
             self.mutate(head, eff)
             self.unknown_call(call, eff, rootmap)
+            self.hold_args(head, call, rootmap)  # it may keep references to its arguments
             return ("part", head)
         self.read(head, eff, apply_func=False)
         self.apply_effect(effect, call, eff, rootmap, receiver=head)
+        if "self" in effect.mutates and (receiver_type or "").startswith(_CONTAINER_MODULES):
+            self.hold_args(head, call, rootmap)  # lst.append(x), d.setdefault(k, v), s.add(x)
         return self.result_link(effect, call, rootmap, receiver=head)
+
+    def hold_args(self, receiver: str, call: CallSite, rootmap) -> None:
+        for root in (*call.args, *(r for _, r in call.kwargs)):
+            name = rootmap(root) if root is not None else None
+            if name is not None and name != receiver:
+                self.insert(receiver, name)
 
     def qualify(self, func: tuple[str, ...], head: str | None) -> str | None:
         """``np.random.seed`` -> "numpy.random.seed" when ``np`` is an imported module;
@@ -499,13 +549,22 @@ class _Replay:
         if self_root is not None and summary.params:
             params = {**params, summary.params[0]: self_root}
         local = summary.locals
+        links = summary.links
 
-        def rootmap(name: str | None) -> str | None:
+        def rootmap(name: str | None, _depth: int = 0) -> str | None:
             if name is None:
                 return None
             if name in params:
                 return params[name]
             if name in local:
+                # a local that holds (part of) a parameter or a global stands for it
+                kind, value = links.get(name, ("new", ""))
+                if kind == "call" and isinstance(value, int) and value < len(summary.calls):
+                    call = summary.calls[value]
+                    if len(call.func) >= 2 and call.func[-1] not in _PURE_METHOD_NAMES:
+                        kind, value = "part", call.func[0]
+                if kind in ("same", "part", "item") and isinstance(value, str) and _depth < 8:
+                    return rootmap(value, _depth + 1)
                 return None
             return name
 
@@ -528,9 +587,13 @@ class _Replay:
             self.read(name, eff, apply_func=False)
         for root in summary.stores:
             self.mutate(rootmap(root), eff)
-        for name, value in params.items():
-            if name.startswith("*") and value is not None:
-                self.mutate(value, eff)
+        for container, held in summary.inserts:
+            c, v = rootmap(container), rootmap(held)
+            if c is not None and v is not None:
+                self.insert(c, v)
+        for name, arg in params.items():
+            if name.startswith("*") and arg is not None:
+                self.mutate(arg, eff)
 
     def apply_effect(
         self, effect: Effect, call: CallSite, eff: _Effects, rootmap, receiver: str | None
@@ -696,6 +759,9 @@ class _Replay:
                         for part_of in value if kind == "parts" else (value,):
                             src = sources.get(part_of, self.loc(part_of))
                             if src is not None and not self.immutable(part_of):
+                                # sharing parts with src is not writing src: this statement
+                                # stays the name's binder only
+                                st.writers[loc] = ()
                                 loc = self.merge(src, loc)
                 elif kind == "instance":
                     assert isinstance(value, Summary)

@@ -248,7 +248,9 @@ def _code_name(shell: Any, record: CellRecord) -> str | None:
         return None
 
 
-def _user_positions(tb: types.TracebackType | None, user_globals: dict) -> list[tuple[int, int]]:  # type: ignore[type-arg]
+def _user_positions(
+    tb: types.TracebackType | None, user_globals: dict[str, Any]
+) -> list[tuple[int, int]]:
     """Positions in the traceback of module-level user code: the cell, then magic bodies."""
     out = []
     while tb is not None:

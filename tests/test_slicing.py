@@ -206,6 +206,66 @@ CASES = [
         "cfg",
         must_not=("n += 1",),
     ),
+    Case(
+        "loop_variable_mutates_container",
+        ("rows = [{'k': 'a'}, {'k': 'b'}]", "for r in rows:\n    r['k'] = r['k'].upper()"),
+        "rows",
+        must=("for r in rows:\n    r['k'] = r['k'].upper()",),
+    ),
+    Case(
+        "enumerate_loop_mutation",
+        ("grid = [[0], [0]]", "for i, row in enumerate(grid):\n    row.append(i)"),
+        "grid",
+        must=("for i, row in enumerate(grid):\n    row.append(i)",),
+    ),
+    Case(
+        "comprehension_mutation",
+        ("rows = [[1], [2]]", "_ = [r.append(0) for r in rows]"),
+        "rows",
+        must=("_ = [r.append(0) for r in rows]",),
+    ),
+    Case(
+        "function_mutates_param_elements",
+        ("def pad(rows):\n    for r in rows:\n        r.append(0)", "data = [[1], [2]]", "pad(data)"),
+        "data",
+        must=("pad(data)",),
+    ),
+    Case(
+        "local_alias_of_param",
+        ("def tag(d):\n    inner = d['tags']\n    inner.append('x')", "cfg = {'tags': []}", "tag(cfg)"),
+        "cfg",
+        must=("tag(cfg)",),
+    ),
+    Case(
+        "inserted_then_mutated",
+        ("layers = [1]", "cfg = {}", "cfg['layers'] = layers", "layers.append(2)"),
+        "cfg",
+        must=("layers.append(2)", "cfg['layers'] = layers"),
+    ),
+    Case(
+        "display_holds_element",
+        ("layers = [1]", "cfg = {'layers': layers, 'lr': 0.1}", "layers.append(2)"),
+        "cfg",
+        must=("layers.append(2)",),
+    ),
+    Case(
+        "appended_then_mutated",
+        ("inner = [1]", "outer = []", "outer.append(inner)", "inner.append(2)"),
+        "outer",
+        must=("inner.append(2)", "outer.append(inner)"),
+    ),
+    Case(
+        "attribute_holds_object",
+        ("class Holder:\n    pass", "h = Holder()", "data = [1]", "h.data = data", "data.append(2)"),
+        "h",
+        must=("data.append(2)",),
+    ),
+    Case(
+        "iterator_consumed",
+        ("it = iter([1, 2, 3])", "first = next(it)", "rest = list(it)"),
+        "rest",
+        must=("first = next(it)",),
+    ),
     # -- calls: specs, pure calls, unknown functions -----------------------------------------------
     Case(
         "pure_calls_dropped",

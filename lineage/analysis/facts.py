@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 # A small expression language for file paths, folded later against known string constants:
@@ -52,6 +52,9 @@ class Summary:
     methods: tuple[Summary, ...] = ()  # for classes: one summary per method
     is_class: bool = False
     bases: tuple[str, ...] = ()
+    # how locals relate to other objects (``for r in rows``: r is part of rows), as in Facts
+    links: dict[str, tuple[str, object]] = field(default_factory=dict)
+    inserts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,12 @@ class Facts:
     inline_funcs: tuple[Summary, ...]  # lambdas/defs used inside the statement itself
     is_import: bool
     mentions_lineage: bool
+    # (container root, value root): the container now holds the value (``c[k] = v``,
+    # ``obj.attr = v``), so changing the value changes the container
+    inserts: tuple[tuple[str, str], ...] = ()
+    # loop and comprehension variables: inside the statement they always hold an element
+    # of what is iterated, never the name's earlier value
+    elements: frozenset[str] = frozenset()
 
 
 EMPTY_FACTS = Facts(
@@ -171,6 +180,38 @@ def path_expr(node: ast.AST | None) -> PathExpr | None:
     return None
 
 
+def _may_share(node: ast.AST) -> bool:
+    """An expression whose value may be (part of) an existing object: a name, an attribute or
+    an item of one, possibly starred."""
+    if isinstance(node, ast.Starred):
+        node = node.value
+    return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript))
+
+
+def display_link(value: ast.List | ast.Tuple | ast.Set | ast.Dict) -> tuple[str, object]:
+    """A display holds its elements: changing one of them changes the container."""
+    elts = value.values if isinstance(value, ast.Dict) else value.elts
+    roots = tuple(r for e in elts if e is not None and _may_share(e) and (r := root_name(e)))
+    return ("parts", roots) if roots else ("new", "")
+
+
+def comprehension_link(
+    value: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
+) -> tuple[str, object]:
+    """``[r for r in rows if ...]`` holds the elements of rows itself; ``[f(r) for r in rows]``
+    holds new values."""
+    elts = [value.key, value.value] if isinstance(value, ast.DictComp) else [value.elt]
+    shared = any(
+        _may_share(e)
+        or (isinstance(e, (ast.Tuple, ast.List)) and any(_may_share(x) for x in e.elts))
+        for e in elts
+    )
+    if not shared:
+        return ("new", "")
+    roots = tuple(r for g in value.generators if (r := root_name(g.iter)) is not None)
+    return ("parts", roots) if roots else ("new", "")
+
+
 def _literal(node: ast.AST) -> tuple[bool, object]:
     if isinstance(node, ast.Constant):
         return True, node.value
@@ -203,6 +244,8 @@ class _Scope:
         self.imports: dict[str, str] = {}
         self.literal_types: dict[str, str] = {}
         self.defs: dict[str, Summary] = {}
+        self.inserts: list[tuple[str, str]] = []
+        self.elements: set[str] = set()
         self.inline: list[Summary] = []
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
@@ -239,8 +282,8 @@ class _Visitor(ast.NodeVisitor):
             method(self, node)
 
     def generic_visit(self, node: ast.AST) -> None:
-        for field in node._fields:
-            value = getattr(node, field, None)
+        for name in node._fields:
+            value = getattr(node, name, None)
             if type(value) is list:
                 for item in value:
                     if isinstance(item, ast.AST):
@@ -311,9 +354,14 @@ class _Visitor(ast.NodeVisitor):
             self._bind(target.id)
             return
         self.visit(node.value)
+        value_root = root_name(node.value) if _may_share(node.value) else None
         for target in node.targets:
             self._record_links(target, node.value)
             self._bind_target(target)
+            if value_root is not None and isinstance(target, (ast.Subscript, ast.Attribute)):
+                container = root_name(target)
+                if container is not None:
+                    self.s.inserts.append((container, value_root))
 
     def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
         if node.value is not None:
@@ -454,7 +502,20 @@ class _Visitor(ast.NodeVisitor):
 
     def visit_For(self, node: ast.For) -> None:
         self.visit(node.iter)
+        self._element_links(node.target, node.iter)
         self._loop(node.target, node.body, node.orelse)
+
+    def _element_links(self, target: ast.AST, iterable: ast.AST) -> None:
+        """Loop and comprehension variables hold elements of what they iterate."""
+        kind, value = self._link_of(iterable)
+        if kind in ("same", "item"):
+            kind = "part"
+        flat: list[ast.AST] = []
+        _targets(target, flat)
+        for t in flat:
+            if isinstance(t, ast.Name):
+                self.s.links[t.id] = (kind, value)
+                self.s.elements.add(t.id)
 
     visit_AsyncFor = visit_For  # type: ignore[assignment]
 
@@ -533,6 +594,7 @@ class _Visitor(ast.NodeVisitor):
         for i, gen in enumerate(gens):
             if i:
                 self.visit(gen.iter)
+            self._element_links(gen.target, gen.iter)
             flat: list[ast.AST] = []
             _targets(gen.target, flat)
             for t in flat:
@@ -627,6 +689,10 @@ class _Visitor(ast.NodeVisitor):
     def _link_of(self, value: ast.AST) -> tuple[str, object]:
         if isinstance(value, ast.Name):
             return ("same", value.id)
+        if isinstance(value, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+            return display_link(value)
+        if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            return comprehension_link(value)
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
             return ("item", value.value.id)  # x = root[...]: the root type's specs decide
         if isinstance(value, (ast.Attribute, ast.Subscript)):
@@ -682,6 +748,8 @@ def summarize_function(
         calls=tuple(scope.calls),
         locals=frozenset(local),
         nested=tuple(scope.defs.values()) + tuple(scope.inline),
+        links=scope.links,
+        inserts=tuple(scope.inserts),
     )
 
 
@@ -742,8 +810,8 @@ def _simple_reads(node: ast.AST, out: set[str]) -> bool:
             if part is not None
         )
     if t in _SIMPLE_EXPR:
-        for field in node._fields:
-            value = getattr(node, field)
+        for name in node._fields:
+            value = getattr(node, name)
             if type(value) is list:
                 if not all(_simple_reads(v, out) for v in value):
                     return False
@@ -773,6 +841,8 @@ def _fast_facts(node: ast.stmt) -> Facts | None:
     elif vt is ast.Attribute or vt is ast.Subscript:
         root = root_name(value)
         link = ("part", root) if root is not None else ("new", "")
+    elif vt is ast.List or vt is ast.Tuple or vt is ast.Set:
+        link = display_link(value)  # type: ignore[arg-type]
     else:
         link = ("new", "")
     display = _DISPLAY_TYPES.get(vt)
@@ -809,4 +879,6 @@ def statement_facts(node: ast.stmt) -> Facts:
         inline_funcs=tuple(scope.inline),
         is_import=isinstance(node, (ast.Import, ast.ImportFrom)),
         mentions_lineage=scope.mentions_lineage,
+        inserts=tuple(scope.inserts),
+        elements=frozenset(scope.elements),
     )

@@ -51,8 +51,9 @@ def register(
 
 
 def targets() -> list[str]:
-    """The names of the registered targets."""
-    return list(_REGISTRY)
+    """The names of the registered targets, the plain script (which every export writes)
+    first."""
+    return sorted(_REGISTRY, key=lambda name: name != "script")
 
 
 def emitter(name: str) -> Emitter:

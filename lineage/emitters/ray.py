@@ -4,6 +4,7 @@ store, and the driver writes the artifacts."""
 from __future__ import annotations
 
 from lineage.emitters import register
+from lineage.emitters.model import Step
 from lineage.emitters.naming import Namer, string
 from lineage.emitters.render import (
     Pipeline,
@@ -18,15 +19,9 @@ from lineage.emitters.render import (
 @register("ray", entry_point="{name}_ray.py", module="ray", distribution="ray", extra="ray")
 def render(pipeline: Pipeline) -> dict[str, str]:
     plan = pipeline.plan
-    task_names = Namer({"os", "ray", "steps", "run", "main"})
+    task_names = Namer({"copy", "os", "ray", "steps", "run", "main"})
     remote = {s.name: task_names(f"{s.name}_task") for s in plan.steps}
-    tasks = []
-    for step in plan.steps:
-        if len(step.outputs) > 1:
-            wrap = f"ray.remote(num_returns={len(step.outputs)})(steps.{step.name})"
-        else:
-            wrap = f"ray.remote(steps.{step.name})"
-        tasks.append(f"{remote[step.name]} = {wrap}")
+    tasks = [_task(step, remote[step.name]) for step in plan.steps]
     names = local_namer(pipeline, "refs", "name", "value", "runtime_env", *remote.values())
     var: dict[tuple[str, str], str] = {}
     lines = []
@@ -39,7 +34,6 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         f"{string(artifact + '.pkl')}: {var[(home, variable)]}"
         for artifact, home, variable in plan.artifacts
     ]
-    returns = call("return ", items, level=1, brackets="{}").strip()
     path = pipeline.file("{name}_ray.py")
     text = render_template(
         "ray.py.j2",
@@ -50,9 +44,31 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         flags=[f"--{p.name}" for p in plan.params],
         params=bool(plan.params),
         work_dir=plan.work_dir is not None,
+        copies=any(s.mutated for s in plan.steps),
         tasks=tasks,
         run_signature=signature("def run", pipeline, "dict[str, ray.ObjectRef]"),
         lines=lines,
-        returns=returns,
+        returns=call("return ", items, level=1, brackets="{}").strip(),
     )
     return {path: text}
+
+
+def _task(step: Step, name: str) -> str:
+    """The Ray task for ``step``: the step itself, or, when it changes an input in place, a
+    wrapper that hands it a copy (Ray gives tasks read-only views of arrays)."""
+    options = f"num_returns={len(step.outputs)}" if len(step.outputs) > 1 else ""
+    if not step.mutated:
+        remote = f"ray.remote({options})" if options else "ray.remote"
+        return f"{name} = {remote}(steps.{step.name})"
+    local = Namer({"copy", "steps"})
+    args = [(n, local(n)) for n, _ in step.inputs] + [(p, local(p)) for p in step.params]
+    passed = [f"copy.deepcopy({v})" if n in step.mutated else v for n, v in args]
+    changed = ", ".join(step.mutated)
+    return "\n".join(
+        [
+            f"@ray.remote({options})" if options else "@ray.remote",
+            call(f"def {name}", [v for _, v in args], ":"),
+            f"    # Ray hands tasks read-only arrays; this step changes {changed} in place.",
+            call(f"return steps.{step.name}", passed, level=1),
+        ]
+    )

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lineage.emitters.model import RESERVED, Plan, Step
 from lineage.emitters.naming import Namer, string
-from lineage.emitters.plan import RESERVED, Plan, Step
 from lineage.emitters.source import indent
 from lineage.errors import ExportError
 
@@ -81,7 +81,7 @@ def call(
 ) -> str:
     """``head(args)tail`` at ``level`` indents, wrapped the way ruff format wraps it."""
     pad = "    " * level
-    left, right = brackets
+    left, right = brackets[0], brackets[-1]
     joined = ", ".join(args)
     line = f"{pad}{head}{left}{joined}{right}{tail}"
     if len(line) <= LINE_LENGTH or not args:

@@ -3,7 +3,9 @@
 The session graph already knows which statements depend on which; turning statements into
 function bodies also needs to know, by name, what each statement reads (now, or later when a
 function it defines is called), what it surely or possibly binds, and which objects it may
-change in place. :mod:`symtable` answers the scoping questions exactly.
+change in place. What runs now comes from the session's own analysis
+(:func:`lineage.analysis.facts.statement_facts`); what functions read when called comes
+from :mod:`symtable`, which resolves scopes exactly.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import tokenize
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from lineage.analysis.facts import statement_facts
 from lineage.errors import ExportError
 
 # tokens whose text may span lines of a string literal (f-strings are split up from 3.12 on)
@@ -42,7 +45,7 @@ class Facts:
     sure: frozenset[str]  # names it binds whenever it completes
     mutates: frozenset[str]  # names whose objects it may change in place
     global_writes: frozenset[str]  # names its functions declare ``global`` and assign
-    kind: str  # "import", "def" (function or class definition) or "code"
+    kind: str  # "import", "def" (a function), "class" or "code"
     literal: tuple[str, object] | None  # ``NAME = <literal>``: (NAME, value)
     strings: tuple[str, ...]  # string constants it contains (to spot input files)
 
@@ -57,26 +60,27 @@ def analyze(text: str) -> Facts:
             f"cannot export a statement that does not parse as Python ({e.msg}):\n{text}"
         ) from e
     reads: set[str] = set()
+    binds: set[str] = set()
+    sure: set[str] = set()
+    for node in tree.body:  # what runs now, in order: the session's own analysis knows
+        f = statement_facts(node)
+        reads |= f.reads - sure
+        binds |= f.binds | f.may_binds | f.dels
+        sure = (sure | f.binds) - f.dels
     deferred: set[str] = set()
     global_writes: set[str] = set()
-    binds = {s.get_name() for s in table.get_symbols() if s.is_assigned() or s.is_imported()}
-    for sym in table.get_symbols():
-        if sym.is_referenced():
-            reads.add(sym.get_name())
     for child in table.get_children():
-        _scope_reads(child, reads, deferred, global_writes, later=False)
-    sure: set[str] = set()
+        _scope_reads(child, set(), deferred, global_writes, later=False)
     mutates: set[str] = set()
     for node in tree.body:
-        sure |= _sure_binds(node)
-        _mutations(node, mutates, reads)
+        _mutations(node, mutates)
     kind = "code"
     if tree.body and all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in tree.body):
         kind = "import"
-    elif len(tree.body) == 1 and isinstance(
-        tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
-    ):
+    elif len(tree.body) == 1 and isinstance(tree.body[0], (ast.FunctionDef, ast.AsyncFunctionDef)):
         kind = "def"
+    elif len(tree.body) == 1 and isinstance(tree.body[0], ast.ClassDef):
+        kind = "class"
     strings = tuple(
         n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
     )
@@ -84,7 +88,7 @@ def analyze(text: str) -> Facts:
         reads=frozenset(reads),
         deferred=frozenset(deferred - reads),
         binds=frozenset(binds),
-        sure=frozenset(sure & binds),
+        sure=frozenset(sure),
         mutates=frozenset(mutates),
         global_writes=frozenset(global_writes),
         kind=kind,
@@ -114,47 +118,24 @@ def _scope_reads(
         _scope_reads(child, reads, deferred, global_writes, later)
 
 
-def _names(target: ast.AST) -> set[str]:
-    if isinstance(target, ast.Name):
-        return {target.id}
-    if isinstance(target, (ast.Tuple, ast.List)):
-        return set().union(*(_names(e) for e in target.elts)) if target.elts else set()
-    if isinstance(target, ast.Starred):
-        return _names(target.value)
-    return set()
-
-
-def _sure_binds(node: ast.stmt) -> set[str]:
-    """Names a statement binds on every path that completes."""
-    if isinstance(node, ast.Assign):
-        return set().union(*(_names(t) for t in node.targets))
-    if isinstance(node, (ast.AnnAssign, ast.AugAssign)):
-        return _names(node.target) if getattr(node, "value", None) is not None else set()
-    if isinstance(node, (ast.Import, ast.ImportFrom)):
-        return {(a.asname or a.name).split(".")[0] for a in node.names if a.name != "*"}
-    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-        return {node.name}
-    if isinstance(node, (ast.With, ast.AsyncWith)):
-        out: set[str] = set()
-        for item in node.items:
-            if item.optional_vars is not None:
-                out |= _names(item.optional_vars)
-        for inner in node.body:
-            out |= _sure_binds(inner)
-        return out
-    return set()
-
-
 def _root(node: ast.AST) -> str | None:
     while isinstance(node, (ast.Attribute, ast.Subscript, ast.Call, ast.Starred)):
         node = node.func if isinstance(node, ast.Call) else node.value
     return node.id if isinstance(node, ast.Name) else None
 
 
-def _mutations(node: ast.AST, out: set[str], reads: set[str]) -> None:
+def _mutations(node: ast.AST, out: set[str]) -> None:
     """Names whose objects ``node`` may change in place (function bodies excluded: they run
-    when called)."""
+    when called). Changing a loop variable changes the collection it comes from."""
     for sub in _walk_now(node):
+        if isinstance(sub, (ast.For, ast.AsyncFor)):
+            inner: set[str] = set()
+            for stmt in sub.body:
+                _mutations(stmt, inner)
+            root = _root(sub.iter)
+            loop_vars = {n.id for n in ast.walk(sub.target) if isinstance(n, ast.Name)}
+            if root and inner & loop_vars:
+                out.add(root)
         targets: list[ast.AST] = []
         if isinstance(sub, ast.Assign):
             targets = list(sub.targets)
@@ -169,7 +150,6 @@ def _mutations(node: ast.AST, out: set[str], reads: set[str]) -> None:
                     out.add(root)
         if isinstance(sub, ast.AugAssign) and isinstance(sub.target, ast.Name):
             out.add(sub.target.id)
-            reads.add(sub.target.id)  # ``x += 1`` reads x; symtable reports it as bound only
         if isinstance(sub, ast.Call) and isinstance(sub.func, ast.Attribute):
             root = _root(sub.func.value)
             inplace = any(

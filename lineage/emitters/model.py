@@ -1,0 +1,87 @@
+"""The records planning works on: slices in, steps and a plan out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from lineage.emitters.params import Param
+from lineage.emitters.source import Facts
+
+# Names the templates use next to the steps; no step function may take one of them.
+RESERVED = frozenset(
+    "os pickle Path fsspec cloudpickle PARAMS WORK_DIR data_path open_data save_value "
+    "load_value argparse json ray pytest dag task Param get_current_context steps main run "
+    "parse_args connect same load_expected".split()
+)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement of a slice, as saved in the artifact's metadata."""
+
+    id: int
+    text: str
+    deps: tuple[int, ...] = ()
+    cell: int | None = None  # execution count of the cell it ran in
+
+
+@dataclass(frozen=True)
+class Slice:
+    """One artifact to export: its slice and the variable holding its value at the end."""
+
+    artifact: str
+    session: str
+    target: str
+    statements: tuple[Statement, ...]
+    extra: str = ""  # a final statement binding ``target`` that the session did not run itself
+    cwd: str = ""
+
+
+@dataclass(frozen=True)
+class Step:
+    name: str  # the function's name
+    body: tuple[tuple[str, int | None], ...]  # (statement text, cell) in execution order
+    inputs: tuple[tuple[str, str], ...]  # (name, step producing it), in argument order
+    params: tuple[str, ...]  # parameters it reads, after the inputs
+    outputs: tuple[str, ...]  # names it returns
+    artifacts: tuple[str, ...]  # artifacts it rebuilds: their values are among its outputs
+    users: tuple[str, ...]  # artifacts that need it
+    after: tuple[str, ...] = ()  # steps that must run before it
+    mutated: tuple[str, ...] = ()  # inputs it changes in place
+
+
+@dataclass(frozen=True)
+class Plan:
+    pipeline: str
+    imports: tuple[str, ...]  # module-level imports, as written in the session
+    helpers: tuple[str, ...]  # module-level notebook functions and classes
+    steps: tuple[Step, ...]  # in run order
+    params: tuple[Param, ...]
+    artifacts: tuple[tuple[str, str, str], ...]  # (artifact, step, output holding its value)
+    work_dir: str | None  # where relative input paths resolve; None when nothing reads any
+    cloudpickle: bool  # values include functions or classes defined inside a step
+    modules: tuple[str, ...]  # top-level modules the steps import
+
+
+@dataclass(eq=False)
+class Stmt:
+    key: tuple[str, float]  # (session, position in execution order)
+    text: str
+    deps: tuple[int, ...]
+    cell: int | None
+    facts: Facts
+    users: list[str] = field(default_factory=list)  # artifacts whose slice holds it
+
+    @property
+    def session(self) -> str:
+        return self.key[0]
+
+    @property
+    def pos(self) -> float:
+        return self.key[1]
+
+    def writes(self, name: str) -> bool:
+        return name in self.facts.binds or name in self.facts.mutates
+
+
+PARAM = "param"  # provider marker: the value comes from a pipeline parameter
