@@ -77,12 +77,15 @@ class _State:
     id_map: dict[tuple[int, str], str] = field(default_factory=dict)
     file_locs: set[str] = field(default_factory=set)
     next_loc: int = 0
+    # a shallow copy's location -> the locations whose elements it shares
+    elements_of: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
     def copy(self) -> _State:
         return _State(
             dict(self.binders), dict(self.loc_of), dict(self.parent), dict(self.writers),
             dict(self.loc_type), dict(self.loc_func), dict(self.modules), dict(self.consts),
             dict(self.rid), dict(self.id_map), set(self.file_locs), self.next_loc,
+            dict(self.elements_of),
         )  # fmt: skip
 
 
@@ -211,7 +214,21 @@ class _Replay:
             st.loc_type[ra] = st.loc_type[rb]
         if ra not in st.loc_func and rb in st.loc_func:
             st.loc_func[ra] = st.loc_func[rb]
+        if rb in st.elements_of:
+            st.elements_of[ra] = st.elements_of.get(ra, ()) + st.elements_of.pop(rb)
         return ra
+
+    def element_sources(self, loc: int) -> list[int]:
+        """The locations whose elements a (shallow copy) location shares, transitively; its
+        elements live there. Empty for an object that is not a copy."""
+        out: list[int] = []
+        stack = list(self.st.elements_of.get(self.find(loc), ()))
+        while stack:
+            src = self.find(stack.pop())
+            if src not in out and src != self.find(loc):
+                out.append(src)
+                stack.extend(self.st.elements_of.get(src, ()))
+        return out
 
     def loc(self, name: str) -> int | None:
         loc = self.st.loc_of.get(name)
@@ -266,6 +283,8 @@ class _Replay:
                 self.read(name, eff, apply_func=name not in applied_names)
             for name in f.stores:
                 self.mutate(name, eff)
+            for name in f.deep_stores:
+                self.mutate(name, eff, element=True)
             for name in f.augs:
                 if not self.immutable(name) and name in self.st.loc_of:
                     self.mutate(name, eff)
@@ -308,7 +327,7 @@ class _Replay:
         st = self.st
         if name in self._elements:
             # a loop variable inside its loop: an element of the iterable, read through it
-            for source in self.link_sources(name):
+            for source, _ in self.link_sources(name):
                 if source != name:
                     self.read(source, eff, apply_func)
             return
@@ -317,40 +336,55 @@ class _Replay:
         if loc is None:
             return
         eff.deps.update(st.writers.get(loc, ()))
+        if st.elements_of:
+            for src in self.element_sources(loc):  # a copy's elements changed through the original
+                eff.deps.update(st.writers.get(src, ()))
         if apply_func:
             summary = st.loc_func.get(loc)
             if summary is not None:
                 # a notebook function passed along may be called by whoever receives it
                 self.apply_summary(summary, eff, {}, self_root=None)
 
-    def mutate(self, name: str | None, eff: _Effects, _seen: frozenset[str] = frozenset()) -> None:
+    def mutate(
+        self,
+        name: str | None,
+        eff: _Effects,
+        element: bool = False,
+        _seen: frozenset[str] = frozenset(),
+    ) -> None:
+        """``name``'s object may change; ``element``: through one of its elements or parts
+        (``x[0].append(1)``), which for a shallow copy is an object the original holds too."""
         if name is None:
             return
-        for source in self.link_sources(name):
-            if source not in _seen:
-                self.mutate(source, eff, _seen | {name})
-        if name in self._elements:
+        inside = name in self._elements
+        for source, kind in self.link_sources(name):
+            if source in _seen or (kind == "copy" and not (element or inside)):
+                continue  # a copy's own container changing leaves the original alone
+            self.mutate(source, eff, element or inside or kind != "same", _seen | {name})
+        if inside:
             return  # a loop variable inside its loop holds an element, not its earlier value
         loc = self.loc(name)
         if loc is None or self.immutable(name):
             return
         self.read(name, eff, apply_func=False)
-        eff.mutated.add(loc)
+        sources = self.element_sources(loc) if element and self.st.elements_of else ()
+        eff.mutated.update(sources or (loc,))
 
-    def link_sources(self, name: str) -> tuple[str, ...]:
+    def link_sources(self, name: str) -> list[tuple[str, str]]:
         """For a name bound inside the running statement, the names whose objects it may be
-        (part of): changing it changes them (``for row in rows: row.append(0)``)."""
+        (part of), with the kind of link: changing it changes them
+        (``for row in rows: row.append(0)``)."""
         link = self._links.get(name)
         if link is None:
-            return ()
+            return []
         kind, value = link
         if kind == "call":
             kind, value = self._call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
         if kind in ("same", "part", "item") and isinstance(value, str):
-            return (value,)
-        if kind == "parts":
-            return tuple(value)  # type: ignore[arg-type]
-        return ()
+            return [(value, kind)]
+        if kind in ("parts", "copy"):
+            return [(v, kind) for v in value]  # type: ignore[attr-defined]
+        return []
 
     def insert(self, container: str, value: str) -> None:
         """``container`` now holds ``value``'s object: they share history from here on."""
@@ -445,7 +479,8 @@ class _Replay:
         if effect is None and receiver_type is None and method in _PURE_METHOD_NAMES:
             effect = Effect(returns="part")
         if effect is None or effect.unknown:
-            self.mutate(head, eff)
+            # on a part of the receiver (a.b.m(), a[0].m()) it changes one of its elements
+            self.mutate(head, eff, element=call.receiver_chain or len(func) > 2)
             self.unknown_call(call, eff, rootmap)
             self.hold_args(head, call, rootmap)  # it may keep references to its arguments
             return ("part", head)
@@ -587,6 +622,8 @@ class _Replay:
             self.read(name, eff, apply_func=False)
         for root in summary.stores:
             self.mutate(rootmap(root), eff)
+        for root in summary.deep_stores:
+            self.mutate(rootmap(root), eff, element=True)
         for container, held in summary.inserts:
             c, v = rootmap(container), rootmap(held)
             if c is not None and v is not None:
@@ -691,6 +728,15 @@ class _Replay:
             return ("same", receiver)
         if ret == "part" and receiver is not None:
             return ("part", receiver)
+        if ret == "copy" and receiver is not None:
+            return ("copy", (receiver,))
+        if ret.startswith("copy:"):
+            which = ret[5:]
+            if which == "*":
+                roots = [rootmap(r) for r in (*call.args, *(r for _, r in call.kwargs)) if r]
+                return ("copy", tuple(r for r in roots if r is not None))
+            root = self._arg_root(call, int(which) if which.isdigit() else which, rootmap)
+            return ("copy", (root,)) if root is not None else ("new", "")
         if ret.startswith("arg:"):
             which = ret[4:]
             if which == "*":
@@ -737,6 +783,9 @@ class _Replay:
             for k, v in links.values()
             if k in ("same", "part", "item") and isinstance(v, str)
         }
+        for k, v in links.values():
+            if k == "parts":
+                sources.update((r, self.loc(r)) for r in v if r not in sources)
         for name in names:
             may = name not in f.binds
             kind, value = links.get(name, ("new", ""))
@@ -760,9 +809,20 @@ class _Replay:
                             src = sources.get(part_of, self.loc(part_of))
                             if src is not None and not self.immutable(part_of):
                                 # sharing parts with src is not writing src: this statement
-                                # stays the name's binder only
+                                # stays the name's binder only; a part of a copy is a part
+                                # of what was copied
                                 st.writers[loc] = ()
-                                loc = self.merge(src, loc)
+                                for target in self.element_sources(src) or [src]:
+                                    loc = self.merge(target, loc)
+                elif kind == "copy":
+                    originals = tuple(
+                        src
+                        for part_of in value
+                        if not self.immutable(part_of)
+                        and (src := sources.get(part_of, self.loc(part_of))) is not None
+                    )
+                    if originals:
+                        st.elements_of[loc] = originals
                 elif kind == "instance":
                     assert isinstance(value, Summary)
                     st.loc_type[loc] = "__main__." + value.name

@@ -226,13 +226,21 @@ CASES = [
     ),
     Case(
         "function_mutates_param_elements",
-        ("def pad(rows):\n    for r in rows:\n        r.append(0)", "data = [[1], [2]]", "pad(data)"),
+        (
+            "def pad(rows):\n    for r in rows:\n        r.append(0)",
+            "data = [[1], [2]]",
+            "pad(data)",
+        ),
         "data",
         must=("pad(data)",),
     ),
     Case(
         "local_alias_of_param",
-        ("def tag(d):\n    inner = d['tags']\n    inner.append('x')", "cfg = {'tags': []}", "tag(cfg)"),
+        (
+            "def tag(d):\n    inner = d['tags']\n    inner.append('x')",
+            "cfg = {'tags': []}",
+            "tag(cfg)",
+        ),
         "cfg",
         must=("tag(cfg)",),
     ),
@@ -256,9 +264,61 @@ CASES = [
     ),
     Case(
         "attribute_holds_object",
-        ("class Holder:\n    pass", "h = Holder()", "data = [1]", "h.data = data", "data.append(2)"),
+        (
+            "class Holder:\n    pass",
+            "h = Holder()",
+            "data = [1]",
+            "h.data = data",
+            "data.append(2)",
+        ),
         "h",
         must=("data.append(2)",),
+    ),
+    Case(
+        "element_mutated_through_sorted_copy",
+        (
+            "rows = [{'k': 2}, {'k': 1}]",
+            "for r in sorted(rows, key=lambda r: r['k']):\n    r['seen'] = True",
+        ),
+        "rows",
+        must=("for r in sorted(rows, key=lambda r: r['k']):\n    r['seen'] = True",),
+    ),
+    Case(
+        "element_mutated_through_sample",
+        (
+            "import random",
+            "random.seed(1)",
+            "recs = [[0] for _ in range(5)]",
+            "for r in random.sample(recs, 2):\n    r.append(9)",
+        ),
+        "recs",
+        must=("for r in random.sample(recs, 2):\n    r.append(9)",),
+    ),
+    Case(
+        "copy_element_mutation_reaches_original",
+        ("a = [[1], [2]]", "b = list(a)", "b[0].append(5)", "b.append([3])"),
+        "a",
+        must=("b[0].append(5)",),
+        must_not=("b.append([3])",),
+    ),
+    Case(
+        "original_element_mutation_reaches_copy",
+        ("a = [[1], [2]]", "b = a.copy()", "a[0].append(5)", "a.append([3])"),
+        "b",
+        must=("a[0].append(5)",),
+    ),
+    Case(
+        "item_of_copy_is_item_of_original",
+        ("a = [{'x': 1}]", "b = a.copy()", "first = b[0]", "first['x'] = 2"),
+        "a",
+        must=("first['x'] = 2",),
+    ),
+    Case(
+        "deep_store_through_copy",
+        ("a = [{'x': 1}]", "b = a.copy()", "b[0]['x'] = 7", "b[0] = {'x': 0}"),
+        "a",
+        must=("b[0]['x'] = 7",),
+        must_not=("b[0] = {'x': 0}",),
     ),
     Case(
         "iterator_consumed",
@@ -763,7 +823,11 @@ CASES = [
     ),
     Case(
         "cell_magic_time_raised",
-        ("acc = []", "%%time\nacc.append(1)\nacc.append(undefined)\nacc.append(3)", "acc.append(4)"),
+        (
+            "acc = []",
+            "%%time\nacc.append(1)\nacc.append(undefined)\nacc.append(3)",
+            "acc.append(4)",
+        ),
         "acc",
         must=("acc.append(1)", "acc.append(4)"),
         must_not=("acc.append(undefined)", "acc.append(3)"),

@@ -55,6 +55,7 @@ class Summary:
     # how locals relate to other objects (``for r in rows``: r is part of rows), as in Facts
     links: dict[str, tuple[str, object]] = field(default_factory=dict)
     inserts: tuple[tuple[str, str], ...] = ()
+    deep_stores: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +81,7 @@ class Facts:
     # (container root, value root): the container now holds the value (``c[k] = v``,
     # ``obj.attr = v``), so changing the value changes the container
     inserts: tuple[tuple[str, str], ...] = ()
+    deep_stores: frozenset[str] = frozenset()  # roots changed through an element: x[0][k] = v
     # loop and comprehension variables: inside the statement they always hold an element
     # of what is iterated, never the name's earlier value
     elements: frozenset[str] = frozenset()
@@ -237,6 +239,7 @@ class _Scope:
         self.binds: set[str] = set()  # every name bound anywhere
         self.dels: set[str] = set()
         self.stores: set[str] = set()
+        self.deep_stores: set[str] = set()
         self.augs: set[str] = set()
         self.calls: list[CallSite] = []
         self.links: dict[str, tuple[str, object]] = {}
@@ -317,7 +320,9 @@ class _Visitor(ast.NodeVisitor):
             return
         root = root_name(t)
         if root is not None:
-            self.s.stores.add(root)
+            # x[i] = v changes x itself; x[i][j] = v or x.a.b = v changes an element of x
+            deep = not isinstance(t.value, ast.Name)
+            (self.s.deep_stores if deep else self.s.stores).add(root)
 
     # -- names ----------------------------------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:
@@ -750,6 +755,7 @@ def summarize_function(
         nested=tuple(scope.defs.values()) + tuple(scope.inline),
         links=scope.links,
         inserts=tuple(scope.inserts),
+        deep_stores=frozenset(scope.deep_stores),
     )
 
 
@@ -880,5 +886,6 @@ def statement_facts(node: ast.stmt) -> Facts:
         is_import=isinstance(node, (ast.Import, ast.ImportFrom)),
         mentions_lineage=scope.mentions_lineage,
         inserts=tuple(scope.inserts),
+        deep_stores=frozenset(scope.deep_stores),
         elements=frozenset(scope.elements),
     )

@@ -38,7 +38,7 @@ _EFFECT_KEYS = frozenset(
 )
 _FILE_KEYS = frozenset({"path", "path_kw", "op", "mode", "mode_kw", "default_mode", "$comment"})
 _WHEN_KEYS = frozenset({"kw", "equals"})
-_RETURNS = re.compile(r"new|self|part|arg:(?:\d+|\*|[A-Za-z_]\w*)")
+_RETURNS = re.compile(r"new|self|part|copy|(?:arg|copy):(?:\d+|\*|[A-Za-z_]\w*)")
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 _MODE = re.compile(r"[rwxa+bt]+")
 ENV_VAR = "LINEAGE_SPECS"
@@ -324,9 +324,10 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
     if not isinstance(returns, str) or not _RETURNS.fullmatch(returns):
         raise _Invalid(
             f"{where}.returns",
-            f"expected 'new', 'self', 'part', 'arg:N', 'arg:<keyword>' or 'arg:*', got {returns!r}",
+            "expected 'new', 'self', 'part', 'copy', 'arg:N', 'arg:<keyword>', 'arg:*' or "
+            f"'copy:N' / 'copy:<keyword>' / 'copy:*', got {returns!r}",
         )
-    if not method and returns in ("self", "part"):
+    if not method and returns in ("self", "part", "copy"):
         raise _Invalid(
             f"{where}.returns", f"a function has no receiver; use 'arg:N' instead of {returns!r}"
         )

@@ -145,6 +145,10 @@ class SessionSteps:
             return
         inputs[name] = provider
 
+    def declared(self, param: str) -> float:
+        """Where the session assigned parameter ``param`` first (its place in signatures)."""
+        return min(s.pos for s in self.params if s.facts.literal and s.facts.literal[0] == param)
+
     def final(self, art: Slice) -> Stmt:
         return max((s for s in self.stmts if art.artifact in s.users), key=lambda s: s.pos)
 
@@ -268,7 +272,9 @@ class SessionSteps:
                         for n, p in inputs.items()
                         if isinstance(p, Stmt)
                     ),
-                    params=tuple(sorted(n for n, p in inputs.items() if p is PARAM)),
+                    params=tuple(
+                        sorted((n for n, p in inputs.items() if p is PARAM), key=self.declared)
+                    ),
                     outputs=tuple(dict.fromkeys(targets + others)),
                     artifacts=tuple(a.artifact for a in arts),
                     users=tuple(dict.fromkeys(u for s in groups[g] for u in s.users)),

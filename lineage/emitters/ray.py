@@ -22,6 +22,8 @@ def render(pipeline: Pipeline) -> dict[str, str]:
     task_names = Namer({"copy", "os", "ray", "steps", "run", "main"})
     remote = {s.name: task_names(f"{s.name}_task") for s in plan.steps}
     tasks = [_task(step, remote[step.name]) for step in plan.steps]
+    plain = [t for t in tasks if "\n" not in t]  # assignments first, then wrapper functions
+    tasks_text = "\n".join(plain) + "".join(f"\n\n\n{t}" for t in tasks if "\n" in t)
     names = local_namer(pipeline, "refs", "name", "value", "runtime_env", *remote.values())
     var: dict[tuple[str, str], str] = {}
     lines = []
@@ -45,7 +47,7 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         params=bool(plan.params),
         work_dir=plan.work_dir is not None,
         copies=any(s.mutated for s in plan.steps),
-        tasks=tasks,
+        tasks=tasks_text.lstrip("\n"),
         run_signature=signature("def run", pipeline, "dict[str, ray.ObjectRef]"),
         lines=lines,
         returns=call("return ", items, level=1, brackets="{}").strip(),

@@ -180,11 +180,17 @@ def render_module(pipeline: Pipeline) -> str:
     ]
     params = [
         {
-            "name": p.name,
-            "flag": string(f"--{p.name}"),
             "key": string(p.name),
             "default": p.default_source,
-            "type": _arg_type(p.kind, p.coerce),
+            "argument": call(
+                "parser.add_argument",
+                [
+                    string(f"--{p.name}"),
+                    f"type={_arg_type(p.kind, p.coerce)}",
+                    f"default=PARAMS[{string(p.name)}]",
+                ],
+                level=1,
+            ),
         }
         for p in plan.params
     ]
