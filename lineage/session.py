@@ -29,7 +29,7 @@ class CellRecord:
 
     execution_count: int | None
     raw: str
-    transformed: str
+    transformed: str | None  # None when IPython did not hand it over: computed when analysed
     cwd: str
     failed_at: tuple[int, int] | None  # (line, column) of the instruction that raised
     names: Observed
@@ -43,7 +43,7 @@ class RunningCell:
 
     execution_count: int | None
     raw: str
-    transformed: str
+    transformed: str | None
     cwd: str
     line: int
     names: Observed
@@ -67,6 +67,7 @@ class Session:
         self._transform = transform
         self._code_name = code_name or (lambda record: None)
         self._stmts: dict[str, tuple[Stmt, ...]] = {}
+        self._transformed: dict[str, str] = {}
         self._graph: SessionGraph | None = None
         self._built = 0
         self._by_code_name: dict[str, int] = {}
@@ -75,6 +76,15 @@ class Session:
         self.records.append(record)
 
     # -- analysis, cached per cell source -----------------------------------------------------------
+    def source(self, cell: CellRecord | RunningCell) -> str:
+        """The cell's source as IPython ran it (magics turned into Python calls)."""
+        if cell.transformed is not None:
+            return cell.transformed
+        text = self._transformed.get(cell.raw)
+        if text is None:
+            text = self._transformed[cell.raw] = self._transform(cell.raw)
+        return text
+
     def statements(self, transformed: str) -> tuple[Stmt, ...]:
         stmts = self._stmts.get(transformed)
         if stmts is None:
@@ -90,7 +100,7 @@ class Session:
             index = self._built
             record = self.records[index]
             stmts = executed(
-                self.statements(record.transformed), record.failed_at, record.magic_failures
+                self.statements(self.source(record)), record.failed_at, record.magic_failures
             )
             graph.add_cell(index, record.execution_count, stmts, _runtime(record.names), record.cwd)
             self._built += 1
@@ -108,7 +118,8 @@ class Session:
         if index is None:
             return None
         best: Summary | None = None
-        for summary, enclosing in _all_summaries(self.statements(self.records[index].transformed)):
+        record = self.records[index]
+        for summary, enclosing in _all_summaries(self.statements(self.source(record))):
             if summary.name != name or summary.lineno < firstlineno:
                 continue
             if best is None or summary.lineno < best.lineno:
@@ -125,7 +136,7 @@ class Session:
         state = None
         save_stmt: Stmt | None = None
         if cell is not None:
-            stmts = self.statements(cell.transformed)
+            stmts = self.statements(self.source(cell))
             before = tuple(s for s in stmts if s.end[0] < cell.line and s.line < cell.line)
             save_stmt = next((s for s in stmts if s.line <= cell.line <= s.end[0]), None)
             extra, state = graph.preview(

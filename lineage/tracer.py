@@ -28,6 +28,11 @@ from lineage._config import dev_mode
 from lineage.errors import ExtensionNotLoadedError
 from lineage.session import CellRecord, RunningCell, Session
 
+_BUILTIN_TYPE_NAMES: dict[type, str] = {
+    t: f"builtins.{t.__qualname__}"
+    for t in (int, float, str, bool, bytes, complex, list, dict, set, tuple, frozenset, range)
+}
+
 # one tracer per shell while loaded, and one session per shell for its lifetime, so that
 # %reload_ext keeps the history (keyed by id of the shell, which lives as long as the process)
 _TRACERS: dict[int, Tracer] = {}
@@ -50,7 +55,7 @@ def active_tracer() -> Tracer:
 @dataclass(slots=True)
 class _Cell:
     raw: str
-    transformed: str
+    transformed: str | None
     execution_count: int | None
     cwd: str
 
@@ -111,9 +116,8 @@ class Tracer:
         self._magic_failures = []
         try:
             raw = info.raw_cell or ""
+            # IPython >= 8.? hands over the transformed cell; older ones leave it to analysis
             transformed = getattr(info, "transformed_cell", None)
-            if transformed is None:
-                transformed = self.shell.transform_cell(raw)
             self._cell = _Cell(raw, transformed, self.shell.execution_count, os.getcwd())
             self._trees = []
         except Exception as exc:
@@ -157,6 +161,7 @@ class Tracer:
         """(name, id, type name, function identity) for the names the cell bound."""
         ns = self.shell.user_ns
         out = []
+        function_type, names = types.FunctionType, _BUILTIN_TYPE_NAMES
         for name in _bound_names(trees):
             try:
                 value = ns[name]
@@ -164,10 +169,11 @@ class Tracer:
                 continue
             t = type(value)
             func = None
-            if t is types.FunctionType:
+            if t is function_type:
                 code = value.__code__
                 func = (code.co_filename, code.co_firstlineno, code.co_name)
-            out.append((name, id(value), f"{t.__module__}.{t.__qualname__}", func))
+            type_name = names.get(t) or f"{t.__module__}.{t.__qualname__}"
+            out.append((name, id(value), type_name, func))
         return tuple(out)
 
     def _note_magic_failure(self, tb: types.TracebackType | None, nested: bool) -> None:
@@ -242,7 +248,11 @@ def _code_name(shell: Any, record: CellRecord) -> str | None:
     """The file name IPython compiled a cell under (what its functions' co_filename says)."""
     try:
         return str(
-            shell.compile.get_code_name(record.raw, record.transformed, record.execution_count or 0)
+            shell.compile.get_code_name(
+                record.raw,
+                record.transformed or shell.transform_cell(record.raw),
+                record.execution_count or 0,
+            )
         )
     except Exception:
         return None
