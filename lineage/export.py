@@ -24,6 +24,7 @@ from lineage.errors import ExportError
 if TYPE_CHECKING:
     from lineage.api import Artifact
     from lineage.emitters.model import Plan, Slice
+    from lineage.emitters.render import Pipeline
 
 MARKER = ".lineage-pipeline"
 
@@ -37,7 +38,7 @@ def export(
     to: str = "script",
     output_dir: str | Path = ".",
     pipeline_name: str | None = None,
-    params: Sequence[str] | None = None,
+    params: str | Sequence[str] | None = None,
     force: bool = False,
 ) -> list[Path]:
     """Write a pipeline that rebuilds the artifacts ``names`` into ``output_dir``.
@@ -61,7 +62,8 @@ def export(
     chosen = emitter(to)  # an unknown target fails before anything is read or written
     arts = [get(name) for name in wanted]
     pipeline = module_name(pipeline_name or wanted[0])
-    plan = make_plan(pipeline, [_slice(a) for a in arts], list(params or ()))
+    wanted_params = [params] if isinstance(params, str) else list(params or ())
+    plan = make_plan(pipeline, [_slice(a) for a in arts], wanted_params)
     out = Path(output_dir)
     previous = _claim(out, pipeline, force)
     registered = targets()
@@ -150,8 +152,7 @@ def _claim(out: Path, pipeline: str, force: bool) -> list[str]:
                 f"{out} holds the files of pipeline {other!r}: export {pipeline!r} to another "
                 "folder (-o DIR), or replace it with force=True (--force)"
             )
-        _remove(out, record.get("files", []))
-        return []
+        return []  # its files go once the new ones are written
     if out.is_dir() and not force:
         clash = sorted(p.name for p in _own_files(out, pipeline) if p.exists())
         if clash:
@@ -177,10 +178,9 @@ def _remove(out: Path, files: Iterable[object]) -> None:
             path.unlink()
 
 
-def _write(out: Path, spec: object, files: dict[str, str], arts: list[Artifact]) -> list[Path]:
-    from lineage.emitters.render import Pipeline
-
-    assert isinstance(spec, Pipeline)
+def _write(out: Path, spec: Pipeline, files: dict[str, str], arts: list[Artifact]) -> list[Path]:
+    """Write the files and the saved values the tests compare with; then drop what an
+    earlier export wrote there and this one did not, and record what is there now."""
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as e:

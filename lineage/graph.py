@@ -451,7 +451,8 @@ class _Replay:
                 if init is not None:
                     self.apply_summary(init, eff, self.arg_map(init, call, rootmap, 1), None)
                 return ("instance", summary)
-            self.apply_summary(summary, eff, self.arg_map(summary, call, rootmap, 0), None)
+            params = self.arg_map(summary, call, rootmap, 0)
+            self.apply_summary(summary, eff, params, None, callee=head)
             return ("new", "")
         # a method call on a value: receiver root ``head``, method ``func[-1]``
         method = func[-1]
@@ -559,14 +560,16 @@ class _Replay:
         eff: _Effects,
         params: dict[str, str | None],
         self_root: str | None,
+        callee: str | None = None,
     ) -> None:
-        """What calling a notebook function does, seen from the caller."""
+        """What calling a notebook function does, seen from the caller. ``callee`` is the name
+        the function was called through (a closure's state lives in that function object)."""
         key = id(summary)
         if key in eff.applied:  # recursion
             return
         eff.applied.add(key)
         try:
-            self._apply_summary(summary, eff, params, self_root)
+            self._apply_summary(summary, eff, params, self_root, callee)
         finally:
             eff.applied.discard(key)
 
@@ -576,6 +579,7 @@ class _Replay:
         eff: _Effects,
         params: dict[str, str | None],
         self_root: str | None,
+        callee: str | None,
     ) -> None:
         if summary.is_class:
             for m in summary.methods:
@@ -586,9 +590,13 @@ class _Replay:
         local = summary.locals
         links = summary.links
 
+        closure = summary.closure
+
         def rootmap(name: str | None, _depth: int = 0) -> str | None:
             if name is None:
                 return None
+            if name in closure:
+                return callee  # a variable of the enclosing call, kept by the closure
             if name in params:
                 return params[name]
             if name in local:
@@ -603,6 +611,8 @@ class _Replay:
                 return None
             return name
 
+        if callee is not None and summary.nonlocal_writes:
+            self.mutate(callee, eff)  # calling the closure changes the state it keeps
         applied: set[str] = set()
         for call in summary.calls:
             self.call(call, eff, rootmap, applied)
@@ -786,7 +796,10 @@ class _Replay:
         for k, v in links.values():
             if k == "parts":
                 sources.update((r, self.loc(r)) for r in v if r not in sources)
+        siblings = [n for n in names if links.get(n, ("",))[0] == "sibling"]
         for name in names:
+            if name in siblings:
+                continue
             may = name not in f.binds
             kind, value = links.get(name, ("new", ""))
             if kind == "call":
@@ -854,6 +867,13 @@ class _Replay:
                 st.consts[name] = st.consts[value]
             else:
                 st.consts.pop(name, None)
+        for name in siblings:  # x = y = value: y holds the object x was just bound to
+            first = str(links[name][1])
+            st.binders[name] = (nid,)
+            st.loc_of[name] = st.loc_of.get(first, self.new_loc(nid))
+            st.consts.pop(name, None)
+            if first in st.consts:
+                st.consts[name] = st.consts[first]
 
     def observe(self, name: str, loc: int, rt: RuntimeName) -> int:
         """Use the run-time identity: a name holding an object another name holds is an alias."""

@@ -123,7 +123,9 @@ class Session:
             if summary.name != name or summary.lineno < firstlineno:
                 continue
             if best is None or summary.lineno < best.lineno:
-                best = dataclasses.replace(summary, reads=summary.reads - enclosing)
+                best = dataclasses.replace(
+                    summary, reads=summary.reads - enclosing, closure=enclosing - summary.locals
+                )
         return best
 
     # -- slicing -------------------------------------------------------------------------------------

@@ -321,6 +321,37 @@ CASES = [
         must_not=("b[0] = {'x': 0}",),
     ),
     Case(
+        "chained_assignment_one_object",
+        ("x = y = []", "x.append(1)"),
+        "y",
+        must=("x.append(1)",),
+    ),
+    Case(
+        "closure_counter_state",
+        (
+            "def make_counter():\n    count = 0\n    def inc():\n        nonlocal count\n"
+            "        count += 1\n        return count\n    return inc",
+            "counter = make_counter()",
+            "counter()",
+            "counter()",
+            "n = counter()",
+        ),
+        "n",
+        counts={"counter()": 2},
+    ),
+    Case(
+        "closure_over_container",
+        (
+            "def make_acc():\n    items = []\n    def add(v):\n        items.append(v)\n"
+            "        return items\n    return add",
+            "add = make_acc()",
+            "add(1)",
+            "out = add(2)",
+        ),
+        "out",
+        must=("add(1)",),
+    ),
+    Case(
         "iterator_consumed",
         ("it = iter([1, 2, 3])", "first = next(it)", "rest = list(it)"),
         "rest",

@@ -56,6 +56,10 @@ class Summary:
     links: dict[str, tuple[str, object]] = field(default_factory=dict)
     inserts: tuple[tuple[str, str], ...] = ()
     deep_stores: frozenset[str] = frozenset()
+    # names declared ``nonlocal`` and assigned: calling the closure changes its own state
+    nonlocal_writes: frozenset[str] = frozenset()
+    # for a closure: the enclosing function's locals it uses (they live in the function object)
+    closure: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -360,8 +364,12 @@ class _Visitor(ast.NodeVisitor):
             return
         self.visit(node.value)
         value_root = root_name(node.value) if _may_share(node.value) else None
-        for target in node.targets:
-            self._record_links(target, node.value)
+        first = node.targets[0]
+        for i, target in enumerate(node.targets):
+            if i and isinstance(target, ast.Name) and isinstance(first, ast.Name):
+                self.s.links[target.id] = ("sibling", first.id)  # x = y = []: one object
+            else:
+                self._record_links(target, node.value)
             self._bind_target(target)
             if value_root is not None and isinstance(target, (ast.Subscript, ast.Attribute)):
                 container = root_name(target)
@@ -739,6 +747,7 @@ def summarize_function(
         visitor.visit(stmt)
     declared_global = scope.globals
     local = (set(positional) | set(kwonly) | scope.binds | scope.dels) - declared_global
+    local -= scope.nonlocals
     # every name read that is not local is read from the notebook's globals at call time
     # (names bound by enclosing functions are resolved by the caller of the closure's maker)
     reads = {n for n in scope.reads if n not in local} | (scope.augs & declared_global)
@@ -756,6 +765,7 @@ def summarize_function(
         links=scope.links,
         inserts=tuple(scope.inserts),
         deep_stores=frozenset(scope.deep_stores),
+        nonlocal_writes=frozenset((scope.binds | scope.augs) & scope.nonlocals),
     )
 
 

@@ -34,7 +34,8 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         for name, home in step.inputs:
             var = names(name)
             args.append(var)
-            lines.append(f"{var} = steps.load_value({string(data_file(pipeline, home, name))})")
+            load = [string(data_file(pipeline, home, name))]
+            lines.append(call(f"{var} = steps.load_value", load, level=2).strip())
         for param in step.params:
             p = next(p for p in plan.params if p.name == param)
             value = f"params[{string(param)}]"
@@ -44,7 +45,7 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         for name, var in zip(step.outputs, outputs, strict=True):
             files = [f"{a}.pkl" for a, home, v in plan.artifacts if home == step.name and v == name]
             for file in files or [data_file(pipeline, step.name, name)]:
-                lines.append(f"steps.save_value({var}, {string(file)})")
+                lines.append(call("steps.save_value", [var, string(file)], level=2).strip())
         tasks.append({"name": step.name, "params": bool(step.params), "lines": lines})
     dag_names = Namer({s.name for s in plan.steps} | {"dag", "task", "steps", "os"})
     dag_function = dag_names(f"{pipeline.name}_dag")

@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from lineage.emitters.params import Param
 from lineage.emitters.source import Facts
 
-# Names the templates use next to the steps; no step function may take one of them.
+# Names the emitted files use next to the user's code: no step or variable may take one.
 RESERVED = frozenset(
-    "os pickle Path fsspec cloudpickle PARAMS WORK_DIR data_path open_data save_value "
-    "load_value argparse json ray pytest dag task Param get_current_context steps main run "
-    "parse_args connect same load_expected".split()
+    "os pickle Path fsspec cloudpickle argparse json copy ray pytest PARAMS WORK_DIR "
+    "parse_params boolean data_path open_data save_value load_value steps run main dag task "
+    "Param get_current_context".split()
 )
 
 
@@ -53,7 +53,7 @@ class Step:
 @dataclass(frozen=True)
 class Plan:
     pipeline: str
-    imports: tuple[str, ...]  # module-level imports, as written in the session
+    imports: tuple[str, ...]  # module-level imports (normalised by ast.unparse)
     helpers: tuple[str, ...]  # module-level notebook functions and classes
     steps: tuple[Step, ...]  # in run order
     params: tuple[Param, ...]

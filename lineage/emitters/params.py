@@ -108,6 +108,11 @@ def find_params(
                 f"--param {name!r}: the exported code assigns it different literals ({places}); "
                 "export the artifacts that use each one separately"
             )
+        if name == "steps":  # the entry points call the step functions through ``steps``
+            raise ExportError(
+                "--param 'steps': the pipeline's entry points use that name for its steps "
+                "module; rename the variable in the notebook to make it a parameter"
+            )
         if not _supported(first):
             raise ExportError(
                 f"--param {name!r}: its literal {first!r} cannot be a pipeline parameter; "

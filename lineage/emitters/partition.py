@@ -36,8 +36,15 @@ class SessionSteps:
         stmts = self.stmts
         groups: dict[frozenset[str], int] = {}
         self.step_of: dict[int, int] = {}  # id(stmt) -> group
+        self.touching: dict[str, list[Stmt]] = {}  # name -> statements that use it, in order
         for s in stmts:
             self.step_of[id(s)] = groups.setdefault(frozenset(s.users), len(groups))
+            for name in s.facts.binds | s.facts.mutates | s.facts.reads:
+                self.touching.setdefault(name, []).append(s)
+        self.finals = {
+            art.artifact: max((s for s in stmts if art.artifact in s.users), key=lambda s: s.pos)
+            for art in arts
+        }
 
     # -- grouping ---------------------------------------------------------------------------
     def members(self) -> dict[int, list[Stmt]]:
@@ -54,21 +61,27 @@ class SessionSteps:
     def writer(self, name: str, before: float, reader: Stmt | None) -> object:
         """The last statement that wrote ``name`` before position ``before``: a statement,
         the parameter marker, or None."""
-        best: tuple[float, object] | None = None
-        for s in self.params:
-            if s.facts.literal and s.facts.literal[0] == name and s.pos < before:
-                best = (s.pos, PARAM)
-        for s in self.stmts:
-            if s.pos >= before or (best and s.pos < best[0]):
+        param = max(
+            (
+                s.pos
+                for s in self.params
+                if s.facts.literal and s.facts.literal[0] == name and s.pos < before
+            ),
+            default=None,
+        )
+        for s in reversed(self.touching.get(name, [])):
+            if s.pos >= before:
                 continue
+            if param is not None and s.pos < param:
+                break
             f = s.facts
             writes = name in f.binds or (name in f.mutates and name in f.reads)
             if not writes and reader is not None and name in f.reads and s.pos % 1 == 0:
                 # a dependency that binds nothing the reader reads: it changed what it read
                 writes = int(s.pos) in reader.deps and not (f.binds & reader.facts.reads)
             if writes:
-                best = (s.pos, s)
-        return None if best is None else best[1]
+                return s
+        return PARAM if param is not None else None
 
     # -- interface --------------------------------------------------------------------------
     def interface(
@@ -106,7 +119,7 @@ class SessionSteps:
                 home = self.step_of[id(provider)]
                 if any(
                     self.step_of[id(u)] == home and u.pos > provider.pos and u.writes(name)
-                    for u in self.stmts
+                    for u in self.touching.get(name, [])
                 ):
                     conflicts.add(home)
         carried = set(inputs)
@@ -150,7 +163,8 @@ class SessionSteps:
         return min(s.pos for s in self.params if s.facts.literal and s.facts.literal[0] == param)
 
     def final(self, art: Slice) -> Stmt:
-        return max((s for s in self.stmts if art.artifact in s.users), key=lambda s: s.pos)
+        """The last statement of the artifact's slice: its value is in hand after it."""
+        return self.finals[art.artifact]
 
     # -- the steps --------------------------------------------------------------------------
     def plan(self, namer: Namer) -> list[Step]:
@@ -245,7 +259,7 @@ class SessionSteps:
             final = self.final(art)
             if any(
                 self.step_of[id(u)] == home and u.pos > final.pos and u.writes(art.target)
-                for u in self.stmts
+                for u in self.touching.get(art.target, [])
             ):
                 raise ExportError(
                     f"cannot export artifact {art.artifact!r}: its variable {art.target!r} "

@@ -95,7 +95,17 @@ def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], Stmt]:
     return dict(sorted(stmts.items()))
 
 
-HELPER_IMPORTS = ("import os", "import pickle", "from pathlib import Path")
+# imports the steps module may need itself: the user's identical ones merge with them
+HELPER_IMPORTS = frozenset(
+    {
+        "import os",
+        "import pickle",
+        "from pathlib import Path",
+        "import argparse",
+        "import json",
+        "import cloudpickle",
+    }
+)
 
 
 def _hoist(

@@ -19,7 +19,9 @@ from lineage.emitters.render import (
 @register("ray", entry_point="{name}_ray.py", module="ray", distribution="ray", extra="ray")
 def render(pipeline: Pipeline) -> dict[str, str]:
     plan = pipeline.plan
-    task_names = Namer({"copy", "os", "ray", "steps", "run", "main"})
+    task_names = Namer(
+        {"copy", "os", "ray", "steps", "run", "main", *(p.name for p in plan.params)}
+    )
     remote = {s.name: task_names(f"{s.name}_task") for s in plan.steps}
     tasks = [_task(step, remote[step.name]) for step in plan.steps]
     plain = [t for t in tasks if "\n" not in t]  # assignments first, then wrapper functions
