@@ -1,0 +1,87 @@
+"""The session graph: one node per executed statement, edges to the statements it depends on.
+
+The builder replays the captured history in execution order, combining each statement's static
+facts with what was observed at run time (object identities and types at the end of each cell)
+and with the library specs. It keeps, for every name, the statements that last bound it and the
+*location* (object) it holds; for every location and pseudo-location (``state:random``,
+``file:/abs/path``), the statements that last wrote it. A statement depends on the binders and
+last writers of everything it reads or changes. Those dependencies are the graph's edges; a
+slice is a backward closure over them (see :mod:`lineage.slicer`).
+
+Building is incremental: complete cells are appended once; the statements of the cell that is
+still running when ``save`` is called are replayed on a copy of the state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import networkx as nx
+
+from lineage.analysis.cells import Stmt
+from lineage.analysis.specs import Specs
+from lineage.graph.records import Deps, Node, NodeId, RuntimeName, State, StatementEffects
+from lineage.graph.replay import Replay
+
+__all__ = ["Deps", "Node", "NodeId", "RuntimeName", "SessionGraph"]
+
+
+class SessionGraph:
+    """Replays statements into dependency edges. ``resolve_func`` maps a run-time function
+    identity (co_filename, co_firstlineno, co_name) to its summary, when it can be found."""
+
+    def __init__(self, specs: Specs, resolve_func=None) -> None:
+        self.specs = specs
+        self._immutable: dict[str, bool] = {}
+        self.nodes: list[Node] = []
+        self._state = State()
+        self._resolve_func = resolve_func or (lambda key: None)
+
+    # -- public -------------------------------------------------------------------------------------
+    def add_cell(
+        self,
+        cell: int,
+        execution_count: int | None,
+        stmts: Iterable[Stmt],
+        runtime: dict[str, RuntimeName],
+        cwd: str,
+    ) -> None:
+        """Append the executed statements of a complete cell."""
+        Replay(self, self._state, self.nodes, cell, execution_count, cwd).run(list(stmts), runtime)
+
+    def read_deps(self, name: str, state: State | None = None) -> Deps:
+        """Statements a read of ``name`` depends on, at the current end of the history."""
+        st = state or self._state
+        eff = StatementEffects()
+        Replay(self, st, self.nodes, -1, None, "/").read(name, eff)
+        return tuple(sorted(eff.deps))
+
+    def preview(
+        self,
+        cell: int,
+        execution_count: int | None,
+        stmts: Iterable[Stmt],
+        runtime: dict[str, RuntimeName],
+        cwd: str,
+    ) -> tuple[list[Node], State]:
+        """Replay a running cell's executed prefix without changing the graph."""
+        state = self._state.copy()
+        extra: list[Node] = []
+        Replay(self, state, extra, cell, execution_count, cwd, base=len(self.nodes)).run(
+            list(stmts), runtime
+        )
+        return extra, state
+
+    def is_immutable(self, type_name: str) -> bool:
+        known = self._immutable.get(type_name)
+        if known is None:
+            known = self._immutable[type_name] = self.specs.is_immutable(type_name)
+        return known
+
+    def to_networkx(self, extra: Iterable[Node] = ()) -> nx.DiGraph:
+        """Edges point from a statement to the statements it depends on."""
+        g = nx.DiGraph()
+        for node in [*self.nodes, *extra]:
+            g.add_node(node.id, node=node)
+            g.add_edges_from((node.id, d) for d in node.deps)
+        return g

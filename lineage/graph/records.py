@@ -1,0 +1,93 @@
+"""Records of the session graph: nodes, the replay state, per-statement effects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NewType
+
+from lineage.analysis.facts import Summary
+
+NodeId = NewType("NodeId", int)
+Loc = int | str  # an object location (int) or a pseudo-location ("state:random", "file:/p")
+Deps = tuple[NodeId, ...]
+
+WILDCARD_FILE = "file:*"
+STATE_HOLDERS = ("sys.path.", "os.environ.")
+CONTAINER_MODULES = ("builtins.", "collections.")
+# method names that change nothing on any type we know of; used when the receiver's type is unknown
+PURE_METHOD_NAMES = frozenset(
+    "copy get keys values items count index startswith endswith format join split rsplit "
+    "strip lstrip rstrip lower upper title replace find rfind isdigit isalpha encode decode "
+    "__len__ __contains__ __repr__ __str__".split()
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RuntimeName:
+    """What a name held at the end of its cell, as observed by the tracer."""
+
+    obj_id: int
+    type_name: str
+    func: tuple[str, int, str] | None = None  # (co_filename, co_firstlineno, co_name)
+
+
+@dataclass(slots=True)
+class Node:
+    id: NodeId
+    cell: int  # index of the cell record in the session
+    execution_count: int | None
+    text: str
+    deps: Deps
+    binds: frozenset[str]
+    reads: frozenset[str]
+    is_import: bool
+    excluded: bool  # magics and lineage calls: never part of a slice
+
+
+@dataclass(slots=True)
+class State:
+    binders: dict[str, Deps] = field(default_factory=dict)
+    loc_of: dict[str, int] = field(default_factory=dict)
+    parent: dict[int, int] = field(default_factory=dict)  # union-find over locations
+    writers: dict[Loc, Deps] = field(default_factory=dict)
+    loc_type: dict[int, str] = field(default_factory=dict)
+    loc_func: dict[int, Summary] = field(default_factory=dict)
+    modules: dict[str, str] = field(default_factory=dict)  # name -> imported dotted path
+    consts: dict[str, str] = field(default_factory=dict)  # name -> known path string
+    rid: dict[str, tuple[int, str]] = field(default_factory=dict)
+    id_map: dict[tuple[int, str], str] = field(default_factory=dict)
+    file_locs: set[str] = field(default_factory=set)
+    next_loc: int = 0
+    # a shallow copy's location -> the locations whose elements it shares
+    elements_of: dict[int, tuple[int, ...]] = field(default_factory=dict)
+
+    def copy(self) -> State:
+        return State(
+            dict(self.binders), dict(self.loc_of), dict(self.parent), dict(self.writers),
+            dict(self.loc_type), dict(self.loc_func), dict(self.modules), dict(self.consts),
+            dict(self.rid), dict(self.id_map), set(self.file_locs), self.next_loc,
+            dict(self.elements_of),
+        )  # fmt: skip
+
+
+class StatementEffects:
+    """What one statement reads and changes, gathered before the state is updated."""
+
+    __slots__ = ("applied", "binds_may", "deps", "mutated", "pseudo_reads", "pseudo_writes")
+
+    def __init__(self) -> None:
+        self.deps: set[NodeId] = set()
+        self.mutated: set[int] = set()
+        self.pseudo_reads: set[str] = set()
+        self.pseudo_writes: set[str] = set()
+        self.binds_may: set[str] = set()
+        self.applied: set[int] = set()  # ids of summaries already applied (cycle guard)
+
+
+def union(a: Deps, b: Deps) -> Deps:
+    """Both dependency tuples, sorted, without repeats."""
+    if not a:
+        return b
+    if not b:
+        return a
+    return tuple(sorted(set(a) | set(b)))

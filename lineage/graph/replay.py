@@ -1,0 +1,216 @@
+"""Replaying statements: each becomes a node whose edges point to what it depends on."""
+
+from __future__ import annotations
+
+from lineage.analysis.cells import Stmt
+from lineage.analysis.facts import Summary
+from lineage.graph.effects import Effects
+from lineage.graph.records import (
+    WILDCARD_FILE,
+    Node,
+    NodeId,
+    RuntimeName,
+    StatementEffects,
+    union,
+)
+
+
+class Replay(Effects):
+    """Applies the statements of one cell to a state; one instance per cell."""
+
+    def run(self, stmts: list[Stmt], runtime: dict[str, RuntimeName]) -> None:
+        # run-time facts describe the end of the cell: they belong to each name's last binder
+        last_binder: dict[str, int] = {}
+        for i, stmt in enumerate(stmts):
+            for name in stmt.facts.binds | stmt.facts.may_binds:
+                if name in runtime:
+                    last_binder[name] = i
+        finals: dict[int, dict[str, RuntimeName]] = {}
+        for name, i in last_binder.items():
+            finals.setdefault(i, {})[name] = runtime[name]
+        for i, stmt in enumerate(stmts):
+            self.statement(stmt, finals.get(i, {}))
+
+    def statement(self, stmt: Stmt, runtime: dict[str, RuntimeName]) -> None:
+        f = stmt.facts
+        nid = NodeId(self.base + len(self.out))
+        eff = StatementEffects()
+        excluded = stmt.magic or f.mentions_lineage
+        call_results: dict[int, tuple[str, object]] = {}
+        # names bound inside this statement (loop variables...) stand for what they link to
+        self._links, self._call_results = f.links, call_results
+        self._elements = f.elements
+        if not excluded:
+            if f.is_import:
+                eff.pseudo_reads.add("state:sys.path")
+            applied_names: set[str] = set()
+            for i, call in enumerate(f.calls):
+                call_results[i] = self.call(call, eff, lambda n: n, applied_names)
+            for summary in f.inline_funcs:
+                self.apply_summary(summary, eff, {}, self_root=None)
+            for name in f.reads:
+                self.read(name, eff, apply_func=name not in applied_names)
+            for name in f.stores:
+                self.mutate(name, eff)
+            for name in f.deep_stores:
+                self.mutate(name, eff, element=True)
+            for name in f.augs:
+                if not self.immutable(name) and name in self.st.loc_of:
+                    self.mutate(name, eff)
+        else:
+            for name in f.reads:
+                self.read(name, eff, apply_func=False)
+        st = self.st
+        for p in eff.pseudo_reads:
+            eff.deps.update(self.pseudo_writers(p))
+        for loc in eff.mutated:
+            eff.deps.update(st.writers.get(self.find(loc), ()))
+        # -- the statement has run: update the state ------------------------------------------------
+        for loc in eff.mutated:
+            st.writers[self.find(loc)] = (nid,)
+        for p in eff.pseudo_writes:
+            if p == WILDCARD_FILE:
+                st.writers[p] = union(st.writers.get(p, ()), (nid,))
+            else:
+                st.writers[p] = (nid,)
+                if p.startswith("file:"):
+                    st.file_locs.add(p)
+        for container, value in f.inserts:
+            self.insert(container, value)
+        for name in f.dels:
+            st.binders.pop(name, None)
+            st.loc_of.pop(name, None)
+            st.consts.pop(name, None)
+            st.modules.pop(name, None)
+        self.bind_all(f, nid, call_results, runtime, eff)
+        self.out.append(
+            Node(
+                id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
+                deps=tuple(sorted(eff.deps)), binds=f.binds | f.may_binds,
+                reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
+            )
+        )  # fmt: skip
+
+    def bind_all(
+        self,
+        f,
+        nid: NodeId,
+        call_results: dict[int, tuple[str, object]],
+        runtime: dict[str, RuntimeName],
+        eff: StatementEffects,
+    ) -> None:
+        st = self.st
+        links, defs, imports, literal, consts = (
+            f.links, f.defs, f.imports, f.literal_types, f.consts
+        )  # fmt: skip
+        names = f.binds | f.may_binds | eff.binds_may
+        # where each link's source points before any target is rebound (``a, b = b, a``)
+        sources = {
+            v: self.loc(v)
+            for k, v in links.values()
+            if k in ("same", "part", "item") and isinstance(v, str)
+        }
+        for k, v in links.values():
+            if k == "parts":
+                sources.update((r, self.loc(r)) for r in v if r not in sources)
+        siblings = [n for n in names if links.get(n, ("",))[0] == "sibling"]
+        for name in names:
+            if name in siblings:
+                continue
+            may = name not in f.binds
+            kind, value = links.get(name, ("new", ""))
+            if kind == "call":
+                kind, value = call_results.get(int(value), ("new", ""))
+            elif kind == "item":
+                kind = self.item_link(str(value))
+                if isinstance(value, str) and value not in sources:
+                    sources[value] = self.loc(value)
+            old = self.loc(name)
+            if name in f.augs and old is not None and not self.immutable(name):
+                loc = old  # in-place update: same object
+            elif kind == "same" and isinstance(value, str) and sources.get(value) is not None:
+                loc = self.find(sources[value])  # type: ignore[arg-type]
+            else:
+                loc = self.new_loc(nid)
+                if kind in ("part", "parts"):
+                    rt = runtime.get(name)
+                    if rt is None or not self.g.is_immutable(rt.type_name):
+                        for part_of in value if kind == "parts" else (value,):
+                            src = sources.get(part_of, self.loc(part_of))
+                            if src is not None and not self.immutable(part_of):
+                                # sharing parts with src is not writing src: this statement
+                                # stays the name's binder only; a part of a copy is a part
+                                # of what was copied
+                                st.writers[loc] = ()
+                                for target in self.element_sources(src) or [src]:
+                                    loc = self.merge(target, loc)
+                elif kind == "copy":
+                    originals = tuple(
+                        src
+                        for part_of in value
+                        if not self.immutable(part_of)
+                        and (src := sources.get(part_of, self.loc(part_of))) is not None
+                    )
+                    if originals:
+                        st.elements_of[loc] = originals
+                elif kind == "instance":
+                    assert isinstance(value, Summary)
+                    st.loc_type[loc] = "__main__." + value.name
+                    st.loc_func[loc] = value
+            rt = runtime.get(name)
+            if rt is not None:
+                loc = self.observe(name, loc, rt)
+            elif name in literal:
+                st.loc_type[loc] = literal[name]
+            if name in defs:
+                st.loc_func[self.find(loc)] = defs[name]
+            if may and old is not None:
+                loc = self.merge(old, loc)
+                st.binders[name] = union(st.binders.get(name, ()), (nid,))
+            else:
+                st.binders[name] = (nid,)
+            st.loc_of[name] = loc
+            if name in imports:
+                st.modules[name] = imports[name]
+            elif not may:
+                st.modules.pop(name, None)
+            if name in consts and not may:
+                folded = self.fold_text(consts[name])
+                if folded is not None:
+                    st.consts[name] = folded
+                else:
+                    st.consts.pop(name, None)
+            elif kind == "same" and isinstance(value, str) and value in st.consts and not may:
+                st.consts[name] = st.consts[value]
+            else:
+                st.consts.pop(name, None)
+        for name in siblings:  # x = y = value: y holds the object x was just bound to
+            first = str(links[name][1])
+            st.binders[name] = (nid,)
+            st.loc_of[name] = st.loc_of.get(first, self.new_loc(nid))
+            st.consts.pop(name, None)
+            if first in st.consts:
+                st.consts[name] = st.consts[first]
+
+    def observe(self, name: str, loc: int, rt: RuntimeName) -> int:
+        """Use the run-time identity: a name holding an object another name holds is an alias."""
+        st = self.st
+        if self.g.is_immutable(rt.type_name):
+            # interned/cached immutable objects share identities without sharing history
+            st.loc_type[self.find(loc)] = rt.type_name
+            return self.find(loc)
+        key = (rt.obj_id, rt.type_name)
+        other = st.id_map.get(key)
+        if other is not None and other != name and st.rid.get(other) == key:
+            other_loc = self.loc(other)
+            if other_loc is not None and other_loc != self.find(loc):
+                loc = self.merge(other_loc, loc)
+        st.rid[name] = key
+        st.id_map[key] = name
+        root = self.find(loc)
+        st.loc_type[root] = rt.type_name
+        if rt.func is not None:
+            summary = self.g._resolve_func(rt.func)
+            if summary is not None:
+                st.loc_func[root] = summary
+        return root
