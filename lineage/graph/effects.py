@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lineage.analysis.facts import CallSite, PathExpr, Summary
+from lineage.analysis.records import CallSite, PathExpr, Summary
 from lineage.analysis.specs import Effect, FileEffect, mode_op
 from lineage.graph.objects import Objects
 from lineage.graph.records import (

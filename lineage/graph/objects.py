@@ -6,7 +6,7 @@ import os
 import posixpath
 from typing import TYPE_CHECKING
 
-from lineage.analysis.facts import PathExpr, Summary
+from lineage.analysis.records import PathExpr, Summary
 from lineage.graph.records import (
     WILDCARD_FILE,
     Deps,

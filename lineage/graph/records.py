@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NewType
 
-from lineage.analysis.facts import Summary
+from lineage.analysis.records import Summary
 
 NodeId = NewType("NodeId", int)
 Loc = int | str  # an object location (int) or a pseudo-location ("state:random", "file:/p")

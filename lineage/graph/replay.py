@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lineage.analysis.cells import Stmt
-from lineage.analysis.facts import Summary
+from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects
 from lineage.graph.records import (
     WILDCARD_FILE,

@@ -1,0 +1,91 @@
+"""The records static analysis produces: call sites, function summaries, statement facts.
+
+A *root* is the name an expression hangs from: ``df`` for ``df["a"].values`` or
+``df.loc[0]``. Mutations, call receivers and arguments are reported by root, because a change
+to any part of an object reached from a name is a change to what that name holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+# A small expression language for file paths, folded later against known string constants:
+# ("lit", "data.csv") | ("name", "path") | ("join", part, ...) | ("cat", part, ...)
+PathExpr = tuple
+
+
+@dataclass(frozen=True, slots=True)
+class CallSite:
+    """One call: ``func`` is the dotted callee (``("random", "shuffle")``, ``("df", "dropna")``,
+    ``("f",)``), empty when the callee is not a plain name/attribute chain."""
+
+    func: tuple[str, ...]
+    args: tuple[str | None, ...]  # root name of each positional argument
+    kwargs: tuple[tuple[str, str | None], ...]  # (keyword, root name)
+    paths: tuple[PathExpr | None, ...]  # positional arguments as path expressions
+    kwpaths: tuple[tuple[str, PathExpr], ...]
+    consts: tuple[tuple[str, object], ...]  # keyword arguments given as literals (inplace=True)
+    starred: bool  # *args or **kwargs: argument positions unknown
+    receiver_chain: bool  # callee is an attribute of something more than the root (a.b.m())
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """What calling a notebook-defined function (or method) may do."""
+
+    name: str
+    lineno: int
+    params: tuple[str, ...]  # positional parameters, in order (``self`` included for methods)
+    kwonly: tuple[str, ...]
+    reads: frozenset[str]  # global names read at call time
+    global_binds: frozenset[str]  # names declared ``global`` and assigned
+    stores: frozenset[str]  # roots (params or globals) written through x[...] = / x.a = / del
+    calls: tuple[CallSite, ...]
+    locals: frozenset[str]
+    nested: tuple[Summary, ...] = ()  # functions and lambdas defined inside (closures)
+    methods: tuple[Summary, ...] = ()  # for classes: one summary per method
+    is_class: bool = False
+    bases: tuple[str, ...] = ()
+    # how locals relate to other objects (``for r in rows``: r is part of rows), as in Facts
+    links: dict[str, tuple[str, object]] = field(default_factory=dict)
+    inserts: tuple[tuple[str, str], ...] = ()
+    deep_stores: frozenset[str] = frozenset()
+    # names declared ``nonlocal`` and assigned: calling the closure changes its own state
+    nonlocal_writes: frozenset[str] = frozenset()
+    # for a closure: the enclosing function's locals it uses (they live in the function object)
+    closure: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    reads: frozenset[str]  # names read before any binding inside the statement
+    binds: frozenset[str]  # names surely bound
+    may_binds: frozenset[str]  # names bound only on some paths
+    dels: frozenset[str]
+    stores: frozenset[str]  # roots changed through x[...] = , x.attr = , del x[...]
+    augs: frozenset[str]  # names updated by ``x op= ...`` (in place for mutable objects)
+    calls: tuple[CallSite, ...]
+    # target -> how it relates to an existing object: ("same", root) | ("part", root) |
+    # ("item", root) for ``root[...]`` | ("call", index into calls) | ("new", "");
+    # only for plain-name targets
+    links: dict[str, tuple[str, object]]
+    consts: dict[str, PathExpr]  # names bound to path-like constants
+    imports: dict[str, str]  # bound name -> dotted module or object path
+    literal_types: dict[str, str]  # names bound to displays of a known type
+    defs: dict[str, Summary]  # functions, lambdas and classes bound by name
+    inline_funcs: tuple[Summary, ...]  # lambdas/defs used inside the statement itself
+    is_import: bool
+    mentions_lineage: bool
+    # (container root, value root): the container now holds the value (``c[k] = v``,
+    # ``obj.attr = v``), so changing the value changes the container
+    inserts: tuple[tuple[str, str], ...] = ()
+    deep_stores: frozenset[str] = frozenset()  # roots changed through an element: x[0][k] = v
+    # loop and comprehension variables: inside the statement they always hold an element
+    # of what is iterated, never the name's earlier value
+    elements: frozenset[str] = frozenset()
+
+
+EMPTY_FACTS = Facts(
+    frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), (), {}, {}, {},
+    {}, {}, (), False, False,
+)  # fmt: skip

@@ -1,0 +1,594 @@
+"""The scoped statement visitor, and summaries of notebook functions and classes.
+
+It walks statements in execution order, tracking which names are surely bound on every path,
+so that a read counts as a read of the outer binding only when nothing inside the statement
+bound the name first.
+"""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Callable
+from typing import Any
+
+from lineage.analysis.expressions import (
+    CONST_TYPES,
+    DISPLAY_TYPES,
+    comprehension_link,
+    display_link,
+    dotted,
+    flatten_targets,
+    literal,
+    may_share,
+    path_expr,
+    root_name,
+)
+from lineage.analysis.records import CallSite, PathExpr, Summary
+
+
+class _Scope:
+    """Facts gathered while walking one scope (a top-level statement or a function body)."""
+
+    def __init__(self) -> None:
+        self.reads: set[str] = set()
+        self.bound: set[str] = set()  # names surely bound so far on this path
+        self.binds: set[str] = set()  # every name bound anywhere
+        self.dels: set[str] = set()
+        self.stores: set[str] = set()
+        self.deep_stores: set[str] = set()
+        self.augs: set[str] = set()
+        self.calls: list[CallSite] = []
+        self.links: dict[str, tuple[str, object]] = {}
+        self.consts: dict[str, PathExpr] = {}
+        self.imports: dict[str, str] = {}
+        self.literal_types: dict[str, str] = {}
+        self.defs: dict[str, Summary] = {}
+        self.inserts: list[tuple[str, str]] = []
+        self.elements: set[str] = set()
+        self.inline: list[Summary] = []
+        self.globals: set[str] = set()
+        self.nonlocals: set[str] = set()
+        self.mentions_lineage = False
+
+
+# operator and context nodes carry no names
+_LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
+_DISPATCH: dict[type, Callable[[_Visitor, Any], None]] = {}
+
+
+class _Visitor(ast.NodeVisitor):
+    """Walks statements in execution order, tracking which names are surely bound.
+
+    A read counts as a read of the outer binding unless an earlier binding on every path inside
+    the same statement shadows it. Function, lambda and class bodies get their own summaries.
+    """
+
+    def __init__(self, scope: _Scope, in_function: bool) -> None:
+        self.s = scope
+        self.in_function = in_function
+
+    # -- dispatch: a type-keyed table instead of NodeVisitor's per-node getattr ------------------
+    def visit(self, node: ast.AST) -> None:
+        t = type(node)
+        if t is ast.Name:
+            self.visit_Name(node)  # type: ignore[arg-type]
+        elif t is not ast.Constant:
+            method = _DISPATCH.get(t)
+            if method is None:
+                method = _DISPATCH[t] = getattr(
+                    _Visitor, "visit_" + t.__name__, _Visitor.generic_visit
+                )
+            method(self, node)
+
+    def generic_visit(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST) and not isinstance(value, _LEAVES):
+                self.visit(value)
+
+    # -- binding helpers ----------------------------------------------------------------------
+    def _bind(self, name: str) -> None:
+        self.s.bound.add(name)
+        self.s.binds.add(name)
+
+    def _bind_target(self, target: ast.AST) -> None:
+        flat: list[ast.AST] = []
+        flatten_targets(target, flat)
+        for t in flat:
+            if isinstance(t, ast.Name):
+                self._bind(t.id)
+            else:
+                # x[i] = v / x.a = v: evaluates x (and the index), then changes what x holds
+                self._visit_store_target(t)
+
+    def _visit_store_target(self, t: ast.AST) -> None:
+        if isinstance(t, ast.Subscript):
+            self.visit(t.value)
+            self.visit(t.slice)
+        elif isinstance(t, ast.Attribute):
+            self.visit(t.value)
+        else:
+            self.visit(t)
+            return
+        root = root_name(t)
+        if root is not None:
+            # x[i] = v changes x itself; x[i][j] = v or x.a.b = v changes an element of x
+            deep = not isinstance(t.value, ast.Name)
+            (self.s.deep_stores if deep else self.s.stores).add(root)
+
+    # -- names ----------------------------------------------------------------------------------
+    def visit_Name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            if node.id not in self.s.bound:
+                self.s.reads.add(node.id)
+            if node.id == "lineage":
+                self.s.mentions_lineage = True
+        elif isinstance(node.ctx, ast.Store):
+            self._bind(node.id)
+        else:  # Del
+            self.s.dels.add(node.id)
+            self.s.bound.discard(node.id)
+
+    def visit_Global(self, node: ast.Global) -> None:
+        self.s.globals.update(node.names)
+
+    def visit_Nonlocal(self, node: ast.Nonlocal) -> None:
+        self.s.nonlocals.update(node.names)
+
+    # -- simple statements ----------------------------------------------------------------------
+    def visit_Assign(self, node: ast.Assign) -> None:
+        target = node.targets[0]
+        if (
+            isinstance(node.value, ast.Lambda)
+            and len(node.targets) == 1
+            and isinstance(target, ast.Name)
+        ):
+            # ``f = lambda ...`` defines a function: its free names are read when it is called
+            for default in node.value.args.defaults + [d for d in node.value.args.kw_defaults if d]:
+                self.visit(default)
+            self.s.defs[target.id] = summarize_function(node.value, target.id)
+            self.s.links[target.id] = ("new", "")
+            self._bind(target.id)
+            return
+        self.visit(node.value)
+        value_root = root_name(node.value) if may_share(node.value) else None
+        first = node.targets[0]
+        for i, target in enumerate(node.targets):
+            if i and isinstance(target, ast.Name) and isinstance(first, ast.Name):
+                self.s.links[target.id] = ("sibling", first.id)  # x = y = []: one object
+            else:
+                self._record_links(target, node.value)
+            self._bind_target(target)
+            if value_root is not None and isinstance(target, (ast.Subscript, ast.Attribute)):
+                container = root_name(target)
+                if container is not None:
+                    self.s.inserts.append((container, value_root))
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+            self._record_links(node.target, node.value)
+            self._bind_target(node.target)
+        if not self.in_function:
+            self.visit(node.annotation)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        target = node.target
+        if isinstance(target, ast.Name):
+            if target.id not in self.s.bound:
+                self.s.reads.add(target.id)
+            self.s.augs.add(target.id)
+            self._bind(target.id)
+        else:
+            self._visit_store_target(target)
+
+    def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
+        self.visit(node.value)
+        self._record_links(node.target, node.value)
+        self._bind(node.target.id)
+
+    def visit_Delete(self, node: ast.Delete) -> None:
+        for target in node.targets:
+            if isinstance(target, ast.Name):
+                self.s.dels.add(target.id)
+                self.s.bound.discard(target.id)
+            else:
+                self._visit_store_target(target)
+
+    def visit_Import(self, node: ast.Import) -> None:
+        for alias in node.names:
+            if alias.asname:
+                self.s.imports[alias.asname] = alias.name
+                self._bind(alias.asname)
+            else:
+                top = alias.name.split(".")[0]
+                self.s.imports[top] = top
+                self._bind(top)
+            if alias.name.split(".")[0] == "lineage":
+                self.s.mentions_lineage = True
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        module = ("." * node.level) + (node.module or "")
+        if (node.module or "").split(".")[0] == "lineage":
+            self.s.mentions_lineage = True
+        for alias in node.names:
+            if alias.name == "*":
+                continue
+            name = alias.asname or alias.name
+            self.s.imports[name] = f"{module}.{alias.name}"
+            self._bind(name)
+
+    # -- calls ------------------------------------------------------------------------------------
+    def visit_Call(self, node: ast.Call) -> None:
+        self.visit(node.func)
+        for arg in node.args:
+            self.visit(arg)
+        for kw in node.keywords:
+            self.visit(kw.value)
+        func = dotted(node.func)
+        consts = []
+        for kw in node.keywords:
+            if kw.arg is not None:
+                ok, value = literal(kw.value)
+                if ok:
+                    consts.append((kw.arg, value))
+        receiver_chain = isinstance(node.func, ast.Attribute) and not isinstance(
+            node.func.value, ast.Name
+        )
+        if not func and isinstance(node.func, ast.Attribute):
+            # method of a computed receiver: df.dropna().fillna(...), d["k"].append(x)
+            root = root_name(node.func.value)
+            if root is not None:
+                func = (root, node.func.attr)
+                receiver_chain = True
+        self.s.calls.append(
+            CallSite(
+                func=func,
+                args=tuple(root_name(a) for a in node.args),
+                kwargs=tuple((kw.arg or "**", root_name(kw.value)) for kw in node.keywords),
+                paths=tuple(path_expr(a) for a in node.args),
+                kwpaths=tuple(
+                    (kw.arg, p)
+                    for kw in node.keywords
+                    if kw.arg is not None and (p := path_expr(kw.value)) is not None
+                ),
+                consts=tuple(consts),
+                starred=any(isinstance(a, ast.Starred) for a in node.args)
+                or any(kw.arg is None for kw in node.keywords),
+                receiver_chain=receiver_chain,
+            )
+        )
+
+    # -- control flow: bindings inside branches are "may" bindings --------------------------------
+    def _branch(self, body: list[ast.stmt]) -> set[str]:
+        before = set(self.s.bound)
+        for stmt in body:
+            self.visit(stmt)
+        after = self.s.bound
+        self.s.bound = before
+        return after
+
+    def visit_If(self, node: ast.If) -> None:
+        self.visit(node.test)
+        then = self._branch(node.body)
+        other = self._branch(node.orelse)
+        self.s.bound |= then & other
+
+    def visit_IfExp(self, node: ast.IfExp) -> None:
+        self.visit(node.test)
+        before = set(self.s.bound)
+        self.visit(node.body)
+        self.s.bound = set(before)
+        self.visit(node.orelse)
+        self.s.bound = before
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        self.visit(node.values[0])
+        before = set(self.s.bound)
+        for value in node.values[1:]:
+            self.visit(value)
+        self.s.bound = before
+
+    def _loop(self, target: ast.AST | None, body: list[ast.stmt], orelse: list[ast.stmt]) -> None:
+        before = set(self.s.bound)
+        if target is not None:
+            self._bind_target(target)
+        for stmt in body:
+            self.visit(stmt)
+        self.s.bound = set(before)
+        for stmt in orelse:
+            self.visit(stmt)
+        self.s.bound = before
+
+    def visit_For(self, node: ast.For) -> None:
+        self.visit(node.iter)
+        self._element_links(node.target, node.iter)
+        self._loop(node.target, node.body, node.orelse)
+
+    def _element_links(self, target: ast.AST, iterable: ast.AST) -> None:
+        """Loop and comprehension variables hold elements of what they iterate."""
+        kind, value = self._link_of(iterable)
+        if kind in ("same", "item"):
+            kind = "part"
+        flat: list[ast.AST] = []
+        flatten_targets(target, flat)
+        for t in flat:
+            if isinstance(t, ast.Name):
+                self.s.links[t.id] = (kind, value)
+                self.s.elements.add(t.id)
+
+    visit_AsyncFor = visit_For  # type: ignore[assignment]
+
+    def visit_While(self, node: ast.While) -> None:
+        self.visit(node.test)
+        self._loop(None, node.body, node.orelse)
+
+    def visit_With(self, node: ast.With) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                self._record_links(item.optional_vars, item.context_expr)
+                self._bind_target(item.optional_vars)
+        for stmt in node.body:
+            self.visit(stmt)
+
+    visit_AsyncWith = visit_With  # type: ignore[assignment]
+
+    def visit_Try(self, node: ast.Try) -> None:
+        before = set(self.s.bound)
+        body = self._branch(node.body)
+        self.s.bound = set(before)
+        for handler in node.handlers:
+            if handler.type is not None:
+                self.visit(handler.type)
+            inner = set(before)
+            self.s.bound = inner
+            if handler.name:
+                self._bind(handler.name)
+            for stmt in handler.body:
+                self.visit(stmt)
+            self.s.bound = set(before)
+        if node.orelse:
+            self.s.bound = set(body)
+            for stmt in node.orelse:
+                self.visit(stmt)
+        self.s.bound = set(before)
+        for stmt in node.finalbody:
+            self.visit(stmt)
+
+    visit_TryStar = visit_Try
+
+    def visit_Match(self, node: ast.Match) -> None:
+        self.visit(node.subject)
+        before = set(self.s.bound)
+        for case in node.cases:
+            self.s.bound = set(before)
+            self.visit(case.pattern)
+            if case.guard is not None:
+                self.visit(case.guard)
+            for stmt in case.body:
+                self.visit(stmt)
+        self.s.bound = before
+
+    def visit_MatchAs(self, node: ast.MatchAs) -> None:
+        if node.pattern is not None:
+            self.visit(node.pattern)
+        if node.name:
+            self._bind(node.name)
+
+    def visit_MatchStar(self, node: ast.MatchStar) -> None:
+        if node.name:
+            self._bind(node.name)
+
+    def visit_MatchMapping(self, node: ast.MatchMapping) -> None:
+        self.generic_visit(node)
+        if node.rest:
+            self._bind(node.rest)
+
+    # -- nested scopes ----------------------------------------------------------------------------
+    def _comprehension(self, node: ast.AST, elts: list[ast.AST]) -> None:
+        gens: list[ast.comprehension] = node.generators  # type: ignore[attr-defined]
+        before = set(self.s.bound)
+        binds_before = set(self.s.binds)
+        self.visit(gens[0].iter)
+        for i, gen in enumerate(gens):
+            if i:
+                self.visit(gen.iter)
+            self._element_links(gen.target, gen.iter)
+            flat: list[ast.AST] = []
+            flatten_targets(gen.target, flat)
+            for t in flat:
+                if isinstance(t, ast.Name):
+                    self.s.bound.add(t.id)
+                else:
+                    self.visit(t)
+            for cond in gen.ifs:
+                self.visit(cond)
+        for elt in elts:
+            self.visit(elt)
+        # comprehension variables are local to the comprehension; walrus targets leak out
+        walrus = {
+            n.target.id for n in ast.walk(node) if isinstance(n, ast.NamedExpr)
+        }  # fmt: skip
+        self.s.bound = before | (walrus & self.s.bound)
+        self.s.binds = binds_before | walrus
+
+    def visit_ListComp(self, node: ast.ListComp) -> None:
+        self._comprehension(node, [node.elt])
+
+    visit_SetComp = visit_ListComp  # type: ignore[assignment]
+    visit_GeneratorExp = visit_ListComp  # type: ignore[assignment]
+
+    def visit_DictComp(self, node: ast.DictComp) -> None:
+        self._comprehension(node, [node.key, node.value])
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        for default in node.args.defaults + [d for d in node.args.kw_defaults if d]:
+            self.visit(default)
+        summary = summarize_function(node, "<lambda>")
+        self.s.inline.append(summary)
+        self.s.reads |= summary.reads - self.s.bound
+
+    def _decorators_and_defaults(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for dec in node.decorator_list:
+            self.visit(dec)
+        for default in node.args.defaults + [d for d in node.args.kw_defaults if d]:
+            self.visit(default)
+
+    def visit_FunctionDef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._decorators_and_defaults(node)
+        summary = summarize_function(node, node.name)
+        # a nested def reads its free names when it is called, not when it is defined
+        self.s.defs[node.name] = summary
+        self._bind(node.name)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        for dec in node.decorator_list:
+            self.visit(dec)
+        for base in node.bases:
+            self.visit(base)
+        for kw in node.keywords:
+            self.visit(kw.value)
+        summary = summarize_class(node)
+        # the class body runs now: what it reads at top level is read by this statement
+        self.s.reads |= summary.reads - self.s.bound
+        self.s.defs[node.name] = summary
+        self._bind(node.name)
+
+    # -- links: how a bound name relates to existing objects ---------------------------------------
+    def _record_links(self, target: ast.AST, value: ast.AST) -> None:
+        if isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                for t, v in zip(target.elts, value.elts, strict=True):
+                    self._record_links(t, v)
+                return
+            flat: list[ast.AST] = []
+            flatten_targets(target, flat)
+            link = self._link_of(value)
+            kind = "part" if link[0] in ("same", "item") else link[0]
+            for flat_target in flat:
+                if isinstance(flat_target, ast.Name):
+                    self.s.links[flat_target.id] = (kind, link[1])
+            return
+        if isinstance(target, ast.Starred):
+            target = target.value
+        if not isinstance(target, ast.Name):
+            return
+        self.s.links[target.id] = self._link_of(value)
+        pexpr = path_expr(value)
+        if pexpr is not None and pexpr[0] != "name":
+            self.s.consts[target.id] = pexpr
+        display = DISPLAY_TYPES.get(type(value))
+        if display is None and isinstance(value, ast.Constant):
+            display = CONST_TYPES.get(type(value.value))
+        if display is not None:
+            self.s.literal_types[target.id] = display
+
+    def _link_of(self, value: ast.AST) -> tuple[str, object]:
+        if isinstance(value, ast.Name):
+            return ("same", value.id)
+        if isinstance(value, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+            return display_link(value)
+        if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            return comprehension_link(value)
+        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
+            return ("item", value.value.id)  # x = root[...]: the root type's specs decide
+        if isinstance(value, (ast.Attribute, ast.Subscript)):
+            root = root_name(value)
+            if root is not None:
+                return ("part", root)
+        if isinstance(value, ast.Call):
+            # visit_Call appended this call last among the calls of the value expression
+            return ("call", len(self.s.calls) - 1)
+        if isinstance(value, ast.NamedExpr):
+            return self._link_of(value.value)
+        return ("new", "")
+
+
+def scope_facts(body: list[ast.stmt], in_function: bool) -> _Scope:
+    scope = _Scope()
+    visitor = _Visitor(scope, in_function)
+    for stmt in body:
+        visitor.visit(stmt)
+    return scope
+
+
+def _params(args: ast.arguments) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    positional = tuple(a.arg for a in args.posonlyargs + args.args)
+    kwonly = tuple(a.arg for a in args.kwonlyargs)
+    extra = tuple(a.arg for a in (args.vararg, args.kwarg) if a is not None)
+    return positional, kwonly + extra
+
+
+def summarize_function(
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str
+) -> Summary:
+    positional, kwonly = _params(node.args)
+    body: list[ast.stmt] = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
+    scope = _Scope()
+    scope.bound.update(positional + kwonly)
+    visitor = _Visitor(scope, in_function=True)
+    for stmt in body:
+        visitor.visit(stmt)
+    declared_global = scope.globals
+    local = (set(positional) | set(kwonly) | scope.binds | scope.dels) - declared_global
+    local -= scope.nonlocals
+    # every name read that is not local is read from the notebook's globals at call time
+    # (names bound by enclosing functions are resolved by the caller of the closure's maker)
+    reads = {n for n in scope.reads if n not in local} | (scope.augs & declared_global)
+    return Summary(
+        name=name,
+        lineno=node.lineno,
+        params=positional,
+        kwonly=kwonly,
+        reads=frozenset(reads),
+        global_binds=frozenset((scope.binds | scope.augs | scope.dels) & declared_global),
+        stores=frozenset(scope.stores),
+        calls=tuple(scope.calls),
+        locals=frozenset(local),
+        nested=tuple(scope.defs.values()) + tuple(scope.inline),
+        links=scope.links,
+        inserts=tuple(scope.inserts),
+        deep_stores=frozenset(scope.deep_stores),
+        nonlocal_writes=frozenset((scope.binds | scope.augs) & scope.nonlocals),
+    )
+
+
+def summarize_class(node: ast.ClassDef) -> Summary:
+    methods: list[Summary] = []
+    class_body: list[ast.stmt] = []
+    for stmt in node.body:
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            methods.append(summarize_function(stmt, stmt.name))
+            class_body.extend(_decorator_stmts(stmt))
+        else:
+            class_body.append(stmt)
+    scope = scope_facts(class_body, in_function=True)
+    return Summary(
+        name=node.name,
+        lineno=node.lineno,
+        params=(),
+        kwonly=(),
+        reads=frozenset(scope.reads - scope.binds),
+        global_binds=frozenset(),
+        stores=frozenset(),
+        calls=tuple(scope.calls),
+        locals=frozenset(scope.binds),
+        nested=tuple(methods),
+        methods=tuple(methods),
+        is_class=True,
+        bases=tuple(".".join(dotted(b)) for b in node.bases if dotted(b)),
+    )
+
+
+def _decorator_stmts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.stmt]:
+    exprs = list(node.decorator_list) + list(node.args.defaults)
+    exprs += [d for d in node.args.kw_defaults if d is not None]
+    return [ast.Expr(e) for e in exprs]
