@@ -89,6 +89,7 @@ def save(obj: Any, name: str) -> Artifact:
         result = session.slice_value(obj, cell, tracer.shell.user_ns)
         meta = {
             "target": result.target,
+            "target_statement": result.target_statement,
             "cwd": cell.cwd if cell is not None else os.getcwd(),
             "statements": [
                 {

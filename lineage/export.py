@@ -98,42 +98,15 @@ def _slice(art: Artifact) -> Slice:
         session=art.record.session_id,
         target=art.target,
         statements=stmts,
-        extra=_target_statement(art, meta),
+        extra=_target_statement(meta),
         cwd=str(meta.get("cwd") or ""),
     )
 
 
-def _target_statement(art: Artifact, meta: dict) -> str:
+def _target_statement(meta: dict) -> str:
     """The statement that binds the artifact's variable when the session saved an expression
     (``lineage.save(len(xs), "n")``): the slice's code ends with it, the statements lack it."""
-    if meta.get("target_statement"):
-        return str(meta["target_statement"])
-    from lineage.graph import Node, NodeId
-    from lineage.slicer import render
-
-    nodes = {
-        NodeId(int(s["id"])): Node(
-            id=NodeId(int(s["id"])),
-            cell=0,
-            execution_count=s.get("execution_count"),
-            text=s["text"],
-            deps=tuple(NodeId(int(d)) for d in s["deps"]),
-            binds=frozenset(s["binds"]),
-            reads=frozenset(s["reads"]),
-            is_import=bool(s["is_import"]),
-            excluded=False,
-        )
-        for s in meta["statements"]
-    }
-    prefix = render(nodes, nodes)
-    if art.code.startswith(prefix):
-        return art.code[len(prefix) :].strip("\n")
-    if any(art.target in s["binds"] for s in meta["statements"]):
-        return ""
-    raise ExportError(
-        f"cannot tell which statement of artifact {art.name!r} binds {art.target!r}; "
-        "save it from a variable (`x = ...` then `lineage.save(x, name)`) and export again"
-    )
+    return str(meta.get("target_statement") or "")
 
 
 def _claim(out: Path, pipeline: str, force: bool) -> list[str]:

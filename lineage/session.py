@@ -54,6 +54,7 @@ class SliceResult:
     code: str
     target: str  # the variable that holds the artifact at the end of ``code``
     nodes: tuple[Node, ...]  # the statements of the slice, in execution order
+    target_statement: str = ""  # ``target = <expr>`` ending ``code`` when an expression was saved
 
 
 class Session:
@@ -165,8 +166,9 @@ class Session:
         for read in facts.reads:
             roots_set.update(graph.read_deps(read, state))
         ids = backward_slice(nodes, roots_set)
-        code = render(nodes, ids, target=f"{target} = {expr[0]}")
-        return SliceResult(code, target, tuple(nodes[i] for i in ids))
+        line = f"{target} = {expr[0]}"
+        code = render(nodes, ids, target=line)
+        return SliceResult(code, target, tuple(nodes[i] for i in ids), line)
 
     def session_code(self, cell: RunningCell | None = None) -> str:
         parts = [_cell_text(r.execution_count, r.raw) for r in self.records]

@@ -1,4 +1,6 @@
-"""The plain script: ``python P.py`` runs every step in this process, in order."""
+"""The plain script: ``python P.py`` runs every step in this process, in order. Values
+pass between steps in memory; artifacts, and the values steps hand on, are also written to
+the data folder (as the Airflow tasks write them)."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from lineage.emitters.render import (
     Pipeline,
     assign,
     call,
+    data_file,
     local_namer,
     render_template,
     signature,
@@ -31,6 +34,11 @@ def render(pipeline: Pipeline) -> dict[str, str]:
                 value = var[(home, variable)]
                 save = f"steps.save_value({value}, {string(artifact + '.pkl')})"
                 lines.append(call(f"{written}.append", [save], level=1).strip())
+        for name, value in zip(step.outputs, outputs, strict=True):
+            file = data_file(pipeline, step.name, name)
+            if file.startswith("intermediate/"):  # kept too, as the DAG keeps them
+                save_args = [value, string(file)]
+                lines.append(call("steps.save_value", save_args, level=1).strip())
     path = pipeline.file("{name}.py")
     text = render_template(
         "script.py.j2",

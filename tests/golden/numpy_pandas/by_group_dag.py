@@ -1,0 +1,42 @@
+"""Airflow DAG by_group: one task per step in by_group_module.py.
+
+Tasks hand values to each other through files under $LINEAGE_DATA_DIR: a local folder,
+or an fsspec URL such as s3://bucket/prefix when workers run on several machines
+(default: data/ next to this file). Each artifact ends up in <artifact>.pkl there.
+To run the DAG once:
+
+    airflow dags test by_group -c '{"N_ROWS": 30}'
+"""
+
+from airflow.sdk import Param, dag, get_current_context, task
+
+import by_group_module as steps
+
+
+@dag(
+    dag_id="by_group",
+    schedule=None,
+    params={
+        "N_ROWS": Param(30, type="integer"),
+    },
+)
+def by_group_dag():
+    @task
+    def by_group() -> None:
+        params = get_current_context()["params"]
+        by_group, matrix = steps.by_group(params["N_ROWS"])
+        steps.save_value(by_group, "by_group.pkl")
+        steps.save_value(matrix, "matrix.pkl")
+
+    @task
+    def total() -> None:
+        matrix = steps.load_value("matrix.pkl")
+        total = steps.total(matrix)
+        steps.save_value(total, "total.pkl")
+
+    by_group_task = by_group()
+    total_task = total()
+    by_group_task >> total_task
+
+
+by_group_dag()

@@ -1,0 +1,80 @@
+"""Steps of the by_group pipeline, exported by lineage from a notebook session.
+
+One function per artifact, and one per step that several artifacts share: each takes
+the values it needs and returns the values it makes. The entry points run them in order:
+by_group.py here, the Airflow DAG or the Ray driver. Values are kept under
+$LINEAGE_DATA_DIR, a local folder or an fsspec URL such as s3://bucket/prefix (default:
+data/ next to this file).
+"""
+
+import argparse
+import os
+import pickle
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+# Pipeline parameters and their defaults: override them with --NAME VALUE.
+PARAMS = {
+    "N_ROWS": 30,
+}
+
+
+def parse_params(argv: list[str] | None = None) -> dict[str, object]:
+    """PARAMS, with the values given on the command line (--NAME VALUE) instead."""
+    parser = argparse.ArgumentParser(description="Run the by_group pipeline.")
+    parser.add_argument("--N_ROWS", type=int, default=PARAMS["N_ROWS"])
+    return vars(parser.parse_args(argv))
+
+
+def data_path(name: str) -> str:
+    """Where the value saved as ``name`` is kept."""
+    default = Path(__file__).resolve().parent / "data"
+    root = os.environ.get("LINEAGE_DATA_DIR") or str(default)
+    return f"{root.rstrip('/')}/{name}"
+
+
+def open_data(name: str, mode: str):
+    path = data_path(name)
+    if "://" in path:
+        import fsspec  # only object storage needs it
+
+        return fsspec.open(path, mode)
+    if "w" in mode:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return open(path, mode)
+
+
+def save_value(value: object, name: str) -> str:
+    """Pickle ``value`` as ``name``; return where it went."""
+    with open_data(name, "wb") as f:
+        pickle.dump(value, f)
+    return data_path(name)
+
+
+def load_value(name: str) -> object:
+    """The value saved as ``name``."""
+    with open_data(name, "rb") as f:
+        return pickle.load(f)
+
+
+# artifact "by_group", "matrix", also needed by "total"
+def by_group(N_ROWS):
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=N_ROWS)
+    g = rng.integers(0, 3, size=N_ROWS)
+    df = pd.DataFrame({"x": x, "g": g})
+
+    df["y"] = df["x"] * 2 + df["g"]
+
+    by_group = df.groupby("g")["y"].mean()
+
+    matrix = df[["x", "y"]].to_numpy()
+    return by_group, matrix
+
+
+# artifact "total"
+def total(matrix):
+    total = float(matrix.sum())
+    return total

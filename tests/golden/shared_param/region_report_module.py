@@ -1,0 +1,111 @@
+"""Steps of the region_report pipeline, exported by lineage from a notebook session.
+
+One function per artifact, and one per step that several artifacts share: each takes
+the values it needs and returns the values it makes. The entry points run them in order:
+region_report.py here, the Airflow DAG or the Ray driver. Values are kept under
+$LINEAGE_DATA_DIR, a local folder or an fsspec URL such as s3://bucket/prefix (default:
+data/ next to this file).
+"""
+
+import argparse
+import math
+import os
+import pickle
+import random
+import statistics
+from collections import Counter
+from pathlib import Path
+
+# Pipeline parameters and their defaults: override them with --NAME VALUE.
+PARAMS = {
+    "THRESHOLD": 50.0,
+    "N_ORDERS": 200,
+}
+
+
+def parse_params(argv: list[str] | None = None) -> dict[str, object]:
+    """PARAMS, with the values given on the command line (--NAME VALUE) instead."""
+    parser = argparse.ArgumentParser(description="Run the region_report pipeline.")
+    parser.add_argument("--THRESHOLD", type=float, default=PARAMS["THRESHOLD"])
+    parser.add_argument("--N_ORDERS", type=int, default=PARAMS["N_ORDERS"])
+    return vars(parser.parse_args(argv))
+
+
+def data_path(name: str) -> str:
+    """Where the value saved as ``name`` is kept."""
+    default = Path(__file__).resolve().parent / "data"
+    root = os.environ.get("LINEAGE_DATA_DIR") or str(default)
+    return f"{root.rstrip('/')}/{name}"
+
+
+def open_data(name: str, mode: str):
+    path = data_path(name)
+    if "://" in path:
+        import fsspec  # only object storage needs it
+
+        return fsspec.open(path, mode)
+    if "w" in mode:
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    return open(path, mode)
+
+
+def save_value(value: object, name: str) -> str:
+    """Pickle ``value`` as ``name``; return where it went."""
+    with open_data(name, "wb") as f:
+        pickle.dump(value, f)
+    return data_path(name)
+
+
+def load_value(name: str) -> object:
+    """The value saved as ``name``."""
+    with open_data(name, "rb") as f:
+        return pickle.load(f)
+
+
+def price(i):
+    return round(5 + (i * 37 % 101) * 0.9, 2)
+
+
+# shared by "region report", "big_stats", "double count"
+def orders(N_ORDERS):
+    SEED = 7
+
+    random.seed(SEED)
+    orders = [
+        {
+            "id": i,
+            "amount": price(i) * random.randint(1, 3),
+            "region": random.choice("NSEW"),
+        }
+        for i in range(N_ORDERS)
+    ]
+    return orders
+
+
+# artifact "double count"
+def double_count(orders):
+    double_count = len(orders) * 2
+    return double_count
+
+
+# artifact "big_stats"
+def big_stats(orders, THRESHOLD):
+    flags = {o["id"]: o["amount"] >= THRESHOLD for o in orders}
+
+    big = [o for o in orders if flags[o["id"]]]
+    stats = {
+        "n": len(big),
+        "log_total": round(math.log(sum(o["amount"] for o in big)), 6),
+        "median": statistics.median(o["amount"] for o in big),
+    }
+    return stats
+
+
+# artifact "region report"
+def region_report(orders):
+    by_region = Counter()
+    for o in orders:
+        by_region[o["region"]] += o["amount"]
+
+    report = {r: round(v, 2) for r, v in sorted(by_region.items())}
+    return report
