@@ -891,6 +891,12 @@ CASES = [
         ("from lineage import save", "v = {'k': 1}", "save(v, 'art')"),
     ),
     Case(
+        "star_import",
+        ("from math import *", "r = sqrt(16) + pi"),
+        "r",
+        must=("from math import *",),
+    ),
+    Case(
         "imports_first",
         ("x = 16", "import math", "y = math.sqrt(x)"),
         "y",

@@ -127,4 +127,5 @@ def statement_facts(node: ast.stmt) -> Facts:
         inserts=tuple(scope.inserts),
         deep_stores=frozenset(scope.deep_stores),
         elements=frozenset(scope.elements),
+        star_import=scope.star_import,
     )

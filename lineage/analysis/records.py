@@ -83,6 +83,7 @@ class Facts:
     # loop and comprehension variables: inside the statement they always hold an element
     # of what is iterated, never the name's earlier value
     elements: frozenset[str] = frozenset()
+    star_import: bool = False  # ``from m import *`` binds names nobody listed
 
 
 EMPTY_FACTS = Facts(

@@ -45,6 +45,7 @@ class _Scope:
         self.defs: dict[str, Summary] = {}
         self.inserts: list[tuple[str, str]] = []
         self.elements: set[str] = set()
+        self.star_import = False
         self.inline: list[Summary] = []
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
@@ -218,6 +219,7 @@ class _Visitor(ast.NodeVisitor):
             self.s.mentions_lineage = True
         for alias in node.names:
             if alias.name == "*":
+                self.s.star_import = True
                 continue
             name = alias.asname or alias.name
             self.s.imports[name] = f"{module}.{alias.name}"

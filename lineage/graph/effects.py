@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import builtins
+
 from lineage.analysis.records import CallSite, PathExpr, Summary
 from lineage.analysis.specs import Effect, FileEffect, mode_op
 from lineage.graph.objects import Objects
 from lineage.graph.records import (
     CONTAINER_MODULES,
     PURE_METHOD_NAMES,
+    STAR_IMPORTS,
     STATE_HOLDERS,
     WILDCARD_FILE,
     StatementEffects,
 )
+
+_BUILTIN_NAMES = frozenset(dir(builtins))
 
 
 class Effects(Objects):
@@ -25,7 +30,11 @@ class Effects(Objects):
                 if source != name:
                     self.read(source, eff, apply_func)
             return
-        eff.deps.update(st.binders.get(name, ()))
+        binders = st.binders.get(name)
+        if binders:
+            eff.deps.update(binders)
+        elif STAR_IMPORTS in st.writers and name not in _BUILTIN_NAMES:
+            eff.deps.update(st.writers[STAR_IMPORTS])  # perhaps bound by ``from m import *``
         loc = self.loc(name)
         if loc is None:
             return

@@ -12,6 +12,7 @@ Loc = int | str  # an object location (int) or a pseudo-location ("state:random"
 Deps = tuple[NodeId, ...]
 
 WILDCARD_FILE = "file:*"
+STAR_IMPORTS = "imports:*"  # the statements that ran ``from m import *``
 STATE_HOLDERS = ("sys.path.", "os.environ.")
 CONTAINER_MODULES = ("builtins.", "collections.")
 # method names that change nothing on any type we know of; used when the receiver's type is unknown

@@ -6,6 +6,7 @@ from lineage.analysis.cells import Stmt
 from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects
 from lineage.graph.records import (
+    STAR_IMPORTS,
     WILDCARD_FILE,
     Node,
     NodeId,
@@ -75,6 +76,8 @@ class Replay(Effects):
                 st.writers[p] = (nid,)
                 if p.startswith("file:"):
                     st.file_locs.add(p)
+        if f.star_import:
+            st.writers[STAR_IMPORTS] = union(st.writers.get(STAR_IMPORTS, ()), (nid,))
         for container, value in f.inserts:
             self.insert(container, value)
         for name in f.dels:
