@@ -27,6 +27,7 @@ class CallSite:
     consts: tuple[tuple[str, object], ...]  # keyword arguments given as literals (inplace=True)
     starred: bool  # *args or **kwargs: argument positions unknown
     receiver_chain: bool  # callee is an attribute of something more than the root (a.b.m())
+    computed: bool = False  # the receiver is computed (df.dropna().sum(), d["k"].append(x))
 
 
 @dataclass(frozen=True, slots=True)

@@ -95,6 +95,7 @@ class Specs:
     def __init__(self) -> None:
         self._functions: dict[str, Effect] = {}
         self._methods: dict[str, dict[str, Effect]] = {}
+        self._by_method: dict[str, tuple[Effect, ...]] = {}
         self._aliases: dict[str, str] = {}
         self._immutable: set[str] = set()
         self._modules: set[str] = set()
@@ -119,6 +120,14 @@ class Specs:
                 return found
         return None
 
+    def method_everywhere(self, method: str) -> tuple[Effect, ...]:
+        """The specs of ``method`` on every type that lists it (for receivers of unknown type)."""
+        found = self._by_method.get(method)
+        if found is None:
+            found = tuple(m[method] for m in self._methods.values() if method in m)
+            self._by_method[method] = found
+        return found
+
     def knows(self, module: str) -> bool:
         """True when some spec names a function or type of ``module`` (``"numpy"``, ``"os.path"``).
 
@@ -140,6 +149,7 @@ class Specs:
         Nothing is merged when the document is invalid.
         """
         doc = _parse_document(data, source)
+        self._by_method.clear()
         self._immutable |= doc.immutable
         self._aliases.update(doc.aliases)
         self._functions.update(doc.functions)

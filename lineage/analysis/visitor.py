@@ -8,6 +8,7 @@ bound the name first.
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -46,12 +47,14 @@ class _Scope:
         self.inserts: list[tuple[str, str]] = []
         self.elements: set[str] = set()
         self.star_import = False
+        self.call_index: dict[int, int] = {}  # id of a Call node -> its index in ``calls``
         self.inline: list[Summary] = []
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
         self.mentions_lineage = False
 
 
+_AT_NAME = re.compile(r"@([A-Za-z_]\w*)")
 # operator and context nodes carry no names
 _LEAVES = (ast.expr_context, ast.operator, ast.unaryop, ast.cmpop, ast.boolop)
 _DISPATCH: dict[type, Callable[[_Visitor, Any], None]] = {}
@@ -227,6 +230,17 @@ class _Visitor(ast.NodeVisitor):
 
     # -- calls ------------------------------------------------------------------------------------
     def visit_Call(self, node: ast.Call) -> None:
+        if (
+            isinstance(node.func, ast.Attribute)
+            and node.func.attr in ("query", "eval")
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            # df.query("x > @limit") reads ``limit``
+            for name in _AT_NAME.findall(node.args[0].value):
+                if name not in self.s.bound:
+                    self.s.reads.add(name)
         self.visit(node.func)
         for arg in node.args:
             self.visit(arg)
@@ -242,12 +256,14 @@ class _Visitor(ast.NodeVisitor):
         receiver_chain = isinstance(node.func, ast.Attribute) and not isinstance(
             node.func.value, ast.Name
         )
+        computed = False
         if not func and isinstance(node.func, ast.Attribute):
             # method of a computed receiver: df.dropna().fillna(...), d["k"].append(x)
             root = root_name(node.func.value)
             if root is not None:
                 func = (root, node.func.attr)
-                receiver_chain = True
+                receiver_chain = computed = True
+        self.s.call_index[id(node)] = len(self.s.calls)
         self.s.calls.append(
             CallSite(
                 func=func,
@@ -263,6 +279,7 @@ class _Visitor(ast.NodeVisitor):
                 starred=any(isinstance(a, ast.Starred) for a in node.args)
                 or any(kw.arg is None for kw in node.keywords),
                 receiver_chain=receiver_chain,
+                computed=computed,
             )
         )
 
@@ -503,12 +520,17 @@ class _Visitor(ast.NodeVisitor):
         if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
             return ("item", value.value.id)  # x = root[...]: the root type's specs decide
         if isinstance(value, (ast.Attribute, ast.Subscript)):
+            base: ast.AST = value
+            while isinstance(base, (ast.Attribute, ast.Subscript)):
+                base = base.value
+            if isinstance(base, ast.Call):
+                # f(x)[0], model.predict(X)[:, 1]: a part of what the call returned
+                return ("call", self.s.call_index.get(id(base), len(self.s.calls) - 1))
             root = root_name(value)
             if root is not None:
                 return ("part", root)
         if isinstance(value, ast.Call):
-            # visit_Call appended this call last among the calls of the value expression
-            return ("call", len(self.s.calls) - 1)
+            return ("call", self.s.call_index.get(id(value), len(self.s.calls) - 1))
         if isinstance(value, ast.NamedExpr):
             return self._link_of(value.value)
         return ("new", "")

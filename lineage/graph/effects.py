@@ -59,6 +59,11 @@ class Effects(Objects):
         (``x[0].append(1)``), which for a shallow copy is an object the original holds too."""
         if name is None:
             return
+        module = self.st.modules.get(name)
+        if module is not None and name in self.st.binders:
+            # pd.options.display.max_rows = 5: module state, not the module object's history
+            eff.pseudo_writes.add("state:" + module.split(".")[0])
+            return
         inside = name in self._elements
         for source, kind in self.link_sources(name):
             if source in _seen or (kind == "copy" and not (element or inside)):
@@ -86,7 +91,7 @@ class Effects(Objects):
             self.unknown_call(call, eff, rootmap)
             return ("new", "")
         head = rootmap(func[0])
-        qual = self.qualify(func, head)
+        qual = None if call.computed else self.qualify(func, head)
         if qual is not None:
             effect = self.g.specs.function(qual)
             if effect is None and qual.startswith(STATE_HOLDERS):
@@ -130,7 +135,8 @@ class Effects(Objects):
                 if name is not None:
                     self.read(name, eff)
             return ("new", "")
-        receiver_type = None if (call.receiver_chain or len(func) > 2) else self.type_of(head)
+        chain = call.receiver_chain or len(func) > 2
+        receiver_type = None if chain else self.type_of(head)
         cls = self._notebook_class(head) if receiver_type is not None else None
         if cls is not None:
             summary = _method(cls, method)
@@ -144,16 +150,16 @@ class Effects(Objects):
         effect = self.g.specs.method(receiver_type, method) if receiver_type else None
         if effect is None and receiver_type and self.g.is_immutable(receiver_type):
             effect = Effect()  # nothing reachable from an immutable value can change
-        if effect is None and receiver_type is None and method in PURE_METHOD_NAMES:
-            effect = Effect(returns="part")
+        if effect is None and receiver_type is None:
+            effect = self.chain_effect(head, method)
         if effect is None or effect.unknown:
             # on a part of the receiver (a.b.m(), a[0].m()) it changes one of its elements
-            self.mutate(head, eff, element=call.receiver_chain or len(func) > 2)
+            self.mutate(head, eff, element=chain)
             self.unknown_call(call, eff, rootmap)
             self.hold_args(head, call, rootmap)  # it may keep references to its arguments
             return ("part", head)
         self.read(head, eff, apply_func=False)
-        self.apply_effect(effect, call, eff, rootmap, receiver=head)
+        self.apply_effect(effect, call, eff, rootmap, receiver=head, element=chain)
         if "self" in effect.mutates and (receiver_type or "").startswith(CONTAINER_MODULES):
             self.hold_args(head, call, rootmap)  # lst.append(x), d.setdefault(k, v), s.add(x)
         return self.result_link(effect, call, rootmap, receiver=head)
@@ -163,6 +169,20 @@ class Effects(Objects):
             name = rootmap(root) if root is not None else None
             if name is not None and name != receiver:
                 self.insert(receiver, name)
+
+    def chain_effect(self, head: str, method: str) -> Effect | None:
+        """A method called on something reached from ``head`` (``df["a"].mean()``), whose type
+        is not known: what every type the specs list for that method agrees on, else what the
+        root's own type says."""
+        if method in PURE_METHOD_NAMES:
+            return Effect(returns="part")
+        effects = self.g.specs.method_everywhere(method)
+        if effects and all(e == effects[0] for e in effects):
+            return effects[0]
+        if effects and all(_leaves_receiver(e) for e in effects):
+            return Effect(returns="part")
+        root_type = self.type_of(head)
+        return self.g.specs.method(root_type, method) if root_type else None
 
     def qualify(self, func: tuple[str, ...], head: str | None) -> str | None:
         """``np.random.seed`` -> "numpy.random.seed" when ``np`` is an imported module;
@@ -310,15 +330,22 @@ class Effects(Objects):
                 self.mutate(arg, eff)
 
     def apply_effect(
-        self, effect: Effect, call: CallSite, eff: StatementEffects, rootmap, receiver: str | None
+        self,
+        effect: Effect,
+        call: CallSite,
+        eff: StatementEffects,
+        rootmap,
+        receiver: str | None,
+        element: bool = False,
     ) -> None:
+        """Apply a spec; ``element``: the receiver is a part of ``receiver`` (a.b.m())."""
         for target in effect.mutates:
             if target == "self":
                 if effect.mutates_when is not None:
                     kw, value = effect.mutates_when
                     if (kw, value) not in call.consts and dict(call.consts).get(kw) != value:
                         continue
-                self.mutate(receiver, eff)
+                self.mutate(receiver, eff, element=element)
             else:
                 self.mutate(self._arg_root(call, target, rootmap), eff)
         for root in [*call.args, *(r for _, r in call.kwargs)]:
@@ -343,6 +370,9 @@ class Effects(Objects):
     def file_effect(
         self, fe: FileEffect, call: CallSite, eff: StatementEffects, rootmap, receiver: str | None
     ) -> None:
+        absent = isinstance(fe.path, int) and fe.path >= len(call.paths) and not call.starred
+        if absent and (fe.path_kw is None or fe.path_kw not in dict(call.kwargs)):
+            return  # no path given: nothing is read or written (df.to_csv() returns text)
         if fe.path == "self":
             path = self.fold(("name", receiver)) if receiver else None
         else:
@@ -420,6 +450,11 @@ class Effects(Objects):
             return cls
         loc = self.loc(name)
         return self.st.loc_func.get(loc) if loc is not None else None
+
+
+def _leaves_receiver(effect: Effect) -> bool:
+    """The call changes nothing: not its receiver, arguments, module state or files."""
+    return not (effect.mutates or effect.writes or effect.files or effect.unknown)
 
 
 def _method(cls: Summary, name: str) -> Summary | None:

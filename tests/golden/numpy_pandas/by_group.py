@@ -13,11 +13,12 @@ import by_group_module as steps
 def run(N_ROWS: int) -> list[str]:
     """Run every step; return where the artifacts were written."""
     written = []
-    by_group, matrix = steps.by_group(N_ROWS)
-    written.append(steps.save_value(by_group, "by_group.pkl"))
+    matrix, total, df = steps.matrix(N_ROWS)
     written.append(steps.save_value(matrix, "matrix.pkl"))
-    total = steps.total(matrix)
     written.append(steps.save_value(total, "total.pkl"))
+    steps.save_value(df, "intermediate/matrix/df.pkl")
+    by_group = steps.by_group(df)
+    written.append(steps.save_value(by_group, "by_group.pkl"))
     return written
 
 

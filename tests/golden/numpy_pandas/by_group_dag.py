@@ -22,21 +22,22 @@ import by_group_module as steps
 )
 def by_group_dag():
     @task
-    def by_group() -> None:
+    def matrix() -> None:
         params = get_current_context()["params"]
-        by_group, matrix = steps.by_group(params["N_ROWS"])
-        steps.save_value(by_group, "by_group.pkl")
+        matrix, total, df = steps.matrix(params["N_ROWS"])
         steps.save_value(matrix, "matrix.pkl")
+        steps.save_value(total, "total.pkl")
+        steps.save_value(df, "intermediate/matrix/df.pkl")
 
     @task
-    def total() -> None:
-        matrix = steps.load_value("matrix.pkl")
-        total = steps.total(matrix)
-        steps.save_value(total, "total.pkl")
+    def by_group() -> None:
+        df = steps.load_value("intermediate/matrix/df.pkl")
+        by_group = steps.by_group(df)
+        steps.save_value(by_group, "by_group.pkl")
 
+    matrix_task = matrix()
     by_group_task = by_group()
-    total_task = total()
-    by_group_task >> total_task
+    matrix_task >> by_group_task
 
 
 by_group_dag()

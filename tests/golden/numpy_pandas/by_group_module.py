@@ -59,8 +59,8 @@ def load_value(name: str) -> object:
         return pickle.load(f)
 
 
-# artifact "by_group", "matrix", also needed by "total"
-def by_group(N_ROWS):
+# artifact "matrix", "total", also needed by "by_group"
+def matrix(N_ROWS):
     rng = np.random.default_rng(0)
     x = rng.normal(size=N_ROWS)
     g = rng.integers(0, 3, size=N_ROWS)
@@ -68,13 +68,12 @@ def by_group(N_ROWS):
 
     df["y"] = df["x"] * 2 + df["g"]
 
-    by_group = df.groupby("g")["y"].mean()
-
     matrix = df[["x", "y"]].to_numpy()
-    return by_group, matrix
-
-
-# artifact "total"
-def total(matrix):
     total = float(matrix.sum())
-    return total
+    return matrix, total, df
+
+
+# artifact "by_group"
+def by_group(df):
+    by_group = df.groupby("g")["y"].mean()
+    return by_group

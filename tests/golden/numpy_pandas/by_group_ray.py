@@ -14,14 +14,14 @@ import ray
 
 import by_group_module as steps
 
-by_group_task = ray.remote(num_returns=2)(steps.by_group)
-total_task = ray.remote(steps.total)
+matrix_task = ray.remote(num_returns=3)(steps.matrix)
+by_group_task = ray.remote(steps.by_group)
 
 
 def run(N_ROWS: int) -> dict[str, ray.ObjectRef]:
     """Submit every step; return the artifacts' object refs by file name."""
-    by_group, matrix = by_group_task.remote(N_ROWS)
-    total = total_task.remote(matrix)
+    matrix, total, df = matrix_task.remote(N_ROWS)
+    by_group = by_group_task.remote(df)
     return {"by_group.pkl": by_group, "matrix.pkl": matrix, "total.pkl": total}
 
 
