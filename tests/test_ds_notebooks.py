@@ -55,10 +55,6 @@ def _load_runner() -> ModuleType:
 runner = _load_runner()
 
 # a known limitation these notebooks run into
-SEEDED_BY = (
-    "spec format: a fit given random_state=<int> still counts as a global-RNG draw, so an "
-    "unrelated seeded model earlier in the session joins the slice through state:numpy.random"
-)
 
 
 @dataclass(frozen=True)
@@ -117,7 +113,6 @@ CASES = [
             "r2_score(y_test, lin.predict(X_test))",
             'plt.semilogx(alphas, [cv_scores[a] for a in alphas], marker="o")',
         ),
-        minimal_gap=SEEDED_BY,
     ),
     Case(
         DIABETES,

@@ -48,14 +48,6 @@ def _load_runner() -> ModuleType:
 runner = _load_runner()
 
 
-# Reasons for known gaps in the core; each marks one check of a case as a strict xfail, so the
-# check turns red (XPASS) the day the core is fixed and the mark can go.
-NO_LIBRARY_SPECS = (
-    "no pandas / scikit-learn / matplotlib specs yet: every call into them may mutate its "
-    "arguments and shares module state, so the slice keeps nearly the whole session"
-)
-
-
 @dataclass(frozen=True)
 class Case:
     notebook: str
@@ -130,7 +122,6 @@ CASES = [
             "logreg.fit(X_train, y_train)",  # the model not chosen
             "forest_acc = accuracy_score(y_test, forest.predict(X_test))",
         ),
-        minimal_gap=NO_LIBRARY_SPECS,
     ),
     Case(
         IRIS,
@@ -148,7 +139,6 @@ CASES = [
             "logreg.fit(X_train, y_train)",
             'pd.crosstab(y_test, y_pred, rownames=["true"], colnames=["predicted"])',
         ),
-        minimal_gap=NO_LIBRARY_SPECS,
     ),
 ]
 

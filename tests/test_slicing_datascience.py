@@ -27,16 +27,6 @@ import lineage
 from lineage.verify import verify
 
 # a known limitation these sessions run into
-DISAGREEING_SPECS = (
-    "core: `m.fit(X, y)` on a loop variable of unknown type: the types that list `fit` disagree "
-    "(some draw from the global RNG), so the call falls back to 'may change every argument' "
-    "and the training loop joins every later slice of X; the union of the listed effects (fit "
-    "changes its receiver, reads X and y) would be sound for any of them"
-)
-SEEDED_BY = (
-    "spec format: the global-RNG effect of a call cannot be made conditional on a "
-    "random_state argument (given here), so the seed is kept needlessly"
-)
 
 
 @dataclass(frozen=True)
@@ -344,7 +334,6 @@ CASES = [
         (PD, FRAME, "np.random.seed(4)", "picked = df.sample(2, random_state=1)"),
         "picked",
         must_not=("np.random.seed(4)",),
-        gap=SEEDED_BY,
     ),
     Case(
         "pd_query_reads_at_names",
@@ -453,7 +442,6 @@ CASES = [
         ),
         "X_tr",
         must_not=("np.random.seed(7)",),
-        gap=SEEDED_BY,
     ),
     Case(
         "sk_forest_default_reads_global_rng",
@@ -529,7 +517,6 @@ CASES = [
         ),
         "X_scaled",
         must_not=("for name, m in models.items():\n    m.fit(X, y)",),
-        gap=DISAGREEING_SPECS,
     ),
     Case(
         "sk_pipeline_steps_are_shared",

@@ -34,7 +34,17 @@ __all__ = [
 FILE_OPS = frozenset({"read", "write", "append", "delete", "mode"})
 _DOC_KEYS = frozenset({"immutable_types", "aliases", "functions", "methods", "$comment"})
 _EFFECT_KEYS = frozenset(
-    {"mutates", "mutates_when", "reads", "writes", "returns", "files", "unknown", "$comment"}
+    {
+        "mutates",
+        "mutates_when",
+        "reads",
+        "writes",
+        "returns",
+        "files",
+        "unknown",
+        "seeded_by",
+        "$comment",
+    }
 )
 _FILE_KEYS = frozenset({"path", "path_kw", "op", "mode", "mode_kw", "default_mode", "$comment"})
 _WHEN_KEYS = frozenset({"kw", "equals"})
@@ -67,6 +77,9 @@ class Effect:
     returns: str = "new"
     files: tuple[FileEffect, ...] = ()
     unknown: bool = False
+    # the reads/writes apply only while this keyword has no value: random_state=0 given to the
+    # call, or (for a method) to the call that made or configured the receiver, seeds it
+    seeded_by: str | None = None
 
 
 PURE = Effect()
@@ -177,6 +190,36 @@ class Specs:
             chain.append(name)
             seen.add(name)
         return chain
+
+
+def union_effects(effects: list[Effect]) -> Effect | None:
+    """The least effect covering all of ``effects`` (a sound stand-in for any of them)."""
+    if not effects:
+        return None
+    mutates: list[int | str] = []
+    for e in effects:
+        mutates += [m for m in e.mutates if m not in mutates]
+    whens = {e.mutates_when for e in effects if "self" in e.mutates}
+    when = whens.pop() if len(whens) == 1 else None
+    returns = {e.returns for e in effects}
+    if len(returns) == 1:
+        ret = returns.pop()
+    elif returns & {"self", "part", "copy"}:
+        ret = "part"
+    else:
+        args = sorted(r for r in returns if r.startswith(("arg:", "copy:")))
+        ret = args[0] if len(args) == 1 else ("arg:*" if args else "new")
+    files: list[FileEffect] = []
+    for e in effects:
+        files += [f for f in e.files if f not in files]
+    return Effect(
+        mutates=tuple(mutates),
+        mutates_when=when,
+        reads=tuple(sorted({r for e in effects for r in e.reads})),
+        writes=tuple(sorted({w for e in effects for w in e.writes})),
+        returns=ret,
+        files=tuple(files),
+    )
 
 
 @functools.cache
@@ -341,6 +384,9 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
         raise _Invalid(
             f"{where}.returns", f"a function has no receiver; use 'arg:N' instead of {returns!r}"
         )
+    seeded_by = _optional_ident(raw.get("seeded_by"), f"{where}.seeded_by")
+    if seeded_by is not None and not (raw.get("reads") or raw.get("writes")):
+        raise _Invalid(f"{where}.seeded_by", "only applies to hidden state: add reads or writes")
     files = tuple(
         _file_effect(item, f"{where}.files[{i}]", method=method)
         for i, item in enumerate(_list(raw.get("files", []), f"{where}.files"))
@@ -353,6 +399,7 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
         returns=returns,
         files=files,
         unknown=unknown,
+        seeded_by=seeded_by,
     )
     return PURE if effect == PURE else effect
 

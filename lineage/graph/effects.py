@@ -5,7 +5,7 @@ from __future__ import annotations
 import builtins
 
 from lineage.analysis.records import CallSite, PathExpr, Summary
-from lineage.analysis.specs import Effect, FileEffect, mode_op
+from lineage.analysis.specs import Effect, FileEffect, mode_op, union_effects
 from lineage.graph.objects import Objects
 from lineage.graph.records import (
     CONTAINER_MODULES,
@@ -176,11 +176,9 @@ class Effects(Objects):
         root's own type says."""
         if method in PURE_METHOD_NAMES:
             return Effect(returns="part")
-        effects = self.g.specs.method_everywhere(method)
-        if effects and all(e == effects[0] for e in effects):
-            return effects[0]
-        if effects and all(_leaves_receiver(e) for e in effects):
-            return Effect(returns="part")
+        effects = [e for e in self.g.specs.method_everywhere(method) if not e.unknown]
+        if effects:
+            return union_effects(effects)  # sound for whichever of those types it has
         root_type = self.type_of(head)
         return self.g.specs.method(root_type, method) if root_type else None
 
@@ -352,11 +350,35 @@ class Effects(Objects):
             name = rootmap(root) if root is not None else None
             if name is not None:
                 self.read(name, eff)
-        eff.pseudo_reads.update(effect.reads)
-        for w in effect.writes:
-            eff.pseudo_writes.add(w)
+        if not self._seeded(effect, call, receiver):
+            eff.pseudo_reads.update(effect.reads)
+            eff.pseudo_writes.update(effect.writes)
+        if receiver is not None and "self" in effect.mutates:
+            self.configure(receiver, call)  # est.set_params(random_state=0)
         for fe in effect.files:
             self.file_effect(fe, call, eff, rootmap, receiver)
+
+    def _seeded(self, effect: Effect, call: CallSite, receiver: str | None) -> bool:
+        """The call, or the making of its receiver, gave the effect's seed keyword a value."""
+        kw = effect.seeded_by
+        if kw is None:
+            return False
+        if kw in given_keywords(call):
+            return True
+        loc = self.loc(receiver) if receiver is not None else None
+        return loc is not None and kw in self.st.configured.get(loc, frozenset())
+
+    def configure(self, name: str, call: CallSite) -> None:
+        """Record the keywords a call gave ``name``'s object (a literal None takes one back)."""
+        loc = self.loc(name)
+        if loc is None:
+            return
+        unset = {kw for kw, value in call.consts if value is None}
+        now = (self.st.configured.get(loc, frozenset()) | given_keywords(call)) - unset
+        if now:
+            self.st.configured[loc] = now
+        else:
+            self.st.configured.pop(loc, None)
 
     def _arg_root(self, call: CallSite, target: int | str, rootmap) -> str | None:
         if isinstance(target, int):
@@ -452,9 +474,10 @@ class Effects(Objects):
         return self.st.loc_func.get(loc) if loc is not None else None
 
 
-def _leaves_receiver(effect: Effect) -> bool:
-    """The call changes nothing: not its receiver, arguments, module state or files."""
-    return not (effect.mutates or effect.writes or effect.files or effect.unknown)
+def given_keywords(call: CallSite) -> frozenset[str]:
+    """Keywords a call passes a value other than a literal None."""
+    none = {kw for kw, value in call.consts if value is None}
+    return frozenset(kw for kw, _ in call.kwargs if kw != "**" and kw not in none)
 
 
 def _method(cls: Summary, name: str) -> Summary | None:

@@ -72,6 +72,8 @@ class Objects:
             st.loc_func[ra] = st.loc_func[rb]
         if rb in st.elements_of:
             st.elements_of[ra] = st.elements_of.get(ra, ()) + st.elements_of.pop(rb)
+        if rb in st.configured:
+            st.configured[ra] = st.configured.get(ra, frozenset()) | st.configured.pop(rb)
         return ra
 
     def element_sources(self, loc: int) -> list[int]:

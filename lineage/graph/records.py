@@ -61,13 +61,16 @@ class State:
     next_loc: int = 0
     # a shallow copy's location -> the locations whose elements it shares
     elements_of: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # keywords given a value (not None) when the object at a location was made or configured:
+    # RandomForestClassifier(random_state=0), est.set_params(random_state=1)
+    configured: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def copy(self) -> State:
         return State(
             dict(self.binders), dict(self.loc_of), dict(self.parent), dict(self.writers),
             dict(self.loc_type), dict(self.loc_func), dict(self.modules), dict(self.consts),
             dict(self.rid), dict(self.id_map), set(self.file_locs), self.next_loc,
-            dict(self.elements_of),
+            dict(self.elements_of), dict(self.configured),
         )  # fmt: skip
 
 

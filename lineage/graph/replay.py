@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from lineage.analysis.cells import Stmt
 from lineage.analysis.records import Summary
-from lineage.graph.effects import Effects
+from lineage.graph.effects import Effects, given_keywords
 from lineage.graph.records import (
     STAR_IMPORTS,
     WILDCARD_FILE,
@@ -122,6 +122,9 @@ class Replay(Effects):
                 continue
             may = name not in f.binds
             kind, value = links.get(name, ("new", ""))
+            made_by = None
+            if kind == "call" and isinstance(value, int) and value < len(f.calls):
+                made_by = f.calls[value]  # RandomForestClassifier(random_state=0)
             if kind == "call":
                 kind, value = call_results.get(int(value), ("new", ""))
             elif kind == "item":
@@ -160,6 +163,10 @@ class Replay(Effects):
                     assert isinstance(value, Summary)
                     st.loc_type[loc] = "__main__." + value.name
                     st.loc_func[loc] = value
+            if made_by is not None and kind == "new" and not may:
+                keywords = given_keywords(made_by)
+                if keywords:
+                    st.configured[self.find(loc)] = keywords
             rt = runtime.get(name)
             if rt is not None:
                 loc = self.observe(name, loc, rt)
