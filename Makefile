@@ -24,6 +24,10 @@ format: $(STAMP)
 test: lint
 	LINEAGE_DEV_MODE=1 $(BIN)/python -m pytest -q
 
+# capture overhead, save/code scaling and memory; prints a table and writes docs/benchmarks.md
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
 

@@ -1,0 +1,5 @@
+"""Benchmarks for capture overhead, save/code scaling and memory (``make bench``).
+
+``python -m benchmarks.run`` is the runner; each measurement runs in a fresh process through
+``python -m benchmarks.child``. See docs/benchmarks.md for the latest numbers.
+"""

@@ -1,0 +1,319 @@
+"""One measurement in a fresh process: ``python -m benchmarks.child TASK ... --out FILE``.
+
+Tasks:
+
+* ``overhead WORKLOAD --mode plain|traced``: run the workload's cells in a real IPython shell
+  (history off), timing only ``shell.run_cell``; report seconds and peak RSS. Traced, it also
+  reports how many cells were captured, capture errors, and the bytes the captured records use.
+* ``scale N``: a traced chain of N statements; time ``lineage.save`` (deferred analysis
+  included), ``lineage.get(name).code``, and a second save after a few more cells; bytes of
+  records, graph and store per statement.
+* ``leak --mode plain|traced``: big objects whose variables are dropped must be collected.
+
+The result is one JSON object written to ``--out`` (stdout belongs to the cells' output).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import functools
+import gc
+import json
+import os
+import resource
+import sqlite3
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from benchmarks import workloads as wl
+
+
+class Meter:
+    """Time spent in the cyclic GC (both modes) and inside lineage's cell hooks (traced): the
+    parts of the overhead that wall-clock noise cannot hide. Costs two clock reads per hook call
+    and per collection."""
+
+    def __init__(self) -> None:
+        self.gc_seconds = 0.0
+        self.gc_collections = [0, 0, 0]
+        self.hook_seconds = 0.0
+        self._gc_start = 0.0
+        gc.callbacks.append(self._on_gc)
+
+    def _on_gc(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._gc_start = time.perf_counter()
+        else:
+            self.gc_seconds += time.perf_counter() - self._gc_start
+            self.gc_collections[info["generation"]] += 1
+
+    def wrap_hooks(self) -> None:
+        """Time the tracer's event hooks (call before ``%load_ext lineage`` registers them)."""
+        from lineage import tracer
+
+        for name in ("pre_run_cell", "post_run_cell"):
+            original = getattr(tracer.Tracer, name)
+
+            def hook(self_: Any, info: Any, _original: Any = original) -> None:
+                t0 = time.perf_counter()
+                try:
+                    _original(self_, info)
+                finally:
+                    self.hook_seconds += time.perf_counter() - t0
+
+            setattr(tracer.Tracer, name, hook)
+
+    def reset(self) -> None:
+        self.gc_seconds, self.gc_collections, self.hook_seconds = 0.0, [0, 0, 0], 0.0
+
+
+def new_shell(traced: bool) -> Any:
+    from IPython.core.interactiveshell import InteractiveShell
+    from traitlets.config import Config
+
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
+    # ``%matplotlib inline`` asks the shell for a GUI event loop; a kernel has none to start
+    shell.enable_gui = lambda gui=None: None
+    if traced:
+        shell.run_line_magic("load_ext", "lineage")
+    return shell
+
+
+def run_cells(shell: Any, cells: list[str] | tuple[str, ...]) -> tuple[float, int]:
+    """Wall seconds spent in ``run_cell`` over ``cells``, and how many cells raised (outside
+    ``functools.reduce``, so a callgrind run does not count it)."""
+    elapsed = 0.0
+    failed = 0
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        for cell in cells:
+            t0 = time.perf_counter()
+            result = shell.run_cell(cell, store_history=True)
+            elapsed += time.perf_counter() - t0
+            failed += not result.success
+    return elapsed, failed
+
+
+def timed_cells(shell: Any, cells: list[str] | tuple[str, ...]) -> tuple[float, float, int]:
+    """Wall and CPU seconds spent in ``run_cell`` over ``cells``, and how many cells raised.
+
+    The cells run inside ``functools.reduce``: under ``valgrind --tool=callgrind
+    --toggle-collect=functools_reduce`` (``run.py --instructions``) only this region is counted."""
+    wall = cpu = 0.0
+    failed = 0
+
+    def run(_: None, cell: str) -> None:
+        nonlocal wall, cpu, failed
+        c0, t0 = time.process_time(), time.perf_counter()
+        result = shell.run_cell(cell, store_history=True)
+        wall += time.perf_counter() - t0
+        cpu += time.process_time() - c0
+        failed += not result.success
+
+    with open(os.devnull, "w") as sink, contextlib.redirect_stdout(sink):
+        functools.reduce(run, cells, None)
+    return wall, cpu, failed
+
+
+def peak_rss_bytes() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux: kilobytes
+
+
+def deep_size(*roots: Any) -> int:
+    """Bytes of the data reachable from ``roots``: containers, strings, numbers and lineage's own
+    records, each object once. Types, functions and modules are not followed (a session holds
+    a bound method of the shell)."""
+    seen: set[int] = set()
+    stack = list(roots)
+    total = 0
+    while stack:
+        obj = stack.pop()
+        if id(obj) in seen:
+            continue
+        seen.add(id(obj))
+        t = type(obj)
+        if isinstance(obj, dict):
+            total += sys.getsizeof(obj)
+            stack.extend(obj.keys())
+            stack.extend(obj.values())
+        elif t in (list, tuple, set, frozenset):
+            total += sys.getsizeof(obj)
+            stack.extend(obj)
+        elif t in (str, int, float, bool, bytes, type(None)):
+            total += sys.getsizeof(obj)
+        elif t.__module__.startswith("lineage"):
+            total += sys.getsizeof(obj)
+            stack.extend(r for r in gc.get_referents(obj) if not isinstance(r, type))
+            if hasattr(obj, "__dict__"):
+                stack.append(obj.__dict__)
+    return total
+
+
+def _statements(records: list[Any]) -> int:
+    import ast
+
+    total = 0
+    for r in records:
+        try:
+            total += len(ast.parse(r.transformed).body)
+        except SyntaxError:
+            continue
+    return total
+
+
+# -- tasks ---------------------------------------------------------------------------------------
+def overhead(name: str, mode: str, quick: bool) -> dict[str, Any]:
+    workload = wl.workloads(quick)[name]
+    traced = mode == "traced"
+    meter = Meter()
+    if traced:
+        meter.wrap_hooks()
+    shell = new_shell(traced)
+    run_cells(shell, ["_warm_up = 0"])  # one-time lazy set-up in IPython, outside the timing
+    meter.reset()
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    seconds, cpu, failed = timed_cells(shell, workload.cells)
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    out: dict[str, Any] = {
+        "system_seconds": after.ru_stime - before.ru_stime,
+        "page_faults": after.ru_minflt - before.ru_minflt + after.ru_majflt - before.ru_majflt,
+        # the process was descheduled for another: a direct measure of the machine's noise
+        "involuntary_switches": after.ru_nivcsw - before.ru_nivcsw,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "gc_seconds": meter.gc_seconds,
+        "gc_collections": list(meter.gc_collections),
+        "hook_seconds": meter.hook_seconds,
+        "tracked_objects": len(gc.get_objects()),
+        "peak_rss": peak_rss_bytes(),
+        "cells": len(workload.cells),
+        "cells_raised": failed,
+    }
+    if traced:
+        from lineage.tracer import active_tracer
+
+        tracer = active_tracer()
+        records = tracer.session.records[1:]  # after the warm-up cell
+        statements = _statements(records)
+        out["captured_cells"] = len(records)
+        out["captured_statements"] = statements
+        out["capture_errors"] = [repr(e) for e in tracer.errors]
+        out["records_bytes"] = deep_size(records)
+        _, after_failed = run_cells(shell, workload.after)
+        out["after_raised"] = after_failed
+        if workload.after and not after_failed:
+            import lineage
+
+            arts = lineage.artifacts()
+            out["slice_statements"] = sum(len(a.record.meta.get("statements", [])) for a in arts)
+    return out
+
+
+def scale(n: int) -> dict[str, Any]:
+    shell = new_shell(traced=True)
+    run_cells(shell, ["import lineage"])
+    build, failed = run_cells(shell, wl.chain_cells(0, n))
+    if failed:
+        raise SystemExit(f"the chain of {n} statements raised")
+    import lineage
+    from lineage.tracer import active_tracer
+
+    session = active_tracer().session
+    records_bytes = deep_size(session.records)
+
+    save, failed = run_cells(shell, [f"_artifact = lineage.save(x{n - 1}, 'chain')"])
+    if failed:
+        raise SystemExit("lineage.save raised")
+    t0 = time.perf_counter()
+    code = lineage.get("chain").code
+    code_s = time.perf_counter() - t0
+    slice_len = len(code.splitlines())
+
+    graph = session._graph
+    graph_bytes = deep_size(session._stmts, graph.nodes if graph else None, graph._state)
+
+    extra = 300
+    run_cells(shell, wl.chain_cells(n, extra))
+    save2, failed = run_cells(shell, [f"_artifact2 = lineage.save(x{n + extra - 1}, 'chain')"])
+    if failed:
+        raise SystemExit("the second lineage.save raised")
+    t0 = time.perf_counter()
+    code2 = lineage.get("chain").code
+    code2_s = time.perf_counter() - t0
+
+    store = _store_bytes("chain", 1)
+    return {
+        "statements": n,
+        "build_seconds": build,
+        "save_seconds": save,
+        "code_seconds": code_s,
+        "save2_seconds": save2,
+        "code2_seconds": code2_s,
+        "slice_statements": slice_len,
+        "slice2_statements": len(code2.splitlines()),
+        "records_bytes": records_bytes,
+        "graph_bytes": graph_bytes,
+        **store,
+        "peak_rss": peak_rss_bytes(),
+    }
+
+
+def _store_bytes(name: str, version: int) -> dict[str, int]:
+    """Sizes of one artifact version's row (code, session code, metadata) and of the store."""
+    from lineage.store import Store
+
+    store = Store()
+    with contextlib.closing(sqlite3.connect(store.db_path)) as conn:
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        row = conn.execute(
+            "SELECT length(CAST(code AS BLOB)), length(CAST(session_code AS BLOB)), "
+            "length(CAST(meta AS BLOB)) FROM artifacts WHERE name = ? AND version = ?",
+            (name, version),
+        ).fetchone()
+    home = Path(store.db_path).parent
+    files = sum(p.stat().st_size for p in home.rglob("*") if p.is_file())
+    return {
+        "row_code_bytes": row[0],
+        "row_session_code_bytes": row[1],
+        "row_meta_bytes": row[2],
+        "store_bytes": files,
+    }
+
+
+def leak(mode: str, quick: bool) -> dict[str, Any]:
+    traced = mode == "traced"
+    shell = new_shell(traced)
+    cells, refs = wl.leak_cells(wl.sizes(quick).leak_elements, traced)
+    _, failed = run_cells(shell, cells)
+    alive = {name: shell.user_ns[name]() is not None for name in refs}
+    out: dict[str, Any] = {"cells_raised": failed, "alive": alive, "cases": refs}
+    if traced:
+        from lineage.tracer import active_tracer
+
+        out["capture_errors"] = [repr(e) for e in active_tracer().errors]
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.child")
+    parser.add_argument("task", choices=["overhead", "scale", "leak"])
+    parser.add_argument("arg", nargs="?", default="")
+    parser.add_argument("--mode", choices=["plain", "traced"], default="traced")
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    if args.task == "overhead":
+        result = overhead(args.arg, args.mode, args.quick)
+    elif args.task == "scale":
+        result = scale(int(args.arg))
+    else:
+        result = leak(args.mode, args.quick)
+    Path(args.out).write_text(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
