@@ -77,6 +77,10 @@ def run_child(args: list[str], timeout: float = 3600, callgrind: bool = False) -
             "PYTHONHASHSEED": "0",
             "PYTHONPATH": pythonpath,
         }
+        if callgrind:
+            # BLAS/OpenMP worker threads spin while they wait, and how long depends on the
+            # scheduling: one thread each keeps instruction counts repeatable
+            env.update(OMP_NUM_THREADS="1", OPENBLAS_NUM_THREADS="1", MKL_NUM_THREADS="1")
         proc = subprocess.run(
             [
                 *(CALLGRIND if callgrind else []),
@@ -596,8 +600,10 @@ def render_markdown(report: Report, args: argparse.Namespace) -> str:
         "",
         *control_lines(report),
         "Where the time goes. Instructions: executed in the timed region, counted by valgrind"
-        " (callgrind, `--instructions`, one run per mode), so no other process can disturb them;"
-        " they miss cache and memory effects and system-call time. Then, medians over rounds:"
+        " (callgrind, `--instructions`, one run per mode, BLAS and OpenMP limited to one thread so"
+        " that spinning worker threads do not add to the count), so no other process can disturb"
+        " them; they miss cache and memory effects and system-call time. Then, medians over"
+        " rounds:"
         " CPU time of the timed region traced / plain; time inside lineage's"
         " `pre_run_cell` / `post_run_cell` hooks; time in the cyclic garbage collector; objects"
         " the collector tracks at the end (every full collection scans all of them); minor page"
