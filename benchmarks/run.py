@@ -217,8 +217,10 @@ def measure_overhead(report: Report, names: list[str], control: str) -> None:
         if report.control is not None:
             c = report.control
             args = ["overhead", c.name, "--mode", "plain", *(["--quick"] if report.quick else [])]
-            c.plain.append(run_child(args))
-            c.traced.append(run_child(args))  # plain too: what noise alone does to a ratio
+            # plain against plain, in the same alternating order: what noise alone does
+            first, second = run_child(args), run_child(args)
+            c.plain.append(first if order[0] == "plain" else second)
+            c.traced.append(second if order[0] == "plain" else first)
             log(f"round {r + 1}/{report.rounds}  A/A control {c.name}: ratio {c.ratios()[-1]:.3f}")
         for name, o in report.overhead.items():
             for mode in order:
@@ -330,7 +332,8 @@ def control_lines(report: Report) -> list[str]:
         return []
     s = c.time_ratio
     return [
-        f"A/A control: `{c.name}` run plain against plain in the same rounds gives median"
+        f"A/A control: `{c.name}` run plain against plain in the same rounds (same alternation)"
+        f" gives median"
         f" {s.median:.3f}, min {s.lo:.3f}, max {s.hi:.3f} (per round:"
         f" {' '.join(f'{x:.3f}' for x in c.ratios())}): the spread that noise alone produces"
         " on this machine at the time of the run.",

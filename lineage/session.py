@@ -11,7 +11,7 @@ import dataclasses
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from lineage.analysis.cells import Stmt, executed, split_statements
 from lineage.analysis.facts import Summary, dotted, statement_facts
@@ -23,9 +23,9 @@ from lineage.slicer import backward_slice, identifier, render
 Observed = tuple[tuple[Any, ...], ...]  # (name, id, type name, function identity or None)
 
 
-@dataclass(frozen=True, slots=True)
-class CellRecord:
-    """One executed cell, as captured: flat strings and ints only."""
+class CellRecord(NamedTuple):
+    """One executed cell, as captured: flat strings and ints only (a named tuple: the tracer
+    makes one per cell, and a tuple is the cheapest immutable record to build)."""
 
     execution_count: int | None
     raw: str

@@ -2,12 +2,12 @@
 
 IPython runs the user's code; the tracer only observes, cheaply:
 
-* ``pre_run_cell`` notes the cell's raw and transformed source;
+* ``pre_run_cell`` notes the cell being run and the working directory it starts in;
 * a restorable wrap of ``shell.transform_ast`` lends us the tree IPython already parsed, from
-  which we read the names the cell binds at top level (the tree is dropped at cell end);
+  which we read the names the cell binds at top level (statements only, not expressions);
 * ``post_run_cell`` records, for those names, the identity and type of the object each holds
-  now, and where the cell raised, if it did. Records are flat tuples of strings and ints; no
-  reference to a user object is kept.
+  now, and where the cell raised, if it did, with the cell's raw and transformed source.
+  Records are flat tuples of strings and ints; no reference to a user object is kept.
 
 Everything else (parsing statements, analysis, the graph) waits until a slice is needed.
 """
@@ -21,7 +21,6 @@ import os
 import sys
 import types
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from lineage._config import dev_mode
@@ -36,6 +35,8 @@ _BUILTIN_TYPE_NAMES: dict[type, str] = {
 # one tracer per shell while loaded, and one session per shell for its lifetime, so that
 # %reload_ext keeps the history (keyed by id of the shell, which lives as long as the process)
 _TRACERS: dict[int, Tracer] = {}
+_MISSING = object()
+_SYS = vars(sys)  # sys.last_value without the cost of a failed attribute lookup
 _SESSIONS: dict[int, Session] = {}
 
 
@@ -52,14 +53,6 @@ def active_tracer() -> Tracer:
     return tracer
 
 
-@dataclass(slots=True)
-class _Cell:
-    raw: str
-    transformed: str | None
-    execution_count: int | None
-    cwd: str
-
-
 class Tracer:
     def __init__(self, shell: Any) -> None:
         self.shell = shell
@@ -69,13 +62,15 @@ class Tracer:
                 shell.transform_cell, functools.partial(_code_name, shell)
             )
         self.session = session
-        self._cell: _Cell | None = None
-        self._trees: list[ast.Module] = []
+        # the cell being run (IPython's ExecutionInfo), the names it binds and where it started
+        self._info: Any = None
+        self._names: list[str] = []
+        self._cwd = ""
         self._depth = 0
         self._original_transform_ast: Callable[[ast.Module], ast.Module] | None = None
         self._reported = False
         self._shown: BaseException | None = None  # sys.last_value when the cell started
-        self._magic_failures: list[tuple[int, int, int]] = []
+        self._magic_failures: tuple[tuple[int, int, int], ...] = ()
         self.errors: list[BaseException] = []  # kept in dev mode, so tests and save() see them
 
     # -- registration: load and unload are exact inverses ---------------------------------------
@@ -104,92 +99,100 @@ class Tracer:
     def _transform_ast(self, node: ast.Module) -> ast.Module:
         assert self._original_transform_ast is not None
         node = self._original_transform_ast(node)
-        if self._cell is not None:
-            self._trees.append(node)
+        if self._info is not None:
+            try:
+                _collect(node.body, self._names)  # read now: IPython frees the tree at cell end
+            except Exception as exc:
+                self._fail(exc)
         return node
 
+    # Both hooks run on every cell, so they do as little as they can: no allocation in
+    # pre_run_cell, one record (a named tuple) in post_run_cell.
     def pre_run_cell(self, info: Any) -> None:
         self._depth += 1
         if self._depth > 1:
             return  # a cell run by a magic (%%capture): its code is expanded from the outer cell
-        self._shown = getattr(sys, "last_value", None)
-        self._magic_failures = []
+        self._info = info
+        self._shown = _SYS.get("last_value")
         try:
-            raw = info.raw_cell or ""
-            # IPython >= 8.? hands over the transformed cell; older ones leave it to analysis
-            transformed = getattr(info, "transformed_cell", None)
-            self._cell = _Cell(raw, transformed, self.shell.execution_count, os.getcwd())
-            self._trees = []
+            self._cwd = os.getcwd()
         except Exception as exc:
             self._fail(exc)
 
     def post_run_cell(self, result: Any) -> None:
-        self._depth = max(0, self._depth - 1)
+        if self._depth > 0:
+            self._depth -= 1
         if self._depth:
             if result.error_in_exec is not None:  # code run by %%capture raised; it carries on
-                self._note_magic_failure(result.error_in_exec.__traceback__, nested=True)
+                tb = result.error_in_exec.__traceback__
+                self._magic_failures += self._magic_failure(tb, nested=True)
             return
-        cell, trees = self._cell, self._trees
-        self._cell, self._trees = None, []
-        if cell is None or result.error_before_exec is not None:
+        info, names, failures = self._info, self._names, self._magic_failures
+        self._info, self._names, self._magic_failures = None, [], ()
+        if info is None or result.error_before_exec is not None:
             return
         try:
-            count = result.execution_count
             failed_at = None
             if result.error_in_exec is not None:
-                failed_at = self._failure_position(result.error_in_exec)
-            elif getattr(sys, "last_value", None) is not self._shown:
+                failed_at, failures = self._failure_position(result.error_in_exec, failures)
+            elif _SYS.get("last_value") is not self._shown:
                 # a magic (%time) caught an exception raised by its code and showed it
-                self._note_magic_failure(getattr(sys, "last_traceback", None), nested=False)
+                failures += self._magic_failure(_SYS.get("last_traceback"), nested=False)
             self._shown = None
+            count = result.execution_count
             self.session.add(
                 CellRecord(
-                    execution_count=count if count is not None else cell.execution_count,
-                    raw=cell.raw,
-                    transformed=cell.transformed,
-                    cwd=cell.cwd,
-                    failed_at=failed_at,
-                    names=self._observe(trees),
-                    magic_failures=tuple(self._magic_failures),
+                    count if count is not None else self.shell.execution_count,
+                    info.raw_cell or "",
+                    # IPython >= 8.22 hands over the transformed cell; else analysis computes it
+                    getattr(info, "transformed_cell", None),
+                    self._cwd,
+                    failed_at,
+                    self._observe(names),
+                    failures,
                 )
             )
         except Exception as exc:
             self._fail(exc)
 
     # -- run-time facts ---------------------------------------------------------------------------
-    def _observe(self, trees: list[ast.Module]) -> tuple[tuple[Any, ...], ...]:
+    def _observe(self, names: list[str]) -> tuple[tuple[Any, ...], ...]:
         """(name, id, type name, function identity) for the names the cell bound."""
-        ns = self.shell.user_ns
+        get, missing = self.shell.user_ns.get, _MISSING
         out = []
-        function_type, names = types.FunctionType, _BUILTIN_TYPE_NAMES
-        for name in _bound_names(trees):
-            try:
-                value = ns[name]
-            except KeyError:
+        function_type, builtin_names = types.FunctionType, _BUILTIN_TYPE_NAMES
+        for name in dict.fromkeys(names):  # a name bound twice is observed once
+            value = get(name, missing)
+            if value is missing:
                 continue
             t = type(value)
             func = None
-            if t is function_type:
-                code = value.__code__
-                func = (code.co_filename, code.co_firstlineno, code.co_name)
-            type_name = names.get(t) or f"{t.__module__}.{t.__qualname__}"
+            type_name = builtin_names.get(t)
+            if type_name is None:
+                if t is function_type:
+                    code = value.__code__
+                    func = (code.co_filename, code.co_firstlineno, code.co_name)
+                type_name = f"{t.__module__}.{t.__qualname__}"
             out.append((name, id(value), type_name, func))
         return tuple(out)
 
-    def _note_magic_failure(self, tb: types.TracebackType | None, nested: bool) -> None:
+    def _magic_failure(
+        self, tb: types.TracebackType | None, nested: bool
+    ) -> tuple[tuple[int, int, int], ...]:
         """Where code run by a magic raised: (line of the magic in the cell, position in the
-        magic's body). For %%capture the cell's frame is still running, above us."""
+        magic's body), or nothing if unknown. For %%capture the cell's frame is still running,
+        above us."""
         frames = _user_positions(tb, self.shell.user_global_ns)
         if nested:
             outer = self._cell_line()
             if outer is None or not frames:
-                return
+                return ()
             body = frames[0]
         else:
             if len(frames) < 2:
-                return
+                return ()
             outer, body = frames[0][0], frames[1]
-        self._magic_failures.append((outer, body[0], body[1]))
+        return ((outer, body[0], body[1]),)
 
     def _cell_line(self) -> int | None:
         """The line of the cell's top-level statement running now (outermost user frame)."""
@@ -202,32 +205,34 @@ class Tracer:
             frame = frame.f_back
         return line
 
-    def _failure_position(self, exc: BaseException) -> tuple[int, int]:
-        """(line, column) in the cell of the instruction that raised; (0, 0) if unknown.
-        When it raised inside code run by a magic (%time), that position is noted too."""
+    def _failure_position(
+        self, exc: BaseException, failures: tuple[tuple[int, int, int], ...]
+    ) -> tuple[tuple[int, int], tuple[tuple[int, int, int], ...]]:
+        """(line, column) in the cell of the instruction that raised, (0, 0) if unknown; and
+        ``failures`` plus that position if it raised inside code run by a magic (%time)."""
         positions = _user_positions(exc.__traceback__, self.shell.user_global_ns)
         if not positions:
-            return (0, 0)
+            return (0, 0), failures
         if len(positions) > 1:
-            self._magic_failures.append((positions[0][0], *positions[1]))
-        return positions[0]
+            failures += ((positions[0][0], *positions[1]),)
+        return positions[0], failures
 
     # -- save support ------------------------------------------------------------------------------
     def running_cell(self) -> RunningCell | None:
         """The cell being executed and the position of the top-level statement now running."""
-        cell = self._cell
-        if cell is None:
+        info = self._info
+        if info is None:
             return None
         line = self._cell_line()
         if line is None:
             return None
         return RunningCell(
-            execution_count=cell.execution_count,
-            raw=cell.raw,
-            transformed=cell.transformed,
-            cwd=cell.cwd,
+            execution_count=self.shell.execution_count,  # counted up when the cell ends
+            raw=info.raw_cell or "",
+            transformed=getattr(info, "transformed_cell", None),
+            cwd=self._cwd,
             line=line,
-            names=self._observe(self._trees),
+            names=self._observe(self._names),
         )
 
     # -- failing open --------------------------------------------------------------------------------
@@ -283,46 +288,63 @@ def _position(tb: types.TracebackType) -> tuple[int, int]:
     return (line, 0)
 
 
-def _bound_names(trees: list[ast.Module]) -> list[str]:
-    """Names bound at top level (outside function and class bodies). Cheap: statements only,
-    plain assignments on a fast path; expressions are not walked (a missed name only costs
-    precision, never correctness)."""
-    names: list[str] = []
-    for tree in trees:
-        _collect(tree.body, names)
-    return names
+# statement kinds that bind names at top level (or hold statements that do)
+_ASSIGN, _TARGET, _LOOP, _BRANCH, _WITH, _TRY, _DEF = range(7)
+_KINDS: dict[type, int] = {
+    ast.Assign: _ASSIGN,
+    ast.AugAssign: _TARGET,
+    ast.AnnAssign: _TARGET,
+    ast.For: _LOOP,
+    ast.AsyncFor: _LOOP,
+    ast.While: _BRANCH,
+    ast.If: _BRANCH,
+    ast.With: _WITH,
+    ast.AsyncWith: _WITH,
+    ast.Try: _TRY,
+    ast.FunctionDef: _DEF,
+    ast.AsyncFunctionDef: _DEF,
+    ast.ClassDef: _DEF,
+}
+if sys.version_info >= (3, 11):
+    _KINDS[ast.TryStar] = _TRY
 
 
 def _collect(body: list[ast.stmt], names: list[str]) -> None:
+    """Append the names ``body`` binds at top level (outside function and class bodies).
+    Statements only: expressions (walrus, comprehensions) are not walked; a name missed here only
+    costs precision, never correctness."""
+    kinds, name_type = _KINDS, ast.Name
     for node in body:
-        t = type(node)
-        if t is ast.Assign:
+        kind = kinds.get(type(node))
+        if kind is None:  # expressions, imports, del, ...: nothing to observe
+            continue
+        if kind == _ASSIGN:
             for target in node.targets:  # type: ignore[attr-defined]
-                if type(target) is ast.Name:
+                if type(target) is name_type:
                     names.append(target.id)
                 else:
                     _target_names(target, names)
-        elif t is ast.AugAssign or t is ast.AnnAssign:
+        elif kind == _TARGET:
             _target_names(node.target, names)  # type: ignore[attr-defined]
-        elif t is ast.For or t is ast.AsyncFor:
+        elif kind == _LOOP:
             _target_names(node.target, names)  # type: ignore[attr-defined]
             _collect(node.body, names)  # type: ignore[attr-defined]
             _collect(node.orelse, names)  # type: ignore[attr-defined]
-        elif t is ast.While or t is ast.If:
+        elif kind == _BRANCH:
             _collect(node.body, names)  # type: ignore[attr-defined]
             _collect(node.orelse, names)  # type: ignore[attr-defined]
-        elif t is ast.With or t is ast.AsyncWith:
+        elif kind == _WITH:
             for item in node.items:  # type: ignore[attr-defined]
                 if item.optional_vars is not None:
                     _target_names(item.optional_vars, names)
             _collect(node.body, names)  # type: ignore[attr-defined]
-        elif t is ast.Try or t.__name__ == "TryStar":
+        elif kind == _TRY:
             _collect(node.body, names)  # type: ignore[attr-defined]
             for handler in node.handlers:  # type: ignore[attr-defined]
                 _collect(handler.body, names)
             _collect(node.orelse, names)  # type: ignore[attr-defined]
             _collect(node.finalbody, names)  # type: ignore[attr-defined]
-        elif t is ast.FunctionDef or t is ast.AsyncFunctionDef or t is ast.ClassDef:
+        else:
             names.append(node.name)  # type: ignore[attr-defined]
 
 

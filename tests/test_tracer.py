@@ -62,14 +62,14 @@ def test_records_hold_no_user_objects(shell) -> None:
             return all(atoms(v) for v in value)
         return value is None or isinstance(value, (str, int))
 
-    assert all(atoms(getattr(record, f)) for f in record.__slots__)
+    assert record._fields and atoms(tuple(record))
 
 
 def test_capture_failure_is_reported_once_and_cell_still_runs(shell, monkeypatch, capsys) -> None:
     monkeypatch.setenv("LINEAGE_DEV_MODE", "0")
     tracer = tracer_mod.active_tracer()
 
-    def broken(trees):
+    def broken(names):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(tracer, "_observe", broken)
@@ -83,7 +83,7 @@ def test_capture_failure_is_reported_once_and_cell_still_runs(shell, monkeypatch
 
 def test_dev_mode_makes_capture_failures_raise(shell, monkeypatch) -> None:
     tracer = tracer_mod.active_tracer()
-    monkeypatch.setattr(tracer, "_observe", lambda trees: 1 / 0)
+    monkeypatch.setattr(tracer, "_observe", lambda names: 1 / 0)
     shell.run_cell("z = 1", store_history=True)  # IPython shows errors raised in its hooks
     assert isinstance(tracer.errors[0], ZeroDivisionError)
     monkeypatch.undo()

@@ -15,13 +15,15 @@ still running when ``save`` is called are replayed on a copy of the state.
 from __future__ import annotations
 
 from collections.abc import Iterable
-
-import networkx as nx
+from typing import TYPE_CHECKING
 
 from lineage.analysis.cells import Stmt
 from lineage.analysis.specs import Specs
 from lineage.graph.records import Deps, Node, NodeId, RuntimeName, State, StatementEffects
 from lineage.graph.replay import Replay
+
+if TYPE_CHECKING:  # networkx is imported when a graph is asked for, not when capture starts
+    import networkx as nx
 
 __all__ = ["Deps", "Node", "NodeId", "RuntimeName", "SessionGraph"]
 
@@ -80,6 +82,8 @@ class SessionGraph:
 
     def to_networkx(self, extra: Iterable[Node] = ()) -> nx.DiGraph:
         """Edges point from a statement to the statements it depends on."""
+        import networkx as nx
+
         g = nx.DiGraph()
         for node in [*self.nodes, *extra]:
             g.add_node(node.id, node=node)
