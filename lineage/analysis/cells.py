@@ -19,10 +19,11 @@ _LINE_CODE_MAGICS = frozenset({"time"})
 _CELL_CODE_MAGICS = frozenset({"time", "capture"})
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class Stmt:
     """One executed statement. ``line`` is its first line in the cell's transformed source; for
-    code inside a magic, ``body_line`` is its first line within the magic's body."""
+    code inside a magic, ``body_line`` is its first line within the magic's body. Never changed
+    after it is made (not frozen only because a frozen dataclass is slow to build)."""
 
     text: str
     line: int

@@ -62,8 +62,11 @@ def path_expr(node: ast.AST | None) -> PathExpr | None:
     if isinstance(node, ast.Name):
         return ("name", node.id)
     if isinstance(node, ast.BinOp) and isinstance(node.op, (ast.Div, ast.Add)):
-        left, right = path_expr(node.left), path_expr(node.right)
-        if left is None or right is None:
+        right = path_expr(node.right)  # often a number (``x + 1``): no need to look left
+        if right is None:
+            return None
+        left = path_expr(node.left)
+        if left is None:
             return None
         return ("join" if isinstance(node.op, ast.Div) else "cat", left, right)
     if isinstance(node, ast.JoinedStr):

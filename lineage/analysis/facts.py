@@ -44,6 +44,8 @@ def _simple_reads(node: ast.AST, out: set[str]) -> bool:
         return True
     if t is ast.Constant:
         return True
+    if t is ast.BinOp:
+        return _simple_reads(node.left, out) and _simple_reads(node.right, out)  # type: ignore[attr-defined]
     if t is ast.Attribute:
         return _simple_reads(node.value, out)  # type: ignore[attr-defined]
     if t is ast.Subscript:

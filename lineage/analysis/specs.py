@@ -330,12 +330,23 @@ def _document(data: object) -> _Document:
         _check_type_name(target, f"aliases[{name!r}]")
         if target == name:
             raise _Invalid(f"aliases[{name!r}]", "a type cannot be an alias of itself")
+    # generated documents repeat a few hundred distinct effects thousands of times: each
+    # distinct one is validated once (an Effect is immutable, so entries can share it)
+    seen: dict[tuple[str, bool], Effect] = {}
+
+    def effect(raw: object, where: str, method: bool) -> Effect:
+        key = (repr(raw), method)
+        found = seen.get(key)
+        if found is None:
+            found = seen[key] = _effect(raw, where, method=method)
+        return found
+
     functions = {}
     for name, raw in _mapping(data.get("functions", {}), "functions").items():
         where = f"functions[{name!r}]"
         if not _is_qualified(name):
             raise _Invalid(where, "function names are full import paths, such as 'builtins.print'")
-        functions[name] = _effect(raw, where, method=False)
+        functions[name] = effect(raw, where, False)
     methods: dict[str, dict[str, Effect]] = {}
     for type_name, table in _mapping(data.get("methods", {}), "methods").items():
         where = f"methods[{type_name!r}]"
@@ -344,7 +355,7 @@ def _document(data: object) -> _Document:
         for name, raw in _mapping(table, where).items():
             if name != "*" and not _IDENT.fullmatch(name):
                 raise _Invalid(f"{where}[{name!r}]", "a method name is an identifier or '*'")
-            entries[name] = _effect(raw, f"{where}[{name!r}]", method=True)
+            entries[name] = effect(raw, f"{where}[{name!r}]", True)
         methods[type_name] = entries
     return _Document(set(immutable), {k: str(v) for k, v in aliases.items()}, functions, methods)
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NewType
+from typing import NamedTuple, NewType
 
 from lineage.analysis.records import Summary
 
@@ -23,8 +23,7 @@ PURE_METHOD_NAMES = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class RuntimeName:
+class RuntimeName(NamedTuple):
     """What a name held at the end of its cell, as observed by the tracer."""
 
     obj_id: int

@@ -23,9 +23,10 @@ class Replay(Effects):
         # run-time facts describe the end of the cell: they belong to each name's last binder
         last_binder: dict[str, int] = {}
         for i, stmt in enumerate(stmts):
-            for name in stmt.facts.binds | stmt.facts.may_binds:
-                if name in runtime:
-                    last_binder[name] = i
+            for names in (stmt.facts.binds, stmt.facts.may_binds):
+                for name in names:
+                    if name in runtime:
+                        last_binder[name] = i
         finals: dict[int, dict[str, RuntimeName]] = {}
         for name, i in last_binder.items():
             finals.setdefault(i, {})[name] = runtime[name]
@@ -89,7 +90,8 @@ class Replay(Effects):
         self.out.append(
             Node(
                 id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
-                deps=tuple(sorted(eff.deps)), binds=f.binds | f.may_binds,
+                deps=tuple(sorted(eff.deps)),
+                binds=f.binds | f.may_binds if f.may_binds else f.binds,
                 reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
             )
         )  # fmt: skip
@@ -106,7 +108,7 @@ class Replay(Effects):
         links, defs, imports, literal, consts = (
             f.links, f.defs, f.imports, f.literal_types, f.consts
         )  # fmt: skip
-        names = f.binds | f.may_binds | eff.binds_may
+        names = f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may else f.binds
         # where each link's source points before any target is rebound (``a, b = b, a``)
         sources = {
             v: self.loc(v)
@@ -116,7 +118,7 @@ class Replay(Effects):
         for k, v in links.values():
             if k == "parts":
                 sources.update((r, self.loc(r)) for r in v if r not in sources)
-        siblings = [n for n in names if links.get(n, ("",))[0] == "sibling"]
+        siblings = [n for n, (k, _) in links.items() if k == "sibling" and n in names]
         for name in names:
             if name in siblings:
                 continue
