@@ -110,17 +110,17 @@ class Replay(Effects):
         )  # fmt: skip
         names = f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may else f.binds
         # where each link's source points before any target is rebound (``a, b = b, a``)
-        sources = {
-            v: self.loc(v)
-            for k, v in links.values()
-            if k in ("same", "part", "item") and isinstance(v, str)
-        }
-        for k, v in links.values():
-            if k == "parts":
+        sources: dict[str, int | None] = {}
+        siblings: list[str] = []
+        for target, (k, v) in links.items():
+            if k in ("same", "part", "item") and isinstance(v, str):
+                sources[v] = self.loc(v)
+            elif k == "parts":
                 sources.update((r, self.loc(r)) for r in v if r not in sources)
-        siblings = [n for n, (k, _) in links.items() if k == "sibling" and n in names]
+            elif k == "sibling" and target in names:
+                siblings.append(target)
         for name in names:
-            if name in siblings:
+            if siblings and name in siblings:
                 continue
             may = name not in f.binds
             kind, value = links.get(name, ("new", ""))
