@@ -9,7 +9,6 @@ so exporting the same pipeline again refreshes it and another pipeline is refuse
 
 from __future__ import annotations
 
-import importlib.metadata
 import importlib.util
 import json
 import shutil
@@ -192,6 +191,8 @@ def _write(out: Path, spec: Pipeline, files: dict[str, str], arts: list[Artifact
 
 def _requirements(plan: Plan, targets: Sequence[str]) -> tuple[str, ...]:
     """Pinned requirement lines: what the steps import, then what each entry point needs."""
+    import importlib.metadata  # here, not at the top: it costs memory in every traced session
+
     from lineage.emitters import emitter
 
     dists = importlib.metadata.packages_distributions()
@@ -224,6 +225,8 @@ def _requirements(plan: Plan, targets: Sequence[str]) -> tuple[str, ...]:
 
 
 def _pin(distribution: str) -> str:
+    import importlib.metadata
+
     try:
         return f"{distribution}=={importlib.metadata.version(distribution)}"
     except importlib.metadata.PackageNotFoundError:

@@ -1,24 +1,27 @@
 """A captured session: the cell records, and the lazily built graph that slices come from.
 
 Analysis is deferred until a slice is needed and cached per cell source, so later saves reuse
-the statements already parsed and the graph already built.
+the statements already parsed and the graph already built. The tracer imports this module when
+the extension loads; the analysis, graph and slicer modules are imported on first use, so a
+session pays for them (about 3 MB, and thousands of objects every full GC pass scans) only once
+it saves.
 """
 
 from __future__ import annotations
 
 import ast
 import dataclasses
-import uuid
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from lineage.analysis.cells import Stmt, executed, split_statements
-from lineage.analysis.facts import Summary, dotted, statement_facts
-from lineage.analysis.specs import load_specs
 from lineage.errors import SliceError
-from lineage.graph import Node, NodeId, RuntimeName, SessionGraph
-from lineage.slicer import backward_slice, identifier, render
+
+if TYPE_CHECKING:
+    from lineage.analysis.cells import Stmt
+    from lineage.analysis.facts import Summary
+    from lineage.graph import Node, NodeId, RuntimeName, SessionGraph
 
 Observed = tuple[tuple[Any, ...], ...]  # (name, id, type name, function identity or None)
 
@@ -63,7 +66,7 @@ class Session:
         transform: Callable[[str], str],
         code_name: Callable[[CellRecord], str | None] | None = None,
     ) -> None:
-        self.id = uuid.uuid4().hex
+        self.id = os.urandom(16).hex()
         self.records: list[CellRecord] = []
         self._transform = transform
         self._code_name = code_name or (lambda record: None)
@@ -89,12 +92,19 @@ class Session:
     def statements(self, transformed: str) -> tuple[Stmt, ...]:
         stmts = self._stmts.get(transformed)
         if stmts is None:
+            from lineage.analysis.cells import split_statements
+
             stmts = split_statements(transformed, self._transform)
             self._stmts[transformed] = stmts
         return stmts
 
     def graph(self) -> SessionGraph:
+        from lineage.analysis.cells import executed
+
         if self._graph is None:
+            from lineage.analysis.specs import load_specs
+            from lineage.graph import SessionGraph
+
             self._graph = SessionGraph(load_specs(), resolve_func=self._resolve_func)
         graph = self._graph
         while self._built < len(self.records):
@@ -134,6 +144,9 @@ class Session:
         self, value: Any, cell: RunningCell | None, user_ns: dict[str, Any]
     ) -> SliceResult:
         """The minimal code that rebuilds ``value`` as saved from ``cell``'s running statement."""
+        from lineage.analysis.facts import statement_facts
+        from lineage.slicer import backward_slice, identifier, render
+
         graph = self.graph()
         extra: list[Node] = []
         state = None
@@ -182,6 +195,8 @@ def _cell_text(count: int | None, raw: str) -> str:
 
 
 def _runtime(names: Observed) -> dict[str, RuntimeName]:
+    from lineage.graph import RuntimeName
+
     return {n[0]: RuntimeName(n[1], n[2], n[3]) for n in names}
 
 
@@ -207,6 +222,8 @@ def _save_target(
     stmt: Stmt | None, value: Any, user_ns: dict[str, Any]
 ) -> tuple[str | None, tuple[str, str] | None]:
     """From the statement calling ``save``: the variable saved, or (expression source, name)."""
+    from lineage.analysis.expressions import dotted
+
     if stmt is None:
         return None, None
     try:

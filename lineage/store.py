@@ -21,7 +21,6 @@ import pickle
 import sqlite3
 import tempfile
 import unicodedata
-import uuid
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -308,7 +307,7 @@ class Store:
             )
         else:
             self._make_home()
-            record = replace(record, value_path=f"values/{uuid.uuid4().hex}.pkl")
+            record = replace(record, value_path=f"values/{os.urandom(16).hex()}.pkl")
             _write_atomic(self.home / str(record.value_path), data)
         try:
             with self._connect() as conn, _immediate(conn):

@@ -16,7 +16,6 @@ import os
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from importlib import resources
 from pathlib import Path
 from typing import cast
 
@@ -242,6 +241,8 @@ def load_specs() -> Specs:
 
 
 def _packaged_documents() -> Iterator[tuple[str, str]]:
+    from importlib import resources  # only when specs are loaded: keeps capture's imports light
+
     folder = resources.files("lineage").joinpath("specs")
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".json") and entry.is_file():
