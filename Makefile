@@ -25,6 +25,8 @@ test: lint
 	LINEAGE_DEV_MODE=1 $(BIN)/python -m pytest -q
 
 # capture overhead, save/code scaling and memory; prints a table and writes docs/benchmarks.md
+# (keep in step with MAKE_BENCH in benchmarks/run.py)
+BENCH_ARGS ?= --instructions
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
 

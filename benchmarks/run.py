@@ -49,6 +49,9 @@ class BenchError(RuntimeError):
     """A child process failed; the message holds the end of its stderr."""
 
 
+DEFAULT_ROUNDS = 7
+MAKE_BENCH = "python -m benchmarks.run --instructions"  # what `make bench` runs (Makefile)
+
 # -- running children ----------------------------------------------------------------------------
 CALLGRIND = [
     "valgrind",
@@ -558,13 +561,20 @@ def command_line(args: argparse.Namespace) -> str:
     parts = ["python -m benchmarks.run"]
     if args.quick:
         parts.append("--quick")
-    if args.rounds != 5:
+    if args.rounds != DEFAULT_ROUNDS:
         parts.append(f"--rounds {args.rounds}")
     if args.only:
         parts.append(f"--only {args.only}")
     if args.instructions:
         parts.append("--instructions")
     return " ".join(parts)
+
+
+def reproduce(args: argparse.Namespace) -> str:
+    command = command_line(args)
+    if command == MAKE_BENCH:
+        return f"`make bench` (which runs `{command}`)"
+    return f"`{command.replace('python', '.venv/bin/python', 1)}`"
 
 
 def render_markdown(report: Report, args: argparse.Namespace) -> str:
@@ -585,9 +595,8 @@ def render_markdown(report: Report, args: argparse.Namespace) -> str:
         f"- load average at start / end: {_load(report.load[0])} / {_load(report.load[1])}"
         " (other processes shared the machine; ratios come from alternating runs)",
         "",
-        f"Reproduce: `{command_line(args).replace('python', '.venv/bin/python', 1)}` from the"
-        " repository root (`make bench` runs the defaults; `make bench BENCH_ARGS='...'` adds"
-        " options). `--rounds N` changes the rounds, `--only loop,scale` picks parts,"
+        f"Reproduce: {reproduce(args)} from the repository root (`make bench BENCH_ARGS='...'`"
+        " runs other options). `--rounds N` changes the rounds, `--only loop,scale` picks parts,"
         " `--instructions` adds the valgrind instruction counts, `--quick` is the smoke run of"
         " `make test`.",
         "",
@@ -683,7 +692,12 @@ def _load(values: tuple[float, ...]) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
-    parser.add_argument("--rounds", type=int, default=5, help="overhead rounds (default 5)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=DEFAULT_ROUNDS,
+        help=f"overhead rounds (default {DEFAULT_ROUNDS})",
+    )
     parser.add_argument(
         "--scale-rounds", type=int, default=None, help="runs per scale size (default 3; quick 1)"
     )
