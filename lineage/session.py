@@ -67,7 +67,7 @@ class Session:
         code_name: Callable[[CellRecord], str | None] | None = None,
     ) -> None:
         self.id = os.urandom(16).hex()
-        self.records: list[CellRecord] = []
+        self.records: list[CellRecord] = []  # the tracer appends to it; never rebound
         self._transform = transform
         self._code_name = code_name or (lambda record: None)
         self._stmts: dict[str, tuple[Stmt, ...]] = {}
@@ -75,9 +75,6 @@ class Session:
         self._graph: SessionGraph | None = None
         self._built = 0
         self._by_code_name: dict[str, int] = {}
-
-    def add(self, record: CellRecord) -> None:
-        self.records.append(record)
 
     # -- analysis, cached per cell source -----------------------------------------------------------
     def source(self, cell: CellRecord | RunningCell) -> str:

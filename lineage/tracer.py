@@ -36,7 +36,12 @@ _BUILTIN_TYPE_NAMES: dict[type, str] = {
 # %reload_ext keeps the history (keyed by id of the shell, which lives as long as the process)
 _TRACERS: dict[int, Tracer] = {}
 _MISSING = object()
-_SYS = vars(sys)  # sys.last_value without the cost of a failed attribute lookup
+_SYS = vars(sys)
+_getcwd = os.getcwd
+# a CellRecord from a tuple of its fields, with no Python-level __new__ in between
+_make_record = functools.partial(
+    tuple.__new__, CellRecord
+)  # sys.last_value without the cost of a failed attribute lookup
 _SESSIONS: dict[int, Session] = {}
 
 
@@ -62,6 +67,7 @@ class Tracer:
                 shell.transform_cell, functools.partial(_code_name, shell)
             )
         self.session = session
+        self._add = session.records.append
         # the cell being run (IPython's ExecutionInfo), the names it binds and where it started
         self._info: Any = None
         self._names: list[str] = []
@@ -96,9 +102,10 @@ class Tracer:
         _TRACERS.pop(id(self.shell), None)
 
     # -- hooks ------------------------------------------------------------------------------------
+    # The three hooks below run on every cell: they do as little as they can (no allocation
+    # before the cell ends, then one record) and stay off the user's loops entirely.
     def _transform_ast(self, node: ast.Module) -> ast.Module:
-        assert self._original_transform_ast is not None
-        node = self._original_transform_ast(node)
+        node = self._original_transform_ast(node)  # type: ignore[misc]
         if self._info is not None:
             try:
                 _collect(node.body, self._names)  # read now: IPython frees the tree at cell end
@@ -106,8 +113,6 @@ class Tracer:
                 self._fail(exc)
         return node
 
-    # Both hooks run on every cell, so they do as little as they can: no allocation in
-    # pre_run_cell, one record (a named tuple) in post_run_cell.
     def pre_run_cell(self, info: Any) -> None:
         self._depth += 1
         if self._depth > 1:
@@ -115,45 +120,60 @@ class Tracer:
         self._info = info
         self._shown = _SYS.get("last_value")
         try:
-            self._cwd = os.getcwd()
+            cwd = _getcwd()
         except Exception as exc:
             self._fail(exc)
+        else:
+            if cwd != self._cwd:
+                self._cwd = cwd  # else records share one string
 
     def post_run_cell(self, result: Any) -> None:
-        if self._depth > 0:
-            self._depth -= 1
-        if self._depth:
-            if result.error_in_exec is not None:  # code run by %%capture raised; it carries on
-                tb = result.error_in_exec.__traceback__
-                self._magic_failures += self._magic_failure(tb, nested=True)
+        if self._depth != 1:
+            self._nested_post_run_cell(result)
             return
+        self._depth = 0
         info, names, failures = self._info, self._names, self._magic_failures
-        self._info, self._names, self._magic_failures = None, [], ()
+        self._info = None
+        if names:
+            self._names = []
+        if failures:
+            self._magic_failures = ()
         if info is None or result.error_before_exec is not None:
             return
         try:
             failed_at = None
-            if result.error_in_exec is not None:
-                failed_at, failures = self._failure_position(result.error_in_exec, failures)
+            error = result.error_in_exec
+            if error is not None:
+                failed_at, failures = self._failure_position(error, failures)
             elif _SYS.get("last_value") is not self._shown:
                 # a magic (%time) caught an exception raised by its code and showed it
                 failures += self._magic_failure(_SYS.get("last_traceback"), nested=False)
-            self._shown = None
+            self._shown = None  # an exception holds frames, and they hold user values
             count = result.execution_count
-            self.session.add(
-                CellRecord(
-                    count if count is not None else self.shell.execution_count,
-                    info.raw_cell or "",
-                    # IPython >= 8.22 hands over the transformed cell; else analysis computes it
-                    getattr(info, "transformed_cell", None),
-                    self._cwd,
-                    failed_at,
-                    self._observe(names),
-                    failures,
+            self._add(
+                _make_record(
+                    (
+                        count if count is not None else self.shell.execution_count,
+                        info.raw_cell or "",
+                        # IPython >= 8.22 hands over the transformed cell; else analysis makes it
+                        getattr(info, "transformed_cell", None),
+                        self._cwd,
+                        failed_at,
+                        self._observe(names) if names else (),
+                        failures,
+                    )
                 )
             )
         except Exception as exc:
             self._fail(exc)
+
+    def _nested_post_run_cell(self, result: Any) -> None:
+        if self._depth == 0:
+            return  # no pre_run_cell seen (the extension was loaded by this very cell)
+        self._depth -= 1
+        if result.error_in_exec is not None:  # code run by %%capture raised; it carries on
+            tb = result.error_in_exec.__traceback__
+            self._magic_failures += self._magic_failure(tb, nested=True)
 
     # -- run-time facts ---------------------------------------------------------------------------
     def _observe(self, names: list[str]) -> tuple[tuple[Any, ...], ...]:
