@@ -95,6 +95,7 @@ def save(obj: Any, name: str) -> Artifact:
     if tracer.errors:
         raise RuntimeError("lineage capture failed earlier in this session") from tracer.errors[0]
     session = tracer.session
+    tracer.check_cwd()
     cell = tracer.running_cell()
     with _gc_paused():
         result = session.slice_value(obj, cell, tracer.shell.user_ns)

@@ -2,7 +2,8 @@
 
 IPython runs the user's code; the tracer only observes, cheaply:
 
-* ``pre_run_cell`` notes the cell being run and the working directory it starts in;
+* ``pre_run_cell`` notes the cell being run and the working directory it starts in (read only
+  after ``os.chdir``/``os.fchdir``, which are wrapped to count calls while loaded);
 * a restorable wrap of ``shell.transform_ast`` lends us the tree IPython already parsed, from
   which we read the names the cell binds at top level (statements only, not expressions);
 * ``post_run_cell`` records, for those names, the identity and type of the object each holds
@@ -20,6 +21,7 @@ import functools
 import os
 import sys
 import types
+import warnings
 from collections.abc import Callable
 from typing import Any
 
@@ -31,17 +33,17 @@ _BUILTIN_TYPE_NAMES: dict[type, str] = {
     t: f"builtins.{t.__qualname__}"
     for t in (int, float, str, bool, bytes, complex, list, dict, set, tuple, frozenset, range)
 }
+_BUILTIN_TYPE_NAMES[type(None)] = "builtins.NoneType"
 
 # one tracer per shell while loaded, and one session per shell for its lifetime, so that
 # %reload_ext keeps the history (keyed by id of the shell, which lives as long as the process)
 _TRACERS: dict[int, Tracer] = {}
 _MISSING = object()
-_SYS = vars(sys)
+_FUNCTION = types.FunctionType
+_SYS = vars(sys)  # sys.last_value without the cost of a failed attribute lookup
 _getcwd = os.getcwd
 # a CellRecord from a tuple of its fields, with no Python-level __new__ in between
-_make_record = functools.partial(
-    tuple.__new__, CellRecord
-)  # sys.last_value without the cost of a failed attribute lookup
+_make_record = functools.partial(tuple.__new__, CellRecord)
 _SESSIONS: dict[int, Session] = {}
 
 
@@ -61,6 +63,7 @@ def active_tracer() -> Tracer:
 class Tracer:
     def __init__(self, shell: Any) -> None:
         self.shell = shell
+        self._shell_vars = vars(shell)
         session = _SESSIONS.get(id(shell))
         if session is None:
             session = _SESSIONS[id(shell)] = Session(
@@ -72,8 +75,10 @@ class Tracer:
         self._info: Any = None
         self._names: list[str] = []
         self._cwd = ""
+        self._chdirs = -1  # the count of os.chdir calls when the working directory was last read
         self._depth = 0
         self._original_transform_ast: Callable[[ast.Module], ast.Module] | None = None
+        self._trait_values: dict[str, Any] | None = None
         self._reported = False
         self._shown: BaseException | None = None  # sys.last_value when the cell started
         self._magic_failures: tuple[tuple[int, int, int], ...] = ()
@@ -81,10 +86,22 @@ class Tracer:
 
     # -- registration: load and unload are exact inverses ---------------------------------------
     def register(self) -> None:
+        from IPython.core.interactiveshell import InteractiveShell
+
         self.shell.events.register("pre_run_cell", self.pre_run_cell)
         self.shell.events.register("post_run_cell", self.post_run_cell)
         self._original_transform_ast = self.shell.transform_ast
+        # IPython's own transform_ast returns the tree as it is when the shell has no AST
+        # transformers; reading the trait's stored value (unset means the default, empty) spares
+        # every cell that call and its two trait look-ups
+        values = getattr(self.shell, "_trait_values", None)
+        own = (
+            "transform_ast" not in self.shell.__dict__
+            and getattr(type(self.shell), "transform_ast", None) is InteractiveShell.transform_ast
+        )
+        self._trait_values = values if own and isinstance(values, dict) else None
         self.shell.transform_ast = self._transform_ast
+        _watch_chdir(True)
         _TRACERS[id(self.shell)] = self
 
     def unregister(self) -> None:
@@ -100,12 +117,16 @@ class Tracer:
                 del self.shell.transform_ast
             self._original_transform_ast = None
         _TRACERS.pop(id(self.shell), None)
+        if not _TRACERS:
+            _watch_chdir(False)
 
     # -- hooks ------------------------------------------------------------------------------------
     # The three hooks below run on every cell: they do as little as they can (no allocation
     # before the cell ends, then one record) and stay off the user's loops entirely.
     def _transform_ast(self, node: ast.Module) -> ast.Module:
-        node = self._original_transform_ast(node)  # type: ignore[misc]
+        values = self._trait_values
+        if values is None or values.get("ast_transformers"):
+            node = self._original_transform_ast(node)  # type: ignore[misc]
         if self._info is not None:
             try:
                 _collect(node.body, self._names)  # read now: IPython frees the tree at cell end
@@ -119,6 +140,11 @@ class Tracer:
             return  # a cell run by a magic (%%capture): its code is expanded from the outer cell
         self._info = info
         self._shown = _SYS.get("last_value")
+        if _CHDIRS[0] != self._chdirs:  # else the working directory is the one last read
+            self._read_cwd()
+
+    def _read_cwd(self) -> None:
+        self._chdirs = _CHDIRS[0]
         try:
             cwd = _getcwd()
         except Exception as exc:
@@ -178,22 +204,22 @@ class Tracer:
     # -- run-time facts ---------------------------------------------------------------------------
     def _observe(self, names: list[str]) -> tuple[tuple[Any, ...], ...]:
         """(name, id, type name, function identity) for the names the cell bound."""
-        get, missing = self.shell.user_ns.get, _MISSING
-        out = []
-        function_type, builtin_names = types.FunctionType, _BUILTIN_TYPE_NAMES
-        for name in dict.fromkeys(names):  # a name bound twice is observed once
+        # user_ns is a property on IPython 9: read what it returns, and skip its frame
+        get = (self._shell_vars.get("_user_ns") or self.shell.user_ns).get
+        missing, type_names = _MISSING, _BUILTIN_TYPE_NAMES
+        out: list[tuple[str, int, str, tuple[str, int, str] | None]] = []
+        for name in dict.fromkeys(names) if len(names) > 1 else names:  # observed once each
             value = get(name, missing)
             if value is missing:
                 continue
             t = type(value)
-            func = None
-            type_name = builtin_names.get(t)
-            if type_name is None:
-                if t is function_type:
-                    code = value.__code__
-                    func = (code.co_filename, code.co_firstlineno, code.co_name)
-                type_name = f"{t.__module__}.{t.__qualname__}"
-            out.append((name, id(value), type_name, func))
+            if t is _FUNCTION:
+                code = value.__code__
+                func = (code.co_filename, code.co_firstlineno, code.co_name)
+                out.append((name, id(value), "builtins.function", func))
+            else:
+                name_of_type = type_names.get(t) or f"{t.__module__}.{t.__qualname__}"
+                out.append((name, id(value), name_of_type, None))
         return tuple(out)
 
     def _magic_failure(
@@ -238,6 +264,22 @@ class Tracer:
         return positions[0], failures
 
     # -- save support ------------------------------------------------------------------------------
+    def check_cwd(self) -> None:
+        """Notice a change of working directory the os.chdir wrappers did not count (C code, or
+        the original function called through a reference taken before loading). Relative paths
+        in the cells since that change were resolved against the old folder; the user is told,
+        and cells from now on read the directory again."""
+        if _CHDIRS[0] != self._chdirs:
+            return  # a counted change: the next cell reads the directory anyway
+        cwd = _getcwd()
+        if cwd != self._cwd:
+            warnings.warn(
+                f"lineage: the working directory changed to {cwd!r} without os.chdir; file "
+                f"paths in cells run since then were read as relative to {self._cwd!r}",
+                stacklevel=3,
+            )
+            self._chdirs = -1
+
     def running_cell(self) -> RunningCell | None:
         """The cell being executed and the position of the top-level statement now running."""
         info = self._info
@@ -267,6 +309,50 @@ class Tracer:
                 "but slices from this session may be incomplete. Please report this.",
                 file=sys.stderr,
             )
+
+
+# -- the working directory, without a system call per cell -------------------------------------------
+# Reading it (os.getcwd) is a system call, and on a virtual machine one per cell costs about as
+# much as everything else the hooks do. While a tracer is loaded, os.chdir and os.fchdir are
+# wrapped to count the changes, and a cell reads the directory only after one. A change made
+# without them (C code, or a reference to the original function taken before loading) is seen
+# at the next save, which reads the directory again (Tracer.check_cwd).
+_CHDIRS = [0]
+_CHDIR_NAMES = ("chdir", "fchdir")
+_ORIGINAL_CHDIR: dict[str, Callable[..., None]] = {}
+
+
+def _counting(original: Callable[..., None]) -> Callable[..., None]:
+    @functools.wraps(original)
+    def change_dir(*args: Any, **kwargs: Any) -> None:
+        try:
+            original(*args, **kwargs)
+        finally:  # a failed call changes nothing, and counting it costs only a read
+            _CHDIRS[0] += 1
+
+    return change_dir
+
+
+def _watch_chdir(on: bool) -> None:
+    """Wrap os.chdir and os.fchdir to count calls (on), or put the originals back (off), unless
+    someone else has replaced ours since. ``os.supports_fd`` lists the wrapper while it is in
+    place, as it listed the original."""
+    for name in _CHDIR_NAMES:
+        current = getattr(os, name, None)
+        if current is None:
+            continue  # os.fchdir is not on every platform
+        if on and name not in _ORIGINAL_CHDIR:
+            _ORIGINAL_CHDIR[name] = current
+            wrapper = _counting(current)
+            setattr(os, name, wrapper)
+            if current in os.supports_fd:
+                os.supports_fd.add(wrapper)
+        elif not on and name in _ORIGINAL_CHDIR:
+            original = _ORIGINAL_CHDIR.pop(name)
+            if getattr(current, "__wrapped__", None) is original:
+                setattr(os, name, original)
+                os.supports_fd.discard(current)
+    _CHDIRS[0] += 1  # whatever happened meanwhile, the next cell reads the directory
 
 
 def _code_name(shell: Any, record: CellRecord) -> str | None:

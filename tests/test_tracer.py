@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 import lineage
@@ -99,3 +101,77 @@ def test_silent_and_empty_cells_are_ignored(shell) -> None:
     shell.run_cell("", store_history=True)
     shell.run_cell("hidden = 1", silent=True)
     assert len(session.records) == n
+
+
+# -- the working directory each cell started in -------------------------------------------------------
+# The tracer reads the directory only after os.chdir / os.fchdir (wrapped while loaded) ran, so
+# each case checks the folder recorded for every cell against where the cell really started.
+CWD_CASES = [
+    pytest.param(["import os", "os.chdir('a')", "x = 1", "os.chdir('..')", "y = 2"],
+                 [".", ".", "a", "a", "."], id="os_chdir"),
+    pytest.param(["%cd a", "x = 1", "%cd -q ..", "y = 2"], [".", "a", "a", "."], id="cd_magic"),
+    pytest.param(["import os\nfd = os.open('a', os.O_RDONLY)\nos.fchdir(fd)\nos.close(fd)",
+                  "x = 1"], [".", "a"], id="os_fchdir"),
+    pytest.param(["import os\nos.chdir('a')\nos.chdir('b')", "x = 1"], [".", "a/b"],
+                 id="two_changes_in_one_cell"),
+    pytest.param(["import os\ntry:\n    os.chdir('missing')\nexcept OSError:\n    pass",
+                  "x = 1"], [".", "."], id="failed_chdir"),
+    pytest.param(["import os\nos.chdir(path='a')", "x = 1"], [".", "a"], id="keyword_argument"),
+    pytest.param(["import contextlib\nwith contextlib.chdir('a'):\n    pass", "x = 1"], [".", "."],
+                 id="contextlib_chdir",
+                 marks=pytest.mark.skipif(sys.version_info < (3, 11), reason="Python >= 3.11")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("cells", "started_in"), CWD_CASES)
+def test_each_record_has_the_folder_its_cell_started_in(
+    shell, cells: list[str], started_in: list[str]
+) -> None:
+    import os
+
+    work = os.getcwd()
+    os.makedirs("a/b")
+    session = tracer_mod.active_tracer().session
+    n = len(session.records)
+    for cell in cells:
+        shell.run_cell(cell, store_history=True).raise_error()
+    got = [os.path.relpath(r.cwd, work) for r in session.records[n:]]
+    assert got == [os.path.normpath(p) for p in started_in]
+
+
+def test_a_change_between_cells_is_seen(shell, tmp_path) -> None:
+    import os
+
+    session = tracer_mod.active_tracer().session
+    shell.run_cell("x = 1", store_history=True)
+    os.chdir(tmp_path)  # not from a cell: a test, or a kernel's own code
+    shell.run_cell("y = 2", store_history=True)
+    assert session.records[-1].cwd == str(tmp_path)
+    assert session.records[-2].cwd != str(tmp_path)
+
+
+def test_chdir_is_wrapped_while_loaded_and_restored_after() -> None:
+    import os
+
+    original, original_fd = os.chdir, os.fchdir
+    shell = new_shell()
+    shell.run_line_magic("load_ext", "lineage")
+    assert os.chdir is not original and os.chdir.__wrapped__ is original  # type: ignore[attr-defined]
+    assert (os.chdir in os.supports_fd) == (original in os.supports_fd)
+    shell.run_line_magic("unload_ext", "lineage")
+    assert (os.chdir, os.fchdir) == (original, original_fd)
+    assert not any(getattr(f, "__wrapped__", None) is original for f in os.supports_fd)
+
+
+def test_a_change_the_wrapper_missed_is_reported_at_save(shell) -> None:
+    import os
+
+    os.mkdir("a")
+    shell.run_cell("x = 1", store_history=True)
+    original = tracer_mod._ORIGINAL_CHDIR["chdir"]  # as C code, or an old reference, would
+    original("a")
+    with pytest.warns(UserWarning, match="working directory changed"):
+        saved = shell.run_cell("import lineage\nart = lineage.save(x, 'x')", store_history=True)
+    saved.raise_error()
+    shell.run_cell("y = 2", store_history=True)
+    assert tracer_mod.active_tracer().session.records[-1].cwd == os.getcwd()
