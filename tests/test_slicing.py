@@ -9,6 +9,7 @@ not contain (each compared with whole statements of the slice, stripped)."""
 from __future__ import annotations
 
 import ast
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -772,6 +773,67 @@ CASES = [
         ),
         "v",
         must=("shutil.copy('src.txt', 'dst.txt')", "open('src.txt', 'w').write('S')"),
+    ),
+    # -- the working directory: relative paths read it, os.chdir writes it -----------------------------
+    Case(
+        "chdir_between_cells",
+        (
+            "import os",
+            "os.makedirs('a')",
+            "os.chdir('a')",
+            "open('f.txt', 'w').write('hi')",
+            "os.chdir('..')",
+            "v = open('a/f.txt').read()",
+        ),
+        "v",
+        must=(
+            "os.makedirs('a')",
+            "os.chdir('a')",
+            "open('f.txt', 'w').write('hi')",
+            "os.chdir('..')",
+        ),
+    ),
+    Case(
+        "chdir_within_a_cell",
+        (
+            "import os\nos.makedirs('a')\nos.chdir('a')\nopen('f.txt', 'w').write('hi')\nos.chdir('..')",
+            "v = open('a/f.txt').read()",
+        ),
+        "v",
+        must=("os.chdir('a')", "open('f.txt', 'w').write('hi')", "os.chdir('..')"),
+    ),
+    Case(
+        "chdir_in_a_loop_makes_paths_unknown",
+        (
+            "import os\nos.makedirs('a/b')\nfor d in ['a', 'b']:\n    os.chdir(d)\n"
+            "open('f.txt', 'w').write('hi')\nos.chdir('../..')",
+            "v = open('a/b/f.txt').read()",
+        ),
+        "v",
+        must=("open('f.txt', 'w').write('hi')",),
+    ),
+    Case(
+        "chdir_left_out_when_no_relative_path_needs_it",
+        ("import os", "os.makedirs('a')", "os.chdir('a')", "x = len(os.sep)"),
+        "x",
+        must_not=("os.chdir('a')", "os.makedirs('a')"),
+    ),
+    *(
+        [
+            Case(
+                "contextlib_chdir_block",
+                (
+                    "import contextlib, os",
+                    "os.makedirs('a')",
+                    "with contextlib.chdir('a'):\n    open('f.txt', 'w').write('hi')",
+                    "v = open('a/f.txt').read()",
+                ),
+                "v",
+                must=("with contextlib.chdir('a'):\n    open('f.txt', 'w').write('hi')",),
+            )
+        ]
+        if sys.version_info >= (3, 11)
+        else []
     ),
     # -- control flow ---------------------------------------------------------------------------------
     Case(

@@ -436,7 +436,7 @@ def expected_files(effect: Effect, c: Call) -> tuple[set[str], set[str], set[str
             _reads, writes, truncates = mode_op(mode)
             dep, chg = not truncates, writes
         else:
-            dep = fe.op in ("read", "append", "delete")
+            dep = fe.op in ("read", "append", "delete", "chdir")
             chg = fe.op in ("write", "append", "delete")
         if dep:
             depends.add(path)
@@ -681,6 +681,7 @@ FUNCTION_CASES = [
     fn("os.replace", lambda: Call(("in.txt", "old.txt")), files={**IN, "old.txt": "old\n"}),
     fn("os.makedirs", lambda: Call(("a/b",))),
     fn("os.mkdir", lambda: Call(("newdir",))),
+    fn("os.chdir", lambda: Call(("d",)), files=TREE),
     fn("os.rmdir", lambda: Call(("empty",)), files={"empty": None}),
     fn("os.listdir", lambda: Call(("d",)), files=TREE, summary=listing),
     fn("os.walk", lambda: Call(("d",)), files=TREE, summary=lambda w: sorted(map(repr, w))),
@@ -1113,6 +1114,7 @@ def test_case_ids_are_unique() -> None:
 NOW = sys.version_info[:2]
 ALL: tuple[tuple[int, int], tuple[int, int]] = ((3, 0), (9, 9))
 AVAILABLE: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
+    "contextlib.chdir": ((3, 11), (9, 9)),
     "copy.replace": ((3, 13), (9, 9)),
     "itertools.batched": ((3, 12), (9, 9)),
     "math.cbrt": ((3, 11), (9, 9)),

@@ -30,7 +30,7 @@ __all__ = [
     "mode_op",
 ]
 
-FILE_OPS = frozenset({"read", "write", "append", "delete", "mode"})
+FILE_OPS = frozenset({"read", "write", "append", "delete", "mode", "chdir"})
 _DOC_KEYS = frozenset({"immutable_types", "aliases", "functions", "methods", "$comment"})
 _EFFECT_KEYS = frozenset(
     {
@@ -59,7 +59,7 @@ class FileEffect:
 
     path: int | str | None  # positional index (not counting self), "self", or None
     path_kw: str | None
-    op: str  # "read" | "write" | "append" | "delete" | "mode"
+    op: str  # "read" | "write" | "append" | "delete" | "mode" | "chdir"
     mode: int | None = None
     mode_kw: str | None = None
     default_mode: str = "r"

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import builtins
+import os
 
 from lineage.analysis.records import CallSite, PathExpr, Summary
 from lineage.analysis.specs import Effect, FileEffect, mode_op, union_effects
 from lineage.graph.objects import Objects
 from lineage.graph.records import (
     CONTAINER_MODULES,
+    CWD,
     PURE_METHOD_NAMES,
     STAR_IMPORTS,
     STATE_HOLDERS,
@@ -395,17 +397,20 @@ class Effects(Objects):
         absent = isinstance(fe.path, int) and fe.path >= len(call.paths) and not call.starred
         if absent and (fe.path_kw is None or fe.path_kw not in dict(call.kwargs)):
             return  # no path given: nothing is read or written (df.to_csv() returns text)
+        pexpr: PathExpr | None = None
         if fe.path == "self":
-            path = self.fold(("name", receiver)) if receiver else None
+            pexpr = ("name", receiver) if receiver else None
         else:
-            pexpr: PathExpr | None = None
             if isinstance(fe.path, int) and fe.path < len(call.paths):
                 pexpr = call.paths[fe.path]
             if pexpr is None and fe.path_kw is not None:
                 pexpr = dict(call.kwpaths).get(fe.path_kw)
             if pexpr is not None and pexpr[0] == "name" and rootmap(pexpr[1]) is None:
                 pexpr = None
-            path = self.fold(pexpr) if pexpr is not None else None
+        text = self.fold_text(pexpr) if pexpr is not None else None
+        path = self.absolute(text) if text is not None else None
+        if text is None or not os.path.isabs(os.path.expanduser(text)):
+            eff.pseudo_reads.add(CWD)  # where the path points depends on the working directory
         loc = f"file:{path}" if path is not None else WILDCARD_FILE
         op = fe.op
         if op == "mode":
@@ -424,6 +429,10 @@ class Effects(Objects):
                 eff.pseudo_writes.add(loc)
         elif op == "read":
             eff.pseudo_reads.add(loc)
+        elif op == "chdir":
+            eff.pseudo_reads.add(loc)  # the folder must exist
+            self.cwd = path  # relative paths from here on, None if unknown
+            self.moved = True
         elif op == "append":
             eff.pseudo_reads.add(loc)
             eff.pseudo_writes.add(loc)

@@ -31,7 +31,7 @@ class Objects:
         out: list[Node],
         cell: int,
         execution_count: int | None,
-        cwd: str,
+        cwd: str | None,
         base: int | None = None,
     ) -> None:
         self.g = graph
@@ -40,6 +40,7 @@ class Objects:
         self.cell = cell
         self.count = execution_count
         self.cwd = cwd
+        self.moved = False  # the statement being replayed changed directory through a spec
         self.base = 0 if base is None else base
         self._links: dict[str, tuple[str, object]] = {}
         self._call_results: dict[int, tuple[str, object]] = {}
@@ -153,9 +154,10 @@ class Objects:
             return None
         return posixpath.join(*parts) if kind == "join" else "".join(parts)  # type: ignore[arg-type]
 
-    def fold(self, pexpr: PathExpr) -> str | None:
-        """A path expression as an absolute, normalised path, if every part is known."""
-        text = self.fold_text(pexpr)
-        if text is None:
+    def absolute(self, text: str) -> str | None:
+        """A path as an absolute, normalised path; None when it is relative and the working
+        directory is unknown (after a change of directory the analysis could not follow)."""
+        text = os.path.expanduser(text)
+        if self.cwd is None and not os.path.isabs(text):
             return None
-        return os.path.normpath(os.path.join(self.cwd, os.path.expanduser(text)))
+        return os.path.normpath(os.path.join(self.cwd or "", text))

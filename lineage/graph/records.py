@@ -12,6 +12,7 @@ Loc = int | str  # an object location (int) or a pseudo-location ("state:random"
 Deps = tuple[NodeId, ...]
 
 WILDCARD_FILE = "file:*"
+CWD = "state:cwd"  # the working directory: relative paths are read through it
 STAR_IMPORTS = "imports:*"  # the statements that ran ``from m import *``
 STATE_HOLDERS = ("sys.path.", "os.environ.")
 CONTAINER_MODULES = ("builtins.", "collections.")

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import ast
+import re
+
 from lineage.analysis.cells import Stmt
 from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects, given_keywords
 from lineage.graph.records import (
+    CWD,
     STAR_IMPORTS,
     WILDCARD_FILE,
     Node,
@@ -14,6 +18,17 @@ from lineage.graph.records import (
     StatementEffects,
     union,
 )
+
+_CHANGES_DIR = re.compile(r"run_line_magic\(\s*['\"](?:cd|pushd|popd)['\"]")
+
+
+def _plain_call(text: str) -> bool:
+    """The statement is one call, run unconditionally (``os.chdir('data')``)."""
+    try:
+        body = ast.parse(text).body
+    except SyntaxError:
+        return False
+    return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call)
 
 
 class Replay(Effects):
@@ -42,6 +57,7 @@ class Replay(Effects):
         # names bound inside this statement (loop variables...) stand for what they link to
         self._links, self._call_results = f.links, call_results
         self._elements = f.elements
+        self.moved = False
         if not excluded:
             if f.is_import:
                 eff.pseudo_reads.add("state:sys.path")
@@ -87,6 +103,12 @@ class Replay(Effects):
             st.consts.pop(name, None)
             st.modules.pop(name, None)
         self.bind_all(f, nid, call_results, runtime, eff)
+        changed_dir = CWD in eff.pseudo_writes or (stmt.magic and _CHANGES_DIR.search(stmt.text))
+        if changed_dir and not (self.moved and _plain_call(stmt.text)):
+            # a change the analysis cannot place (in a loop or branch, undone by a with block,
+            # by a file descriptor, %cd): relative paths after it in this cell are unknown, so
+            # they stand for any file (the next cell starts from the folder its record has)
+            self.cwd = None
         self.out.append(
             Node(
                 id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
