@@ -175,3 +175,23 @@ def test_a_change_the_wrapper_missed_is_reported_at_save(shell) -> None:
     saved.raise_error()
     shell.run_cell("y = 2", store_history=True)
     assert tracer_mod.active_tracer().session.records[-1].cwd == os.getcwd()
+
+
+def test_ast_transformers_added_after_loading_still_apply(shell) -> None:
+    """The wrap skips IPython's own transform_ast only while the shell has no transformers."""
+    import ast
+
+    class Double(ast.NodeTransformer):
+        def visit_Constant(self, node: ast.Constant) -> ast.Constant:
+            return ast.Constant(node.value * 2) if type(node.value) is int else node
+
+    shell.run_cell("before = 1", store_history=True)
+    shell.ast_transformers.append(Double())
+    try:
+        shell.run_cell("after = 1", store_history=True)
+    finally:
+        shell.ast_transformers.clear()
+    shell.run_cell("cleared = 1", store_history=True)
+    assert [shell.user_ns[n] for n in ("before", "after", "cleared")] == [1, 2, 1]
+    observed = [r.names[0][0] for r in tracer_mod.active_tracer().session.records[-3:]]
+    assert observed == ["before", "after", "cleared"]
