@@ -215,10 +215,10 @@ def overhead(name: str, mode: str, quick: bool, hooks: bool = False) -> dict[str
     return out
 
 
-def scale(n: int) -> dict[str, Any]:
+def scale(n: int, chain: str = "sum") -> dict[str, Any]:
     shell = new_shell(traced=True)
     run_cells(shell, ["import lineage"])
-    build, failed = run_cells(shell, wl.chain_cells(0, n))
+    build, failed = run_cells(shell, wl.chain_cells(0, n, chain=chain))
     if failed:
         raise SystemExit(f"the chain of {n} statements raised")
     import lineage
@@ -239,7 +239,7 @@ def scale(n: int) -> dict[str, Any]:
     graph_bytes = deep_size(session._stmts, graph.nodes if graph else None, graph._state)
 
     extra = 300
-    run_cells(shell, wl.chain_cells(n, extra))
+    run_cells(shell, wl.chain_cells(n, extra, chain=chain))
     save2, failed = run_cells(shell, [f"_artifact2 = lineage.save(x{n + extra - 1}, 'chain')"])
     if failed:
         raise SystemExit("the second lineage.save raised")
@@ -307,12 +307,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--mode", choices=["plain", "traced"], default="traced")
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--hooks", action="store_true", help="time lineage's hooks (overhead)")
+    parser.add_argument("--chain", choices=sorted(wl.CHAINS), default="sum", help="scale chain")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     if args.task == "overhead":
         result = overhead(args.arg, args.mode, args.quick, args.hooks)
     elif args.task == "scale":
-        result = scale(int(args.arg))
+        result = scale(int(args.arg), args.chain)
     else:
         result = leak(args.mode, args.quick)
     Path(args.out).write_text(json.dumps(result))

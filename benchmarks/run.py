@@ -183,6 +183,7 @@ class Report:
     quick: bool
     rounds: int
     started: datetime
+    chain: str = "sum"  # the statement form of the scale chain (workloads.CHAINS)
     overhead: dict[str, Overhead] = field(default_factory=dict)
     control: Overhead | None = None  # A/A: one workload, plain against plain
     scale: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
@@ -268,7 +269,7 @@ def measure_scale(report: Report, rounds: int) -> None:
     for n in wl.sizes(report.quick).scale_statements:
         runs = report.scale.setdefault(n, [])
         for r in range(rounds):
-            result = run_child(["scale", str(n)])
+            result = run_child(["scale", str(n), "--chain", report.chain])
             runs.append(result)
             log(
                 f"scale {r + 1}/{rounds}  {n:>7,} statements: build {result['build_seconds']:.2f}s"
@@ -425,6 +426,10 @@ def scale_table(report: Report) -> list[list[str]]:
     return rows
 
 
+def _chain_example(chain: str) -> str:
+    return "; ".join(wl.CHAINS[chain].format(i=i, p=i - 1) for i in (1, 2))
+
+
 def growth(report: Report) -> list[tuple[int, int, float]]:
     sizes = sorted(report.scale)
     out = []
@@ -578,6 +583,8 @@ def command_line(args: argparse.Namespace) -> str:
         parts.append(f"--rounds {args.rounds}")
     if args.only:
         parts.append(f"--only {args.only}")
+    if args.chain != "sum":
+        parts.append(f"--chain {args.chain}")
     if args.instructions:
         parts.append("--instructions")
     return " ".join(parts)
@@ -645,8 +652,8 @@ def render_markdown(report: Report, args: argparse.Namespace) -> str:
         "",
         "## Scale: `lineage.save` and `.code` against session size",
         "",
-        "A chain `x0 = 1; x1 = x0 + 1; ...` in cells of 100 statements, so the slice of the last"
-        " variable is the whole session. `save` is `lineage.save(x_last, 'chain')` run as a cell"
+        f"A chain `x0 = 1; {_chain_example(report.chain)}; ...` in cells of 100 statements, so the"
+        " slice of the last variable is the whole session. `save` is `lineage.save(x_last, 'chain')` run as a cell"
         " (all deferred analysis included); `code` is `lineage.get('chain').code`; the second"
         " save comes after 300 more statements. Medians over runs. Budget: save + code at"
         f" {SAVE_CODE_AT:,} statements under {SAVE_CODE_BUDGET_MS:.0f} ms (aim"
@@ -728,6 +735,13 @@ def main(argv: list[str] | None = None) -> int:
         default="small_cells",
         help="workload also run plain against plain each round, to show the noise ('' for none)",
     )
+    parser.add_argument(
+        "--chain",
+        choices=sorted(wl.CHAINS),
+        default="sum",
+        help="statement form of the scale chain: 'sum' (x1 = x0 + 1, the default) or 'calls'"
+        " (three calls a statement)",
+    )
     parser.add_argument("--json", default="", help="also write the raw results here")
     parser.add_argument("--strict", action="store_true", help="exit 1 when over budget")
     parser.add_argument(
@@ -738,7 +752,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
-    report = Report(args.quick, args.rounds, datetime.now(timezone.utc))
+    report = Report(args.quick, args.rounds, datetime.now(timezone.utc), chain=args.chain)
     report.load = (os.getloadavg(),) * 2
     t0 = time.perf_counter()
     available = wl.workloads(args.quick)

@@ -243,10 +243,20 @@ def _count_statements(text: str) -> int:
 
 
 # -- the scale benchmark ---------------------------------------------------------------------------
-def chain_cells(start: int, count: int, per_cell: int = 100) -> list[str]:
-    """``x{i} = x{i-1} + 1`` for i in [start, start + count), ``per_cell`` statements a cell;
+# statement i of a scale chain (``{p}`` is i - 1): each reads the one before, so the slice of the
+# last is the whole session. "sum" is the default; "calls" makes three calls per statement, which
+# is what analysis spends most on.
+CHAINS = {
+    "sum": "x{i} = x{p} + 1",
+    "calls": "x{i} = max(x{p}, {i}) + len(str({i}))",
+}
+
+
+def chain_cells(start: int, count: int, per_cell: int = 100, chain: str = "sum") -> list[str]:
+    """Statements i in [start, start + count) of ``CHAINS[chain]``, ``per_cell`` to a cell;
     ``x0 = 1`` when start is 0. Every statement is in the slice of the last one."""
-    lines = [f"x{i} = x{i - 1} + 1" if i else "x0 = 1" for i in range(start, start + count)]
+    form = CHAINS[chain]
+    lines = [form.format(i=i, p=i - 1) if i else "x0 = 1" for i in range(start, start + count)]
     return ["\n".join(lines[i : i + per_cell]) for i in range(0, len(lines), per_cell)]
 
 

@@ -8,6 +8,7 @@ and the one correctness check of the suite: the tracer holds no user values aliv
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -75,6 +76,33 @@ def test_scale_slices_run_through_the_whole_session(quick_run: tuple[dict[str, A
             assert run["slice_statements"] == int(n)
             assert run["slice2_statements"] == int(n) + 300
             assert run["records_bytes"] > 0 and run["graph_bytes"] > 0
+
+
+def _chains() -> list[str]:
+    from benchmarks.workloads import CHAINS
+
+    return sorted(CHAINS)
+
+
+@pytest.mark.parametrize("chain", _chains())
+def test_every_scale_chain_is_one_slice(chain: str, tmp_path: Path) -> None:
+    """``--chain`` picks the statement form; each must make a chain the slice runs through."""
+    out = tmp_path / "scale.json"
+    proc = subprocess.run(
+        [
+            sys.executable, "-m", "benchmarks.child", "scale", "200", "--chain", chain,
+            "--out", str(out),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+        env={**os.environ, "LINEAGE_HOME": str(tmp_path / "home"), "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    result = json.loads(out.read_text())
+    assert (result["slice_statements"], result["slice2_statements"]) == (200, 500)
 
 
 def test_tracer_holds_no_user_values(quick_run: tuple[dict[str, Any], str]) -> None:
