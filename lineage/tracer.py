@@ -318,40 +318,53 @@ class Tracer:
 # without them (C code, or a reference to the original function taken before loading) is seen
 # at the next save, which reads the directory again (Tracer.check_cwd).
 _CHDIRS = [0]
-_CHDIR_NAMES = ("chdir", "fchdir")
+# what os.chdir / os.fchdir were before the wrappers went in (set while they are in place)
 _ORIGINAL_CHDIR: dict[str, Callable[..., None]] = {}
 
 
-def _counting(original: Callable[..., None]) -> Callable[..., None]:
-    @functools.wraps(original)
-    def change_dir(*args: Any, **kwargs: Any) -> None:
-        try:
-            original(*args, **kwargs)
-        finally:  # a failed call changes nothing, and counting it costs only a read
-            _CHDIRS[0] += 1
+def _call_counted(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    try:
+        original = _ORIGINAL_CHDIR.get(name)
+        if original is None:  # unpickled elsewhere, or left in place by someone's own wrapper
+            original = getattr(_posix, name)
+        original(*args, **kwargs)
+    finally:  # a failed call changes nothing, and counting it costs only a read
+        _CHDIRS[0] += 1
 
-    return change_dir
+
+# module-level, so that pickle finds them by name (``lineage.tracer.chdir``) as it found the
+# originals (``posix.chdir``)
+def chdir(*args: Any, **kwargs: Any) -> None:
+    _call_counted("chdir", args, kwargs)
+
+
+def fchdir(*args: Any, **kwargs: Any) -> None:
+    _call_counted("fchdir", args, kwargs)
+
+
+_WRAPPERS: dict[str, Callable[..., None]] = {"chdir": chdir, "fchdir": fchdir}
+_posix = sys.modules["nt" if os.name == "nt" else "posix"]  # where os took chdir from
 
 
 def _watch_chdir(on: bool) -> None:
     """Wrap os.chdir and os.fchdir to count calls (on), or put the originals back (off), unless
     someone else has replaced ours since. ``os.supports_fd`` lists the wrapper while it is in
     place, as it listed the original."""
-    for name in _CHDIR_NAMES:
+    for name, wrapper in _WRAPPERS.items():
         current = getattr(os, name, None)
         if current is None:
             continue  # os.fchdir is not on every platform
         if on and name not in _ORIGINAL_CHDIR:
             _ORIGINAL_CHDIR[name] = current
-            wrapper = _counting(current)
+            wrapper.__doc__, wrapper.__wrapped__ = current.__doc__, current  # type: ignore[attr-defined]
             setattr(os, name, wrapper)
             if current in os.supports_fd:
                 os.supports_fd.add(wrapper)
         elif not on and name in _ORIGINAL_CHDIR:
             original = _ORIGINAL_CHDIR.pop(name)
-            if getattr(current, "__wrapped__", None) is original:
+            if current is wrapper:
                 setattr(os, name, original)
-                os.supports_fd.discard(current)
+                os.supports_fd.discard(wrapper)
     _CHDIRS[0] += 1  # whatever happened meanwhile, the next cell reads the directory
 
 

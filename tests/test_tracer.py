@@ -152,12 +152,14 @@ def test_a_change_between_cells_is_seen(shell, tmp_path) -> None:
 
 def test_chdir_is_wrapped_while_loaded_and_restored_after() -> None:
     import os
+    import pickle
 
     original, original_fd = os.chdir, os.fchdir
     shell = new_shell()
     shell.run_line_magic("load_ext", "lineage")
     assert os.chdir is not original and os.chdir.__wrapped__ is original  # type: ignore[attr-defined]
     assert (os.chdir in os.supports_fd) == (original in os.supports_fd)
+    assert pickle.loads(pickle.dumps(os.chdir)) is os.chdir  # by name, as the original was
     shell.run_line_magic("unload_ext", "lineage")
     assert (os.chdir, os.fchdir) == (original, original_fd)
     assert not any(getattr(f, "__wrapped__", None) is original for f in os.supports_fd)
