@@ -355,6 +355,8 @@ def _watch_chdir(on: bool) -> None:
         if current is None:
             continue  # os.fchdir is not on every platform
         if on and name not in _ORIGINAL_CHDIR:
+            if current is wrapper:  # ours, put back by someone after we let go of it
+                current = getattr(_posix, name)
             _ORIGINAL_CHDIR[name] = current
             wrapper.__doc__, wrapper.__wrapped__ = current.__doc__, current  # type: ignore[attr-defined]
             setattr(os, name, wrapper)
