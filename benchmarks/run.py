@@ -653,8 +653,8 @@ def render_markdown(report: Report, args: argparse.Namespace) -> str:
         "## Scale: `lineage.save` and `.code` against session size",
         "",
         f"A chain `x0 = 1; {_chain_example(report.chain)}; ...` in cells of 100 statements, so the"
-        " slice of the last variable is the whole session. `save` is `lineage.save(x_last, 'chain')` run as a cell"
-        " (all deferred analysis included); `code` is `lineage.get('chain').code`; the second"
+        " slice of the last variable is the whole session. `save` is"
+        " `lineage.save(x_last, 'chain')` run as a cell (all deferred analysis included); `code` is `lineage.get('chain').code`; the second"
         " save comes after 300 more statements. Medians over runs. Budget: save + code at"
         f" {SAVE_CODE_AT:,} statements under {SAVE_CODE_BUDGET_MS:.0f} ms (aim"
         f" {SAVE_CODE_AIM_MS:.0f} ms), growth 2,000 → 20,000 at most {GROWTH_BUDGET:.0f}x.",

@@ -408,9 +408,11 @@ class Effects(Objects):
             if pexpr is not None and pexpr[0] == "name" and rootmap(pexpr[1]) is None:
                 pexpr = None
         text = self.fold_text(pexpr) if pexpr is not None else None
-        path = self.absolute(text) if text is not None else None
-        if text is None or not os.path.isabs(os.path.expanduser(text)):
+        if text is not None:
+            text = os.path.expanduser(text)
+        if text is None or not os.path.isabs(text):
             eff.pseudo_reads.add(CWD)  # where the path points depends on the working directory
+        path = self.absolute(text) if text is not None else None
         loc = f"file:{path}" if path is not None else WILDCARD_FILE
         op = fe.op
         if op == "mode":

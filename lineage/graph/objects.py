@@ -155,9 +155,9 @@ class Objects:
         return posixpath.join(*parts) if kind == "join" else "".join(parts)  # type: ignore[arg-type]
 
     def absolute(self, text: str) -> str | None:
-        """A path as an absolute, normalised path; None when it is relative and the working
-        directory is unknown (after a change of directory the analysis could not follow)."""
-        text = os.path.expanduser(text)
+        """A path (``~`` already expanded) as an absolute, normalised path; None when it is
+        relative and the working directory is unknown (after a change of directory the analysis
+        could not follow)."""
         if self.cwd is None and not os.path.isabs(text):
             return None
         return os.path.normpath(os.path.join(self.cwd or "", text))
