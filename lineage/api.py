@@ -5,12 +5,16 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lineage.store import ArtifactRecord, Store, validate_name
+
+if TYPE_CHECKING:
+    from lineage.session import SliceResult
 
 
 @dataclass(frozen=True)
@@ -97,17 +101,18 @@ def save(obj: Any, name: str) -> Artifact:
     session = tracer.session
     tracer.check_cwd()
     cell = tracer.running_cell()
+    caller = sys._getframe(1)
+    user_globals = tracer.shell.user_global_ns
+    direct = caller.f_code.co_name == "<module>" and caller.f_globals is user_globals
+    column = _cell_column(caller, user_globals)
     with _gc_paused():
-        result = session.slice_value(obj, cell, tracer.shell.user_ns)
+        result = session.slice_value(obj, cell, tracer.shell.user_ns, name, direct, column)
         meta = {
             "target": result.target,
             "target_statement": result.target_statement,
             "cwd": cell.cwd if cell is not None else os.getcwd(),
             # the structured slice export plans its steps from
-            "statements": [
-                {"id": n.id, "text": n.text, "deps": n.deps, "execution_count": n.execution_count}
-                for n in result.nodes
-            ],
+            "statements": _statements(result),
         }
     store = Store()
     record = store.save(
@@ -119,6 +124,35 @@ def save(obj: Any, name: str) -> Artifact:
         meta=meta,
     )
     return Artifact(record, store)
+
+
+def _cell_column(frame: Any, user_globals: dict[str, Any]) -> int:
+    """The column of the instruction running in the cell's own code (the outermost frame of
+    the user's namespace): tells apart statements sharing a line (``z = f(x); save(z, "z")``)."""
+    column = 0
+    while frame is not None:
+        if frame.f_globals is user_globals and frame.f_code.co_name == "<module>":
+            positions = getattr(frame.f_code, "co_positions", None)  # Python 3.11+
+            if positions is not None and frame.f_lasti >= 0:
+                position = list(positions())[frame.f_lasti // 2]
+                column = position[2] if position[2] is not None else 0
+        frame = frame.f_back
+    return column
+
+
+def _statements(result: SliceResult) -> list[dict[str, Any]]:
+    """The structured slice export plans its steps from: each statement as the slice shows it
+    (without lineage), after the stop helper when the value was saved inside a statement."""
+    from lineage.save_point import SAVE_HELPER
+    from lineage.slicer import statement_text
+
+    out: list[dict[str, Any]] = []
+    if result.stop:
+        out.append({"id": -1, "text": SAVE_HELPER, "deps": [], "execution_count": None})
+    for n in result.nodes:
+        text = statement_text(n, result.stop)
+        out.append({"id": n.id, "text": text, "deps": n.deps, "execution_count": n.execution_count})
+    return out
 
 
 def get(name: str, version: int | None = None) -> Artifact:

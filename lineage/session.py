@@ -58,6 +58,7 @@ class SliceResult:
     target: str  # the variable that holds the artifact at the end of ``code``
     nodes: tuple[Node, ...]  # the statements of the slice, in execution order
     target_statement: str = ""  # ``target = <expr>`` ending ``code`` when an expression was saved
+    stop: bool = False  # the statements show save calls as stops (lineage.save_point)
 
 
 class Session:
@@ -75,6 +76,8 @@ class Session:
         self._graph: SessionGraph | None = None
         self._built = 0
         self._by_code_name: dict[str, int] = {}
+        # (cell, line of the running statement, artifact) -> saves of it made there so far
+        self._saves: dict[tuple[int, int, str], int] = {}
 
     # -- analysis, cached per cell source -----------------------------------------------------------
     def source(self, cell: CellRecord | RunningCell) -> str:
@@ -138,25 +141,47 @@ class Session:
 
     # -- slicing -------------------------------------------------------------------------------------
     def slice_value(
-        self, value: Any, cell: RunningCell | None, user_ns: dict[str, Any]
+        self,
+        value: Any,
+        cell: RunningCell | None,
+        user_ns: dict[str, Any],
+        name: str = "",
+        direct: bool = True,
+        column: int = 0,
     ) -> SliceResult:
-        """The minimal code that rebuilds ``value`` as saved from ``cell``'s running statement."""
+        """The minimal code that rebuilds ``value`` as saved from ``cell``'s running statement.
+
+        ``direct``: save was called by the top-level code itself, not by a function, lambda or
+        comprehension it ran."""
+        graph = self.graph()
+        nodes: dict[NodeId, Node] = {n.id: n for n in graph.nodes}
+        if cell is None:  # not inside a captured cell: a variable holding the value
+            return self._slice_direct(graph, nodes, None, None, value, user_ns)
+        stmts = self.statements(self.source(cell))
+        at = (cell.line, column)  # where the cell's code is running
+        before = tuple(s for s in stmts if s.end <= at and s.line <= cell.line)
+        save_stmt = next((s for s in stmts if s.line <= cell.line and s.end > at), None)
+        if save_stmt is not None and (not direct or _compound(save_stmt.text)):
+            return self._slice_stopped(graph, cell, before, save_stmt, name)
+        extra, state = graph.preview(
+            len(self.records), cell.execution_count, before, _runtime(cell.names), cell.cwd
+        )
+        nodes.update((n.id, n) for n in extra)
+        return self._slice_direct(graph, nodes, state, save_stmt, value, user_ns)
+
+    def _slice_direct(
+        self,
+        graph: SessionGraph,
+        nodes: dict[NodeId, Node],
+        state: Any,
+        save_stmt: Stmt | None,
+        value: Any,
+        user_ns: dict[str, Any],
+    ) -> SliceResult:
+        """save called by a simple top-level statement: the slice of what it passed."""
         from lineage.analysis.facts import statement_facts
         from lineage.slicer import backward_slice, identifier, render
 
-        graph = self.graph()
-        extra: list[Node] = []
-        state = None
-        save_stmt: Stmt | None = None
-        if cell is not None:
-            stmts = self.statements(self.source(cell))
-            before = tuple(s for s in stmts if s.end[0] < cell.line and s.line < cell.line)
-            save_stmt = next((s for s in stmts if s.line <= cell.line <= s.end[0]), None)
-            extra, state = graph.preview(
-                len(self.records), cell.execution_count, before, _runtime(cell.names), cell.cwd
-            )
-        nodes: dict[NodeId, Node] = {n.id: n for n in graph.nodes}
-        nodes.update((n.id, n) for n in extra)
         name, expr = _save_target(save_stmt, value, user_ns)
         if name is None and expr is None:
             name = _name_holding(value, user_ns, graph, state)
@@ -166,8 +191,10 @@ class Session:
             return SliceResult(render(nodes, ids), name, tuple(nodes[i] for i in ids))
         if expr is None:
             raise SliceError(
-                "cannot tell which code produced this value; save a variable that holds it, "
-                "e.g. `model = ...` then `lineage.save(model, 'model')`"
+                "cannot tell which code produced this value: the save call's first argument "
+                "is neither a variable nor an expression lineage found in the statement that "
+                "called it; save a variable that holds it, e.g. `model = ...` then "
+                "`lineage.save(model, 'model')`"
             )
         target = identifier(expr[1])
         probe = ast.parse(f"{target} = ({expr[0]})").body[0]
@@ -179,6 +206,31 @@ class Session:
         line = f"{target} = {expr[0]}"
         code = render(nodes, ids, target=line)
         return SliceResult(code, target, tuple(nodes[i] for i in ids), line)
+
+    def _slice_stopped(
+        self, graph: SessionGraph, cell: RunningCell, before: tuple[Stmt, ...], stmt: Stmt, name: str
+    ) -> SliceResult:
+        """save called inside a running top-level statement (a block, or a function it called):
+        the statement's dependencies, then the statement itself stopped at that save call
+        (:mod:`lineage.save_point`)."""
+        from lineage.save_point import SAVE_HELPER, stopped
+        from lineage.slicer import backward_slice, identifier, render, statement_text
+
+        extra, _ = graph.preview(
+            len(self.records), cell.execution_count, (*before, stmt), _runtime(cell.names), cell.cwd
+        )
+        running = extra[-1]
+        nodes: dict[NodeId, Node] = {n.id: n for n in graph.nodes}
+        nodes.update((n.id, n) for n in extra[:-1])
+        ids = backward_slice(nodes, running.deps)
+        key = (len(self.records), stmt.line, name)
+        earlier = self._saves.get(key, 0)
+        self._saves[key] = earlier + 1
+        target = identifier(name or "artifact")
+        text = statement_text(dataclasses.replace(running, lineage=_own_names(running)), stop=True)
+        block = stopped(text, name, earlier, target)
+        code = render(nodes, ids, target=block, stop=True, prelude=SAVE_HELPER)
+        return SliceResult(code, target, tuple(nodes[i] for i in ids), block, stop=True)
 
     def session_code(self, cell: RunningCell | None = None) -> str:
         parts = [_cell_text(r.execution_count, r.raw) for r in self.records]
@@ -215,6 +267,26 @@ def _all_summaries(stmts: tuple[Stmt, ...]) -> Iterator[tuple[Summary, frozenset
             yield from walk(summary, frozenset())
 
 
+_COMPOUND = (
+    ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try, ast.Match,
+    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
+)  # fmt: skip
+
+
+def _compound(text: str) -> bool:
+    """The statement is a block (a loop, ``with``, ``if``, ``try``, ``match``)."""
+    try:
+        body = ast.parse(text).body
+    except SyntaxError:
+        return False
+    return len(body) == 1 and isinstance(body[0], _COMPOUND)
+
+
+def _own_names(node: Node) -> tuple[tuple[str, str], ...]:
+    """The lineage names a running statement sees: those it was replayed with, or ``lineage``."""
+    return node.lineage or (("lineage", "lineage"),)
+
+
 def _save_target(
     stmt: Stmt | None, value: Any, user_ns: dict[str, Any]
 ) -> tuple[str | None, tuple[str, str] | None]:
@@ -230,7 +302,9 @@ def _save_target(
     calls = [
         n
         for n in ast.walk(tree)
-        if isinstance(n, ast.Call) and n.args and (dotted(n.func) or ("",))[-1] == "save"
+        if isinstance(n, ast.Call)
+        and n.args
+        and ((dotted(n.func) or ("",))[-1] == "save" or _calls_save(n.func, user_ns))
     ]
     for call in calls:
         arg = call.args[0]
@@ -247,6 +321,26 @@ def _save_target(
             )
             return None, (ast.get_source_segment(stmt.text, arg) or ast.unparse(arg), label)
     return None, None
+
+
+def _calls_save(func: ast.expr, user_ns: dict[str, Any]) -> bool:
+    """``func`` names lineage's save function in the user's namespace (``keep``, ``s``)."""
+    import types
+
+    from lineage.api import save
+
+    parts: list[str] = []
+    while isinstance(func, ast.Attribute):
+        parts.append(func.attr)
+        func = func.value
+    if not isinstance(func, ast.Name):
+        return False
+    held = user_ns.get(func.id, _MISSING)
+    for attr in reversed(parts):
+        if not isinstance(held, types.ModuleType):
+            return False  # only modules' attributes: a property could run user code
+        held = getattr(held, attr, _MISSING)
+    return held is save
 
 
 def _name_holding(

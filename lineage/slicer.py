@@ -39,18 +39,40 @@ def ordered(nodes: Mapping[NodeId, Node], ids: Iterable[NodeId]) -> list[NodeId]
     return [i for i in ids if i in hoisted] + [i for i in ids if i not in hoisted]
 
 
-def render(nodes: Mapping[NodeId, Node], ids: Iterable[NodeId], target: str | None = None) -> str:
-    """The slice as a flat script; ``target`` is an extra final line (``name = expr``)."""
+def statement_text(node: Node, stop: bool = False) -> str:
+    """The statement as a slice shows it: without lineage (``stop``: save calls become stops,
+    see :mod:`lineage.analysis.own_calls`)."""
+    if not node.lineage:
+        return node.text
+    from lineage.analysis.own_calls import without_lineage
+
+    return without_lineage(node.text, dict(node.lineage), stop) or ""
+
+
+def render(
+    nodes: Mapping[NodeId, Node],
+    ids: Iterable[NodeId],
+    target: str | None = None,
+    stop: bool = False,
+    prelude: str = "",
+) -> str:
+    """The slice as a flat script; ``target`` is an extra final line (``name = expr``) or block,
+    ``prelude`` code placed after the imports."""
     lines: list[str] = []
     seen_imports: set[str] = set()
     for nid in ordered(nodes, ids):
         node = nodes[nid]
-        text = node.text.strip("\n")
+        if prelude and not node.is_import:
+            lines.append(prelude)
+            prelude = ""
+        text = statement_text(node, stop).strip("\n")
         if node.is_import:
             if text in seen_imports:
                 continue
             seen_imports.add(text)
         lines.append(text)
+    if prelude:
+        lines.append(prelude)
     if target:
         lines.append(target)
     return "\n".join(lines) + ("\n" if lines else "")

@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from lineage.analysis.cells import Stmt
+from lineage.analysis.own_calls import lineage_objects
 from lineage.analysis.specs import Specs
 from lineage.graph.records import Deps, Node, NodeId, RuntimeName, State, StatementEffects
 from lineage.graph.replay import Replay
@@ -38,6 +39,8 @@ class SessionGraph:
         self.nodes: list[Node] = []
         self._state = State()
         self._resolve_func = resolve_func or (lambda key: None)
+        # id -> dotted path of lineage's modules and functions: names holding them are lineage
+        self.lineage_ids = lineage_objects()
 
     # -- public -------------------------------------------------------------------------------------
     def add_cell(

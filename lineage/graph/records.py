@@ -43,6 +43,9 @@ class Node:
     reads: frozenset[str]
     is_import: bool
     excluded: bool  # magics and lineage calls: never part of a slice
+    # names standing for lineage objects when the statement mentions lineage: its text is
+    # rewritten without lineage when rendered (lineage.analysis.own_calls)
+    lineage: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -64,13 +67,15 @@ class State:
     # keywords given a value (not None) when the object at a location was made or configured:
     # RandomForestClassifier(random_state=0), est.set_params(random_state=1)
     configured: dict[int, frozenset[str]] = field(default_factory=dict)
+    # names bound to lineage objects other than ``lineage`` itself (``lg``, ``save``) -> path
+    lineage_names: dict[str, str] = field(default_factory=dict)
 
     def copy(self) -> State:
         return State(
             dict(self.binders), dict(self.loc_of), dict(self.parent), dict(self.writers),
             dict(self.loc_type), dict(self.loc_func), dict(self.modules), dict(self.consts),
             dict(self.rid), dict(self.id_map), set(self.file_locs), self.next_loc,
-            dict(self.elements_of), dict(self.configured),
+            dict(self.elements_of), dict(self.configured), dict(self.lineage_names),
         )  # fmt: skip
 
 

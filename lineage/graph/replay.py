@@ -6,6 +6,7 @@ import ast
 import re
 
 from lineage.analysis.cells import Stmt
+from lineage.analysis.own_calls import is_lineage_path, without_lineage
 from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects, given_keywords
 from lineage.graph.records import (
@@ -52,7 +53,8 @@ class Replay(Effects):
         f = stmt.facts
         nid = NodeId(self.base + len(self.out))
         eff = StatementEffects()
-        excluded = stmt.magic or f.mentions_lineage
+        lineage = () if stmt.magic else self.lineage_mentioned(stmt)
+        excluded = stmt.magic or (bool(lineage) and without_lineage(stmt.text, dict(lineage)) is None)
         call_results: dict[int, tuple[str, object]] = {}
         # names bound inside this statement (loop variables...) stand for what they link to
         self._links, self._call_results = f.links, call_results
@@ -115,8 +117,19 @@ class Replay(Effects):
                 deps=tuple(sorted(eff.deps)),
                 binds=f.binds | f.may_binds if f.may_binds else f.binds,
                 reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
+                lineage=lineage,
             )
         )  # fmt: skip
+
+    def lineage_mentioned(self, stmt: Stmt) -> tuple[tuple[str, str], ...]:
+        """The names standing for lineage objects when the statement's text names one, else ()."""
+        names = self.st.lineage_names
+        text = stmt.text
+        if not (stmt.facts.mentions_lineage or "lineage" in text) and not (
+            names and any(n in text for n in names)
+        ):
+            return ()
+        return (("lineage", "lineage"), *names.items())
 
     def bind_all(
         self,
@@ -208,6 +221,7 @@ class Replay(Effects):
                 st.modules[name] = imports[name]
             elif not may:
                 st.modules.pop(name, None)
+            self.bind_lineage(name, imports.get(name), rt)
             if name in consts and not may:
                 folded = self.fold_text(consts[name])
                 if folded is not None:
@@ -225,6 +239,21 @@ class Replay(Effects):
             st.consts.pop(name, None)
             if first in st.consts:
                 st.consts[name] = st.consts[first]
+
+    def bind_lineage(self, name: str, imported: str | None, rt: RuntimeName | None) -> None:
+        """Keep track of the names bound to lineage's module or functions (``lg``, ``save``)."""
+        names = self.st.lineage_names
+        path = imported
+        if rt is not None and path is None:
+            path = self.g.lineage_ids.get(rt.obj_id)
+            if path is not None and rt.type_name not in ("builtins.module", "builtins.function"):
+                path = None
+            if path is not None:
+                self.st.modules[name] = path  # ``s = lineage.save``: a call of s is a save
+        if path is not None and is_lineage_path(path) and name != "lineage":
+            names[name] = path
+        elif names and name in names:
+            del names[name]
 
     def observe(self, name: str, loc: int, rt: RuntimeName) -> int:
         """Use the run-time identity: a name holding an object another name holds is an alias."""
