@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import gc
 import os
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -114,6 +115,8 @@ def save(obj: Any, name: str) -> Artifact:
             # the structured slice export plans its steps from
             "statements": _statements(result),
         }
+        if reads_argv(result.code):
+            meta["argv"] = list(sys.argv)  # verify and exports run the slice with them again
     store = Store()
     record = store.save(
         name,
@@ -124,6 +127,16 @@ def save(obj: Any, name: str) -> Artifact:
         meta=meta,
     )
     return Artifact(record, store)
+
+
+# what reads the command line: sys.argv itself, argparse, getopt, or a parser's parse_args
+_ARGV = re.compile(r"\b(?:argv|argparse|getopt|optparse|parse_args|parse_known_args)\b")
+
+
+def reads_argv(code: str) -> bool:
+    """The slice may read the command-line arguments (``sys.argv``, directly or through a
+    parser): when it does, the arguments the session ran with are kept with the artifact."""
+    return _ARGV.search(code) is not None
 
 
 def _cell_column(frame: Any, user_globals: dict[str, Any]) -> int:

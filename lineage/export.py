@@ -99,6 +99,7 @@ def _slice(art: Artifact) -> Slice:
         statements=stmts,
         extra=_target_statement(meta),
         cwd=str(meta.get("cwd") or ""),
+        argv=tuple(str(a) for a in meta["argv"]) if "argv" in meta else None,
     )
 
 

@@ -11,7 +11,9 @@ the session made. The value that call received is bound to the artifact's variab
 
 from __future__ import annotations
 
+import ast
 import io
+import textwrap
 import tokenize
 
 SAVE_HELPER = '''\
@@ -65,3 +67,38 @@ def indent(code: str, prefix: str = "    ") -> str:
 
 
 _STRING_TOKENS = {tokenize.STRING, getattr(tokenize, "FSTRING_MIDDLE", tokenize.STRING)}
+
+
+def unguarded(statement: str) -> str:
+    """``if __name__ == "__main__": main()`` -> ``main()``: the guard held where the session
+    ran (a script under ``lineage run``), and does not where the pipeline's steps run."""
+    try:
+        tree = ast.parse(statement)
+    except SyntaxError:
+        return statement
+    node = tree.body[0] if len(tree.body) == 1 else None
+    if not (isinstance(node, ast.If) and not node.orelse and _is_main_test(node.test)):
+        return statement
+    lines = statement.splitlines(keepends=True)
+    body = "".join(lines[node.body[0].lineno - 1 : node.body[-1].end_lineno])
+    if node.body[0].lineno == node.lineno:  # ``if __name__ == "__main__": main()``
+        body = body[body.index(":") + 1 :]
+    text = textwrap.dedent(body).strip("\n")
+    try:
+        ast.parse(text)
+    except SyntaxError:  # a multi-line string kept its own indentation
+        text = "\n".join(ast.unparse(n) for n in node.body)
+    return text
+
+
+def _is_main_test(test: ast.expr) -> bool:
+    if not (isinstance(test, ast.Compare) and len(test.ops) == 1):
+        return False
+    if not isinstance(test.ops[0], ast.Eq):
+        return False
+    sides = {type(test.left), type(test.comparators[0])}
+    names = [n.id for n in (test.left, test.comparators[0]) if isinstance(n, ast.Name)]
+    consts = [
+        n.value for n in (test.left, test.comparators[0]) if isinstance(n, ast.Constant)
+    ]
+    return sides == {ast.Name, ast.Constant} and names == ["__name__"] and consts == ["__main__"]

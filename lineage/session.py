@@ -213,7 +213,7 @@ class Session:
         """save called inside a running top-level statement (a block, or a function it called):
         the statement's dependencies, then the statement itself stopped at that save call
         (:mod:`lineage.save_point`)."""
-        from lineage.save_point import SAVE_HELPER, stopped
+        from lineage.save_point import SAVE_HELPER, stopped, unguarded
         from lineage.slicer import backward_slice, identifier, render, statement_text
 
         extra, _ = graph.preview(
@@ -228,7 +228,7 @@ class Session:
         self._saves[key] = earlier + 1
         target = identifier(name or "artifact")
         text = statement_text(dataclasses.replace(running, lineage=_own_names(running)), stop=True)
-        block = stopped(text, name, earlier, target)
+        block = stopped(unguarded(text), name, earlier, target)
         code = render(nodes, ids, target=block, stop=True, prelude=SAVE_HELPER)
         return SliceResult(code, target, tuple(nodes[i] for i in ids), block, stop=True)
 

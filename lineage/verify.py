@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import tempfile
@@ -12,8 +13,10 @@ from lineage.api import get
 
 # Runs in the child: exec the slice in a fresh namespace, then compare with the stored value.
 _CHILD = """
-import pickle, sys, traceback
-code_path, value_path, target = sys.argv[1:4]
+import json, pickle, sys, traceback
+code_path, value_path, target, argv = sys.argv[1:5]
+# the command-line arguments the session ran with, when the slice reads them
+sys.argv = json.loads(argv) if argv else [code_path]
 namespace = {"__name__": "__main__"}
 try:
     exec(compile(open(code_path).read(), "<lineage slice>", "exec"), namespace)
@@ -46,12 +49,13 @@ def verify(name: str, version: int | None = None, cwd: str | Path | None = None)
     if record.value_path is None:
         return VerifyResult(name, record.version, False, "the value was not stored (unpicklable)")
     workdir = Path(cwd or record.meta.get("cwd") or ".")
+    argv = json.dumps(record.meta["argv"]) if "argv" in record.meta else ""
     with tempfile.TemporaryDirectory(prefix="lineage-verify-") as tmp:
         code_path = Path(tmp, "slice.py")
         code_path.write_text(record.code)
         value_path = artifact.store.home / record.value_path
         proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(code_path), str(value_path), artifact.target],
+            [sys.executable, "-c", _CHILD, str(code_path), str(value_path), artifact.target, argv],
             cwd=workdir if workdir.is_dir() else tmp,
             capture_output=True,
             text=True,

@@ -11,7 +11,7 @@ from lineage.emitters.source import Facts
 RESERVED = frozenset(
     "os pickle Path fsspec cloudpickle argparse json copy ray pytest PARAMS WORK_DIR "
     "parse_params boolean data_path open_data save_value load_value steps run main dag task "
-    "Param get_current_context".split()
+    "Param get_current_context SESSION_ARGV".split()
 )
 
 
@@ -35,6 +35,7 @@ class Slice:
     statements: tuple[Statement, ...]
     extra: str = ""  # a final statement binding ``target`` that the session did not run itself
     cwd: str = ""
+    argv: tuple[str, ...] | None = None  # the session's sys.argv, kept when the slice reads it
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class Plan:
     work_dir: str | None  # where relative input paths resolve; None when nothing reads any
     cloudpickle: bool  # values include functions or classes defined inside a step
     modules: tuple[str, ...]  # top-level modules the steps import
+    argv: tuple[str, ...] | None = None  # sys.argv the steps set first (the session's)
 
 
 @dataclass(eq=False)

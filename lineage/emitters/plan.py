@@ -67,7 +67,19 @@ def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str]
         work_dir=_work_dir(slices, stmts),
         cloudpickle=by_value,
         modules=tuple(sorted(modules)),
+        argv=_argv(slices),
     )
+
+
+def _argv(slices: Sequence[Slice]) -> tuple[str, ...] | None:
+    """The command-line arguments the sessions ran with, when a slice reads them."""
+    found = {a.argv for a in slices if a.argv is not None}
+    if len(found) > 1:
+        raise ExportError(
+            "these artifacts were saved by runs with different command-line arguments "
+            f"({' and '.join(repr(list(a)) for a in sorted(found))}): export them separately"
+        )
+    return found.pop() if found else None
 
 
 def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], Stmt]:

@@ -113,10 +113,13 @@ def comment(step: Step) -> str:
     return f"# shared by {served}"
 
 
-def body(step: Step) -> str:
+def body(step: Step, argv: bool = False) -> str:
     """The step's statements, as the user wrote them, one blank line between cells and
-    around nested definitions, then the return."""
+    around nested definitions, then the return. ``argv``: first, set ``sys.argv`` to the
+    arguments the session ran with."""
     out: list[str] = []
+    if argv:
+        out += ["    sys.argv = list(SESSION_ARGV)", ""]
     previous: tuple[str, int | None] | None = None
     for text, cell in step.body:
         text = text.strip("\n")
@@ -173,9 +176,16 @@ def render_module(pipeline: Pipeline) -> str:
             helper_imports.append("import json")
     if plan.cloudpickle:
         helper_imports.append("import cloudpickle")
+    if plan.argv is not None:
+        helper_imports.append("import sys")
     imports = _sorted_imports([*helper_imports, *plan.imports])
+    argv = plan.argv is not None
     steps = [
-        {"comment": comment(s), "signature": call(f"def {s.name}", _args(s), ":"), "body": body(s)}
+        {
+            "comment": comment(s),
+            "signature": call(f"def {s.name}", _args(s), ":"),
+            "body": body(s, argv),
+        }
         for s in plan.steps
     ]
     params = [
@@ -203,6 +213,9 @@ def render_module(pipeline: Pipeline) -> str:
         params=params,
         bool_params=any(p.kind == "bool" for p in plan.params),
         work_dir=string(plan.work_dir) if plan.work_dir else None,
+        argv=call("SESSION_ARGV = ", [string(a) for a in plan.argv], brackets="[]")
+        if plan.argv is not None
+        else None,
         cloudpickle=plan.cloudpickle,
         helpers=[h.strip("\n") for h in plan.helpers],
         steps=steps,
