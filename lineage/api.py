@@ -160,6 +160,8 @@ def _statements(result: SliceResult) -> list[dict[str, Any]]:
     from lineage.slicer import statement_text
 
     out: list[dict[str, Any]] = []
+    if result.rebuilders:
+        out.append({"id": -2, "text": result.rebuilders, "deps": [], "execution_count": None})
     if result.stop:
         out.append({"id": -1, "text": SAVE_HELPER, "deps": [], "execution_count": None})
     for n in result.nodes:

@@ -98,7 +98,5 @@ def _is_main_test(test: ast.expr) -> bool:
         return False
     sides = {type(test.left), type(test.comparators[0])}
     names = [n.id for n in (test.left, test.comparators[0]) if isinstance(n, ast.Name)]
-    consts = [
-        n.value for n in (test.left, test.comparators[0]) if isinstance(n, ast.Constant)
-    ]
+    consts = [n.value for n in (test.left, test.comparators[0]) if isinstance(n, ast.Constant)]
     return sides == {ast.Name, ast.Constant} and names == ["__name__"] and consts == ["__main__"]

@@ -59,6 +59,7 @@ class SliceResult:
     nodes: tuple[Node, ...]  # the statements of the slice, in execution order
     target_statement: str = ""  # ``target = <expr>`` ending ``code`` when an expression was saved
     stop: bool = False  # the statements show save calls as stops (lineage.save_point)
+    rebuilders: str = ""  # functions recomputing artifacts the slice reads back (get_value)
 
 
 class Session:
@@ -188,7 +189,9 @@ class Session:
         if name is not None:
             roots = graph.read_deps(name, state)
             ids = backward_slice(nodes, roots)
-            return SliceResult(render(nodes, ids), name, tuple(nodes[i] for i in ids))
+            defs = _rebuilders(nodes, ids)
+            code = render(nodes, ids, prelude=defs)
+            return SliceResult(code, name, tuple(nodes[i] for i in ids), rebuilders=defs)
         if expr is None:
             raise SliceError(
                 "cannot tell which code produced this value: the save call's first argument "
@@ -204,11 +207,17 @@ class Session:
             roots_set.update(graph.read_deps(read, state))
         ids = backward_slice(nodes, roots_set)
         line = f"{target} = {expr[0]}"
-        code = render(nodes, ids, target=line)
-        return SliceResult(code, target, tuple(nodes[i] for i in ids), line)
+        defs = _rebuilders(nodes, ids)
+        code = render(nodes, ids, target=line, prelude=defs)
+        return SliceResult(code, target, tuple(nodes[i] for i in ids), line, rebuilders=defs)
 
     def _slice_stopped(
-        self, graph: SessionGraph, cell: RunningCell, before: tuple[Stmt, ...], stmt: Stmt, name: str
+        self,
+        graph: SessionGraph,
+        cell: RunningCell,
+        before: tuple[Stmt, ...],
+        stmt: Stmt,
+        name: str,
     ) -> SliceResult:
         """save called inside a running top-level statement (a block, or a function it called):
         the statement's dependencies, then the statement itself stopped at that save call
@@ -229,8 +238,12 @@ class Session:
         target = identifier(name or "artifact")
         text = statement_text(dataclasses.replace(running, lineage=_own_names(running)), stop=True)
         block = stopped(unguarded(text), name, earlier, target)
-        code = render(nodes, ids, target=block, stop=True, prelude=SAVE_HELPER)
-        return SliceResult(code, target, tuple(nodes[i] for i in ids), block, stop=True)
+        defs = _rebuilders(nodes, [*ids, running.id], {running.id: running})
+        prelude = "\n".join(filter(None, [defs, SAVE_HELPER]))
+        code = render(nodes, ids, target=block, stop=True, prelude=prelude)
+        return SliceResult(
+            code, target, tuple(nodes[i] for i in ids), block, stop=True, rebuilders=defs
+        )
 
     def session_code(self, cell: RunningCell | None = None) -> str:
         parts = [_cell_text(r.execution_count, r.raw) for r in self.records]
@@ -280,6 +293,41 @@ def _compound(text: str) -> bool:
     except SyntaxError:
         return False
     return len(body) == 1 and isinstance(body[0], _COMPOUND)
+
+
+def _rebuilders(
+    nodes: dict[NodeId, Node], ids: list[NodeId], more: dict[NodeId, Node] | None = None
+) -> str:
+    """Functions recomputing the artifacts the slice reads back with ``get_value()``: a slice
+    never loads stored values, so each runs the stored code of that artifact (the version
+    that is the latest now, or the one named) in its own scope and returns its value."""
+    from lineage.analysis.own_calls import artifact_reads, rebuilder
+    from lineage.save_point import indent
+    from lineage.store import Store
+
+    reads: dict[tuple[str, int | None], None] = {}
+    for nid in ids:
+        node = nodes.get(nid) or (more or {})[nid]
+        if node.lineage:
+            reads.update(dict.fromkeys(artifact_reads(node.text, dict(node.lineage))))
+    defs = []
+    for name, version in reads:
+        record = Store().get(name, version)
+        target = str(record.meta.get("target", ""))
+        if not record.code.strip() or not target:
+            raise SliceError(
+                f"the session read artifact {name!r} back with get_value(), and its stored "
+                "code does not rebuild it; save the value from code lineage captured, or "
+                "read it from a file the slice can open"
+            )
+        defs.append(
+            f"def {rebuilder(name, version)}():\n"
+            f'    """Recomputes artifact {name!r} (version {record.version}), which the session '
+            'read back."""\n'
+            f"{indent(record.code)}\n"
+            f"    return {target}\n"
+        )
+    return "\n\n".join(defs)
 
 
 def _own_names(node: Node) -> tuple[tuple[str, str], ...]:

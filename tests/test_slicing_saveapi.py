@@ -143,7 +143,10 @@ IMPORTS = [
     ),
     Case(
         "lineage_imported_inside_function",
-        ("def helper(v):\n    import lineage\n    lineage.save(v, 'inner')\n    return v * 2", "x = helper(3)"),
+        (
+            "def helper(v):\n    import lineage\n    lineage.save(v, 'inner')\n    return v * 2",
+            "x = helper(3)",
+        ),
         target="x",
         must=("x = helper(3)",),
     ),
@@ -183,7 +186,11 @@ PLACES = [
     ),
     Case(
         "loop_saves_same_name_each_pass",
-        ("import lineage", "acc = []", "for i in range(4):\n    acc.append(i * i)\n    lineage.save(acc, 'art')"),
+        (
+            "import lineage",
+            "acc = []",
+            "for i in range(4):\n    acc.append(i * i)\n    lineage.save(acc, 'art')",
+        ),
     ),
     Case(
         "loop_saves_rebound_value",
@@ -206,7 +213,11 @@ PLACES = [
     ),
     Case(
         "while_loop",
-        ("import lineage", "n = 0\nseen = []", "while n < 5:\n    seen.append(n)\n    n += 2\n    lineage.save(seen, 'art')"),
+        (
+            "import lineage",
+            "n = 0\nseen = []",
+            "while n < 5:\n    seen.append(n)\n    n += 2\n    lineage.save(seen, 'art')",
+        ),
     ),
     Case(
         "function_called_later",
@@ -239,7 +250,9 @@ PLACES = [
     ),
     Case(
         "function_and_call_in_one_cell",
-        ("import lineage\ndef main():\n    m = {'k': [1, 2]}\n    lineage.save(m, 'art')\n    m['k'].clear()\nmain()",),
+        (
+            "import lineage\ndef main():\n    m = {'k': [1, 2]}\n    lineage.save(m, 'art')\n    m['k'].clear()\nmain()",
+        ),
     ),
     Case(
         "lambda_save",
@@ -278,7 +291,11 @@ PLACES = [
     ),
     Case(
         "comprehension",
-        ("import lineage", "d = {'a': [1], 'b': [2]}", "arts = [lineage.save(v, k) for k, v in d.items()]"),
+        (
+            "import lineage",
+            "d = {'a': [1], 'b': [2]}",
+            "arts = [lineage.save(v, k) for k, v in d.items()]",
+        ),
         name="b",
     ),
     Case(
@@ -293,7 +310,11 @@ PLACES = [
     ),
     Case(
         "loop_with_from_import",
-        ("from lineage import save", "vals = []", "for i in range(3):\n    vals.append(i)\n    save(vals, 'art')"),
+        (
+            "from lineage import save",
+            "vals = []",
+            "for i in range(3):\n    vals.append(i)\n    save(vals, 'art')",
+        ),
         absent=("save(",),
     ),
     Case(
@@ -319,7 +340,67 @@ PLACES = [
     ),
 ]
 
-CASES = IMPORTS + PLACES
+# a value read back with get_value() is recomputed from the stored artifact's own code
+READ_BACK = [
+    Case(
+        "get_value_inline",
+        (
+            "import lineage",
+            "base = [1, 2]\nbase.append(3)",
+            "lineage.save(base, 'base')",
+            "v = lineage.get('base').get_value()\nw = v + [4]",
+        ),
+        target="w",
+        must=("w = v + [4]",),
+    ),
+    Case(
+        "get_handle_then_value",
+        (
+            "import lineage",
+            "base = {'k': 1}",
+            "lineage.save(base, 'base')",
+            "a = lineage.get('base')",
+            "print(a.version)",
+            "n = len(a.get_value()) * 10",
+        ),
+        target="n",
+        must_not=("print(a.version)",),
+    ),
+    Case(
+        "get_named_version",
+        (
+            "import lineage",
+            "xs = [1]",
+            "lineage.save(xs, 'xs')",
+            "xs.append(2)\nlineage.save(xs, 'xs')",
+            "first = lineage.get('xs', version=1).get_value()",
+        ),
+        target="first",
+    ),
+    Case(
+        "get_through_from_import_and_alias",
+        (
+            "from lineage import get, save",
+            "import lineage as lg",
+            "t = (1, 2)\nsave(t, 't')",
+            "u = list(get('t').get_value()) + list(lg.get('t').get_value())",
+        ),
+        target="u",
+        absent=("get(",),
+    ),
+    Case(
+        "get_value_of_a_loop_artifact",
+        (
+            "import lineage",
+            "acc = []",
+            "for i in range(3):\n    acc.append(i)\n    lineage.save(acc, f'acc{i}')",
+            "mid = lineage.get('acc1').get_value()",
+        ),
+        target="mid",
+    ),
+]
+
+CASES = IMPORTS + PLACES + READ_BACK
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

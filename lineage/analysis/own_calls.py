@@ -22,12 +22,16 @@ synthesised imports.
 from __future__ import annotations
 
 import ast
+import json
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 SAVE_PATHS = frozenset({"lineage.save", "lineage.api.save"})
+GET_PATHS = frozenset({"lineage.get", "lineage.api.get"})
 SAVE_POINT = "_save_point"
+HANDLE = "artifact:"  # the path of a name holding ``lineage.get(NAME, VERSION)``: "artifact:[..]"
 _SIMPLE = (ast.Name, ast.Attribute, ast.Call, ast.Subscript, ast.Constant, ast.List, ast.Dict)
 
 
@@ -74,11 +78,62 @@ def imported_names(tree: ast.AST) -> dict[str, str]:
                         out[alias.asname] = alias.name
                     else:
                         out["lineage"] = "lineage"
-        elif isinstance(node, ast.ImportFrom) and not node.level and node.module:
-            if is_lineage_path(node.module):
-                for alias in node.names:
-                    out[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        elif (
+            isinstance(node, ast.ImportFrom)
+            and not node.level
+            and node.module
+            and is_lineage_path(node.module)
+        ):
+            for alias in node.names:
+                out[alias.asname or alias.name] = f"{node.module}.{alias.name}"
     return out
+
+
+def artifact_read(node: ast.AST, names: Mapping[str, str]) -> tuple[str, int | None] | None:
+    """(name, version) when ``node`` is ``lineage.get(NAME[, VERSION]).get_value()`` with
+    literal arguments, or ``a.get_value()`` where ``a`` holds such a ``lineage.get``."""
+    if not (
+        isinstance(node, ast.Call)
+        and not node.args
+        and isinstance(node.func, ast.Attribute)
+        and node.func.attr == "get_value"
+    ):
+        return None
+    held = node.func.value
+    if isinstance(held, ast.Name) and names.get(held.id, "").startswith(HANDLE):
+        name, version = json.loads(names[held.id][len(HANDLE) :])
+        return str(name), version
+    return artifact_handle(held, names)
+
+
+def artifact_handle(node: ast.AST, names: Mapping[str, str]) -> tuple[str, int | None] | None:
+    """(name, version) of ``lineage.get(NAME[, VERSION])`` with literal arguments."""
+    if not isinstance(node, ast.Call) or lineage_path(node.func, names) not in GET_PATHS:
+        return None
+    args = list(node.args) + [kw.value for kw in node.keywords if kw.arg in ("name", "version")]
+    values = [a.value for a in args if isinstance(a, ast.Constant)]
+    if len(values) != len(args) or not 1 <= len(values) <= 2 or not isinstance(values[0], str):
+        return None
+    version = values[1] if len(values) == 2 else None
+    if version is not None and not isinstance(version, int):
+        return None
+    return values[0], version
+
+
+def rebuilder(name: str, version: int | None) -> str:
+    """The function a slice defines to recompute an artifact the session read back."""
+    return "_rebuild_" + re.sub(r"\W", "_", name) + (f"_v{version}" if version else "")
+
+
+def artifact_reads(text: str, names: Mapping[str, str]) -> list[tuple[str, int | None]]:
+    """The artifacts a statement reads back with ``get_value()`` (see :func:`artifact_read`)."""
+    try:
+        tree = ast.parse(text)
+    except SyntaxError:
+        return []
+    names = {**names, **imported_names(tree)}
+    found = (artifact_read(n, names) for n in ast.walk(tree))
+    return list(dict.fromkeys(f for f in found if f is not None))
 
 
 def without_lineage(text: str, names: Mapping[str, str], stop: bool = False) -> str | None:
@@ -206,6 +261,10 @@ class _Rewriter:
                 text = self.segment(value) if value is not None else "None"
                 simple = value is None or isinstance(value, _SIMPLE)
                 self.replace(node, text if simple else f"({text})")
+            return True
+        read = artifact_read(node, self.names)
+        if read is not None:  # recomputed by a function the slice defines
+            self.replace(node, rebuilder(*read) + "()")
             return True
         if isinstance(node, ast.Name) and node.id in self.names:
             return False

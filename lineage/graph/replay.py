@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 import ast
+import json
 import re
 
 from lineage.analysis.cells import Stmt
-from lineage.analysis.own_calls import is_lineage_path, without_lineage
+from lineage.analysis.own_calls import (
+    HANDLE,
+    artifact_handle,
+    is_lineage_path,
+    without_lineage,
+)
 from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects, given_keywords
 from lineage.graph.records import (
@@ -54,7 +60,9 @@ class Replay(Effects):
         nid = NodeId(self.base + len(self.out))
         eff = StatementEffects()
         lineage = () if stmt.magic else self.lineage_mentioned(stmt)
-        excluded = stmt.magic or (bool(lineage) and without_lineage(stmt.text, dict(lineage)) is None)
+        excluded = stmt.magic or (
+            bool(lineage) and without_lineage(stmt.text, dict(lineage)) is None
+        )
         call_results: dict[int, tuple[str, object]] = {}
         # names bound inside this statement (loop variables...) stand for what they link to
         self._links, self._call_results = f.links, call_results
@@ -105,6 +113,8 @@ class Replay(Effects):
             st.consts.pop(name, None)
             st.modules.pop(name, None)
         self.bind_all(f, nid, call_results, runtime, eff)
+        if lineage and f.binds:
+            self.bind_handle(stmt.text, dict(lineage))
         changed_dir = CWD in eff.pseudo_writes or (stmt.magic and _CHANGES_DIR.search(stmt.text))
         if changed_dir and not (self.moved and _plain_call(stmt.text)):
             # a change the analysis cannot place (in a loop or branch, undone by a with block,
@@ -239,6 +249,19 @@ class Replay(Effects):
             st.consts.pop(name, None)
             if first in st.consts:
                 st.consts[name] = st.consts[first]
+
+    def bind_handle(self, text: str, names: dict[str, str]) -> None:
+        """``a = lineage.get("x")``: ``a.get_value()`` later reads artifact x back."""
+        try:
+            body = ast.parse(text).body
+        except SyntaxError:
+            return
+        node = body[0] if len(body) == 1 else None
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target = node.targets[0]
+            handle = artifact_handle(node.value, names)
+            if handle is not None and isinstance(target, ast.Name):
+                self.st.lineage_names[target.id] = HANDLE + json.dumps(list(handle))
 
     def bind_lineage(self, name: str, imported: str | None, rt: RuntimeName | None) -> None:
         """Keep track of the names bound to lineage's module or functions (``lg``, ``save``)."""
