@@ -115,6 +115,8 @@ def save(obj: Any, name: str) -> Artifact:
             # the structured slice export plans its steps from
             "statements": _statements(result),
         }
+        if result.stopped_at is not None:
+            meta["stopped_at"] = result.stopped_at
         if reads_argv(result.code):
             meta["argv"] = list(sys.argv)  # verify and exports run the slice with them again
     store = Store()

@@ -100,6 +100,7 @@ def _slice(art: Artifact) -> Slice:
         extra=_target_statement(meta),
         cwd=str(meta.get("cwd") or ""),
         argv=tuple(str(a) for a in meta["argv"]) if "argv" in meta else None,
+        stopped_at=int(meta["stopped_at"]) if "stopped_at" in meta else None,
     )
 
 

@@ -60,6 +60,7 @@ class SliceResult:
     target_statement: str = ""  # ``target = <expr>`` ending ``code`` when an expression was saved
     stop: bool = False  # the statements show save calls as stops (lineage.save_point)
     rebuilders: str = ""  # functions recomputing artifacts the slice reads back (get_value)
+    stopped_at: int | None = None  # the running statement stopped at the save (stop slices)
 
 
 class Session:
@@ -242,7 +243,13 @@ class Session:
         prelude = "\n".join(filter(None, [defs, SAVE_HELPER]))
         code = render(nodes, ids, target=block, stop=True, prelude=prelude)
         return SliceResult(
-            code, target, tuple(nodes[i] for i in ids), block, stop=True, rebuilders=defs
+            code,
+            target,
+            tuple(nodes[i] for i in ids),
+            block,
+            stop=True,
+            rebuilders=defs,
+            stopped_at=running.id,
         )
 
     def session_code(self, cell: RunningCell | None = None) -> str:

@@ -40,11 +40,11 @@ def ok(proc: subprocess.CompletedProcess[str]) -> str:
     return proc.stdout
 
 
-def run_export(env: dict[str, str], work: Path, name: str, *args: str) -> tuple[str, object]:
-    """Export ``name`` to a script, run it in a fresh folder, return its steps module and the
-    value it wrote."""
+def run_export(env: dict[str, str], work: Path, name: str, *more: str) -> tuple[str, object]:
+    """Export ``name`` (and ``more`` artifacts) to a script, run it in a fresh folder, return
+    its steps module and the value of ``name`` it wrote."""
     out = work.parent / f"out-{name}"
-    ok(lineage(env, work, "export", name, "--to", "script", "-o", str(out), *args))
+    ok(lineage(env, work, "export", name, *more, "--to", "script", "-o", str(out)))
     module = (out / f"{name}_module.py").read_text()
     data = work.parent / f"data-{name}"
     run_env = {**env, "LINEAGE_DATA_DIR": str(data)}
@@ -181,3 +181,55 @@ def test_no_arguments_recorded_when_the_slice_does_not_read_them(
     module, value = run_export(env, work, "xs")
     assert value == [1, 2]
     assert "SESSION_ARGV" not in module
+
+
+SHARED = """\
+import lineage
+
+
+def make(n):
+    out = list(range(n))
+    lineage.save(out, "made")
+    out.append(-1)
+    return out
+
+
+xs = make(3)
+ys = [v * 2 for v in xs]
+lineage.save(ys, "ys")
+base = lineage.get("made").get_value()
+fin = base + ys
+lineage.save(fin, "fin")
+"""
+
+
+def test_export_function_saved_and_shared(env: dict[str, str], tmp_path: Path) -> None:
+    """One function holds a save: the artifact it saved and the ones its result feeds export
+    together, in either order, and a value read back is recomputed."""
+    work = tmp_path / "work"
+    write(work, "shared.py", SHARED)
+    ok(lineage(env, work, "run", "shared.py"))
+    for name in ("made", "ys", "fin"):
+        ok(lineage(env, work, "verify", name))
+    module, value = run_export(env, work, "fin", "ys", "made")
+    assert value == [0, 1, 2, 0, 2, 4, -2]
+    assert "_rebuild_made" in module and "lineage." not in module
+    out = work.parent / "out-fin"
+    tests = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(out)],
+        cwd=out,
+        env={**env, "LINEAGE_DATA_DIR": str(work.parent / "data-fin")},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+
+
+def test_export_refuses_two_saves_of_one_changing_loop(env: dict[str, str], tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    write(work, "loop.py", LOOP)
+    ok(lineage(env, work, "run", "loop.py"))
+    proc = lineage(env, work, "export", "res_a", "res_b", "--to", "script", "-o", "out")
+    assert proc.returncode != 0
+    assert "export them separately" in proc.stderr + proc.stdout

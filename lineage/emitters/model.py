@@ -36,6 +36,8 @@ class Slice:
     extra: str = ""  # a final statement binding ``target`` that the session did not run itself
     cwd: str = ""
     argv: tuple[str, ...] | None = None  # the session's sys.argv, kept when the slice reads it
+    # the statement ``extra`` runs stopped at the save call (a save inside a loop, a function)
+    stopped_at: int | None = None
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ import ast
 import os
 from collections.abc import Sequence
 
+from lineage.analysis.own_calls import SAVE_POINT
 from lineage.emitters.model import RESERVED, Plan, Slice, Step, Stmt
 from lineage.emitters.naming import BUILTINS, Namer
 from lineage.emitters.params import find_params
@@ -85,12 +86,14 @@ def _argv(slices: Sequence[Slice]) -> tuple[str, ...] | None:
 def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], Stmt]:
     """Every statement of the slices, once per session, knowing which artifacts use it."""
     stmts: dict[tuple[str, float], Stmt] = {}
+    stopped: dict[tuple[str, int], tuple[str, Stmt]] = {}
     for art in slices:
         last = -1.0
         for st in art.statements:
             key = (art.session, float(st.id))
-            if key not in stmts:
-                stmts[key] = Stmt(key, st.text, tuple(st.deps), st.cell, analyze(st.text))
+            if key not in stmts or _stops_where_saved(st.text, stmts[key].text):
+                users = stmts[key].users if key in stmts else []
+                stmts[key] = Stmt(key, st.text, tuple(st.deps), st.cell, analyze(st.text), users)
             stmts[key].users.append(art.artifact)
             last = max(last, float(st.id))
         if art.extra:
@@ -99,12 +102,36 @@ def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], Stmt]:
                 key = (art.session, key[1] + (1 - key[1] % 1) / 2)
             cell = art.statements[-1].cell if art.statements else None
             stmts[key] = Stmt(key, art.extra, (), cell, analyze(art.extra), [art.artifact])
+            if art.stopped_at is not None:
+                _check_stopped(stopped, art, stmts[key])
         elif last < 0:
             raise ExportError(
                 f"artifact {art.artifact!r} has no code to rebuild it (its value came from "
                 "outside the captured session); save it again from code lineage captured"
             )
     return dict(sorted(stmts.items()))
+
+
+def _check_stopped(seen: dict[tuple[str, int], tuple[str, Stmt]], art: Slice, extra: Stmt) -> None:
+    """Two artifacts saved inside one run of a statement that changes what it reads: each
+    step would rerun the statement up to its own save, the later one on what the earlier one
+    changed, which the session never had."""
+    assert art.stopped_at is not None
+    key = (art.session, art.stopped_at)
+    if key in seen and (extra.facts.mutates or seen[key][1].facts.mutates):
+        raise ExportError(
+            f"artifacts {seen[key][0]!r} and {art.artifact!r} were saved inside the same run of "
+            "one statement (a loop or a function) that changes its inputs, so one pipeline "
+            "cannot rebuild both from the session's values: export them separately"
+        )
+    seen.setdefault(key, (art.artifact, extra))
+
+
+def _stops_where_saved(text: str, kept: str) -> bool:
+    """One statement as two artifacts' slices show it: a function that saved one of them
+    shows its save calls as stops in that artifact's slice (lineage.save_point) and drops them
+    in others'. The steps keep the stops, which do nothing unless a step asks for them."""
+    return text != kept and SAVE_POINT in text and SAVE_POINT not in kept
 
 
 # imports the steps module may need itself: the user's identical ones merge with them
