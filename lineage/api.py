@@ -105,10 +105,12 @@ def save(obj: Any, name: str) -> Artifact:
     caller = sys._getframe(1)
     user_globals = tracer.shell.user_global_ns
     direct = caller.f_code.co_name == "<module>" and caller.f_globals is user_globals
-    column = _cell_column(caller, user_globals)
+    column, in_magic = _cell_position(caller, user_globals)
     with _gc_paused():
-        result = session.slice_value(obj, cell, tracer.shell.user_ns, name, direct, column)
-        meta = {
+        result = session.slice_value(
+            obj, cell, tracer.shell.user_ns, name, direct, column, in_magic
+        )
+        meta: dict[str, Any] = {
             "target": result.target,
             "target_statement": result.target_statement,
             "cwd": cell.cwd if cell is not None else os.getcwd(),
@@ -141,18 +143,26 @@ def reads_argv(code: str) -> bool:
     return _ARGV.search(code) is not None
 
 
-def _cell_column(frame: Any, user_globals: dict[str, Any]) -> int:
+def _cell_position(frame: Any, user_globals: dict[str, Any]) -> tuple[int, tuple[int, int] | None]:
     """The column of the instruction running in the cell's own code (the outermost frame of
-    the user's namespace): tells apart statements sharing a line (``z = f(x); save(z, "z")``)."""
-    column = 0
+    the user's namespace), which tells apart statements sharing a line (``z = f(x); save(z,
+    "z")``); and the (line, column) running in code a magic runs (``%%time``), if any."""
+    found: list[tuple[int, int]] = []
     while frame is not None:
         if frame.f_globals is user_globals and frame.f_code.co_name == "<module>":
-            positions = getattr(frame.f_code, "co_positions", None)  # Python 3.11+
-            if positions is not None and frame.f_lasti >= 0:
-                position = list(positions())[frame.f_lasti // 2]
-                column = position[2] if position[2] is not None else 0
+            found.append(_position(frame))
         frame = frame.f_back
-    return column
+    if not found:
+        return 0, None
+    return found[-1][1], found[0] if len(found) > 1 else None
+
+
+def _position(frame: Any) -> tuple[int, int]:
+    positions = getattr(frame.f_code, "co_positions", None)  # Python 3.11+
+    if positions is None or frame.f_lasti < 0:
+        return frame.f_lineno or 0, 0
+    line, _, col, _ = list(positions())[frame.f_lasti // 2]
+    return line or frame.f_lineno or 0, col or 0
 
 
 def _statements(result: SliceResult) -> list[dict[str, Any]]:

@@ -150,6 +150,7 @@ class Session:
         name: str = "",
         direct: bool = True,
         column: int = 0,
+        in_magic: tuple[int, int] | None = None,
     ) -> SliceResult:
         """The minimal code that rebuilds ``value`` as saved from ``cell``'s running statement.
 
@@ -160,9 +161,7 @@ class Session:
         if cell is None:  # not inside a captured cell: a variable holding the value
             return self._slice_direct(graph, nodes, None, None, value, user_ns)
         stmts = self.statements(self.source(cell))
-        at = (cell.line, column)  # where the cell's code is running
-        before = tuple(s for s in stmts if s.end <= at and s.line <= cell.line)
-        save_stmt = next((s for s in stmts if s.line <= cell.line and s.end > at), None)
+        before, save_stmt = _running(stmts, cell.line, column, in_magic)
         if save_stmt is not None and (not direct or _compound(save_stmt.text)):
             return self._slice_stopped(graph, cell, before, save_stmt, name)
         extra, state = graph.preview(
@@ -335,6 +334,21 @@ def _rebuilders(
             f"    return {target}\n"
         )
     return "\n\n".join(defs)
+
+
+def _running(
+    stmts: tuple[Stmt, ...], line: int, column: int, in_magic: tuple[int, int] | None
+) -> tuple[tuple[Stmt, ...], Stmt | None]:
+    """The statements of the running cell that ran before the one running at (line, column),
+    and that one; ``in_magic``: the position inside the code a magic on that line runs."""
+    if any(s.body_line and s.line == line for s in stmts):  # %time, %%time, %%capture
+        at = in_magic or (0, 0)
+        before = tuple(s for s in stmts if s.line < line or (s.line == line and s.body_end <= at))
+        rest = [s for s in stmts if s.line == line and s.body_end > at]
+        return before, rest[0] if rest else None
+    at = (line, column)
+    before = tuple(s for s in stmts if s.end <= at and s.line <= line)
+    return before, next((s for s in stmts if s.line <= line and s.end > at), None)
 
 
 def _own_names(node: Node) -> tuple[tuple[str, str], ...]:

@@ -299,6 +299,24 @@ PLACES = [
         name="b",
     ),
     Case(
+        "line_magic_time_save",
+        ("import lineage", "x = [1]\nx.append(2)", "%time lineage.save(x, 'art')"),
+        must=("x.append(2)",),
+    ),
+    Case(
+        "cell_magic_time_save_after_work",
+        ("import lineage", "x = [1]", "%%time\ny = x + [3]\nlineage.save(y, 'art')\ny.append(0)"),
+        must=("y = x + [3]",),
+    ),
+    Case(
+        "cell_magic_capture_loop",
+        (
+            "import lineage",
+            "x = []",
+            "%%capture\nfor i in range(3):\n    x.append(i)\n    lineage.save(x, 'art')",
+        ),
+    ),
+    Case(
         "loop_with_alias_import",
         (
             "import lineage as lg",
