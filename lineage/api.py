@@ -106,6 +106,8 @@ def save(obj: Any, name: str) -> Artifact:
     user_globals = tracer.shell.user_global_ns
     direct = caller.f_code.co_name == "<module>" and caller.f_globals is user_globals
     column, in_magic = _cell_position(caller, user_globals)
+    if caller.f_globals is not user_globals and cell is not None:
+        _check_caller(caller, name)
     with _gc_paused():
         result = session.slice_value(
             obj, cell, tracer.shell.user_ns, name, direct, column, in_magic
@@ -141,6 +143,20 @@ def reads_argv(code: str) -> bool:
     """The slice may read the command-line arguments (``sys.argv``, directly or through a
     parser): when it does, the arguments the session ran with are kept with the artifact."""
     return _ARGV.search(code) is not None
+
+
+def _check_caller(frame: Any, name: str) -> None:
+    """save called by code lineage did not capture (a module's function): that code cannot
+    be stopped at the save, so the value it saved cannot be rebuilt."""
+    from lineage.errors import SliceError
+
+    code = frame.f_code
+    raise SliceError(
+        f"save({name!r}) was called inside {code.co_name}() of {code.co_filename}, code lineage "
+        "did not capture (it runs from an imported module), so lineage cannot slice the value "
+        f"it saved there: return the value to the notebook or script and save it there, "
+        f"e.g. `result = {code.co_name}(...)` then `lineage.save(result, {name!r})`"
+    )
 
 
 def _cell_position(frame: Any, user_globals: dict[str, Any]) -> tuple[int, tuple[int, int] | None]:

@@ -462,5 +462,21 @@ def test_every_iteration_of_a_loop_has_its_own_value(shell) -> None:
         assert verify(f"upto{i}").ok
 
 
+def test_save_inside_an_imported_module_says_why(shell, tmp_path: Path) -> None:
+    """Code lineage did not capture cannot be stopped at its save: the error says so and what
+    to do, instead of storing code that does not rebuild the value."""
+    (Path.cwd() / "helpers_mod.py").write_text(
+        "import lineage\n\ndef run(n):\n    out = list(range(n))\n"
+        "    lineage.save(out, 'inner')\n    return out\n"
+    )
+    result = shell.run_cell("import sys, os\nsys.path.insert(0, os.getcwd())\nimport helpers_mod")
+    result.raise_error()
+    result = shell.run_cell("xs = helpers_mod.run(3)")
+    assert result.error_in_exec is not None
+    message = str(result.error_in_exec)
+    assert "run() of" in message and "helpers_mod.py" in message
+    assert "lineage.save(result, 'inner')" in message
+
+
 def test_case_count() -> None:
     assert len(IMPORTS) >= 15 and len(PLACES) >= 15

@@ -135,10 +135,12 @@ class Replay(Effects):
         """The names standing for lineage objects when the statement's text names one, else ()."""
         names = self.st.lineage_names
         text = stmt.text
-        if not (stmt.facts.mentions_lineage or "lineage" in text) and not (
-            names and any(n in text for n in names)
-        ):
-            return ()
+        if "lineage" not in text:
+            for name in names:
+                if name in text:
+                    break
+            else:
+                return ()
         return (("lineage", "lineage"), *names.items())
 
     def bind_all(
