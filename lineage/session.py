@@ -162,7 +162,7 @@ class Session:
             return self._slice_direct(graph, nodes, None, None, value, user_ns)
         stmts = self.statements(self.source(cell))
         before, save_stmt = _running(stmts, cell.line, column, in_magic)
-        if save_stmt is not None and (not direct or _compound(save_stmt.text)):
+        if save_stmt is not None and (not direct or not _plain_save(save_stmt.text, user_ns)):
             return self._slice_stopped(graph, cell, before, save_stmt, name)
         extra, state = graph.preview(
             len(self.records), cell.execution_count, before, _runtime(cell.names), cell.cwd
@@ -192,6 +192,13 @@ class Session:
             defs = _rebuilders(nodes, ids)
             code = render(nodes, ids, prelude=defs)
             return SliceResult(code, name, tuple(nodes[i] for i in ids), rebuilders=defs)
+        if expr is None and save_stmt is None:
+            raise SliceError(
+                "cannot tell which code produced this value: save was called outside the "
+                "code of a cell lineage captured (from the cell that loaded the extension, a "
+                "thread or a callback), and no variable the session bound holds it; bind it to "
+                "a variable in a cell, e.g. `model = ...`, then `lineage.save(model, 'model')`"
+            )
         if expr is None:
             raise SliceError(
                 "cannot tell which code produced this value: the save call's first argument "
@@ -286,19 +293,20 @@ def _all_summaries(stmts: tuple[Stmt, ...]) -> Iterator[tuple[Summary, frozenset
             yield from walk(summary, frozenset())
 
 
-_COMPOUND = (
-    ast.For, ast.AsyncFor, ast.While, ast.If, ast.With, ast.AsyncWith, ast.Try, ast.Match,
-    *((ast.TryStar,) if hasattr(ast, "TryStar") else ()),
-)  # fmt: skip
+def _plain_save(text: str, user_ns: dict[str, Any]) -> bool:
+    """The statement is a save call (``lineage.save(x, "x")``, ``art = lg.save(...)``): nothing
+    in it runs after the save, and what runs before is its arguments."""
+    from lineage.analysis.expressions import dotted
 
-
-def _compound(text: str) -> bool:
-    """The statement is a block (a loop, ``with``, ``if``, ``try``, ``match``)."""
     try:
         body = ast.parse(text).body
     except SyntaxError:
         return False
-    return len(body) == 1 and isinstance(body[0], _COMPOUND)
+    node = body[0] if len(body) == 1 else None
+    if not isinstance(node, (ast.Expr, ast.Assign)) or not isinstance(node.value, ast.Call):
+        return False
+    func = node.value.func
+    return (dotted(func) or ("",))[-1] == "save" or _calls_save(func, user_ns)
 
 
 def _rebuilders(

@@ -137,6 +137,15 @@ IMPORTS = [
         must=("m = [1]", "n = len(m) * 3"),
     ),
     Case(
+        "value_changed_in_the_saving_statement",
+        ("import lineage", "x = [1]", "x.append(2) or lineage.save(x, 'art')"),
+        must=("x = [1]",),
+    ),
+    Case(
+        "save_in_a_display_then_changed",
+        ("import lineage", "x = [1]", "pair = [lineage.save(x, 'art'), x.append(5)]"),
+    ),
+    Case(
         "save_on_line_after_work",
         ("from lineage import save", "x = [1]\nz = x * 2; save(z, 'art')"),
         must=("x = [1]", "z = x * 2"),
