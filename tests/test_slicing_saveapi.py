@@ -95,6 +95,33 @@ IMPORTS = [
         absent=("save", "get"),
     ),
     Case(
+        "star_import_from_lineage",
+        ("from lineage import *", "x = [1]", "save(x, 'x0')", "x.append(2)", "y = x + [3]"),
+        target="y",
+        must=("x = [1]", "x.append(2)", "y = x + [3]"),
+        absent=("save(",),
+    ),
+    Case(
+        "method_saves",
+        (
+            "import lineage",
+            "class Trainer:\n    def __init__(self):\n        self.w = [0]\n"
+            "    def fit(self):\n        self.w.append(1)\n        lineage.save(self.w, 'art')\n"
+            "        self.w.append(2)",
+            "t = Trainer()",
+            "t.fit()",
+        ),
+    ),
+    Case(
+        "callback_through_map",
+        (
+            "import lineage",
+            "d = {'p': [1], 'q': [2]}",
+            "list(map(lambda kv: lineage.save(kv[1], kv[0]), d.items()))",
+        ),
+        name="q",
+    ),
+    Case(
         "import_lineage_api",
         ("import lineage.api", "x = [3]", "lineage.api.save(x, 'art')"),
         must=("x = [3]",),

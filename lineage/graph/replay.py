@@ -26,6 +26,7 @@ from lineage.graph.records import (
     union,
 )
 
+_LINEAGE_STAR = re.compile(r"from\s+lineage(?:\.api)?\s+import\s+\*")
 _CHANGES_DIR = re.compile(r"run_line_magic\(\s*['\"](?:cd|pushd|popd)['\"]")
 
 
@@ -115,6 +116,10 @@ class Replay(Effects):
         self.bind_all(f, nid, call_results, runtime, eff)
         if lineage and f.binds:
             self.bind_handle(stmt.text, dict(lineage))
+        if lineage and f.star_import and _LINEAGE_STAR.search(stmt.text):
+            import lineage as own  # ``from lineage import *`` binds its public names
+
+            self.st.lineage_names.update((n, f"lineage.{n}") for n in own.__all__)
         changed_dir = CWD in eff.pseudo_writes or (stmt.magic and _CHANGES_DIR.search(stmt.text))
         if changed_dir and not (self.moved and _plain_call(stmt.text)):
             # a change the analysis cannot place (in a loop or branch, undone by a with block,
