@@ -90,6 +90,10 @@ def test_sys_argv_reproduced_by_verify_and_script(env: dict[str, str], tmp_path:
     assert value == [0, 1, 4]
     assert 'SESSION_ARGV = ["analysis.py", "3"]' in module
     assert "sys.argv = list(SESSION_ARGV)" in module
+    for target in ("airflow", "ray"):  # rendered only (their files compile): not run here
+        out = tmp_path / f"out-{target}"
+        ok(lineage(env, work, "export", "squares", "--to", target, "-o", str(out)))
+        assert 'SESSION_ARGV = ["analysis.py", "3"]' in (out / "squares_module.py").read_text()
     assert "import lineage" not in module and "lineage." not in module
 
 
