@@ -24,6 +24,15 @@ PURE_METHOD_NAMES = frozenset(
 )
 
 
+class CellEndReset(NamedTuple):
+    """Hidden state the shell resets whenever a cell ends, and the call that does the same in a
+    script: the inline backend closes pyplot's figures (``matplotlib.pyplot`` ``close('all')``)."""
+
+    state: str
+    module: str
+    call: str
+
+
 class RuntimeName(NamedTuple):
     """What a name held at the end of its cell, as observed by the tracer."""
 
@@ -64,13 +73,16 @@ class State:
     # keywords given a value (not None) when the object at a location was made or configured:
     # RandomForestClassifier(random_state=0), est.set_params(random_state=1)
     configured: dict[int, frozenset[str]] = field(default_factory=dict)
+    # a hidden state that holds an object (pyplot's current figure, bound as a name in
+    # loc_of/binders) -> every location it held since it last held nothing
+    held: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def copy(self) -> State:
         return State(
             dict(self.binders), dict(self.loc_of), dict(self.parent), dict(self.writers),
             dict(self.loc_type), dict(self.loc_func), dict(self.modules), dict(self.consts),
             dict(self.rid), dict(self.id_map), set(self.file_locs), self.next_loc,
-            dict(self.elements_of), dict(self.configured),
+            dict(self.elements_of), dict(self.configured), dict(self.held),
         )  # fmt: skip
 
 
