@@ -93,6 +93,7 @@ def _gc_paused() -> Iterator[None]:
 
 def save(obj: Any, name: str) -> Artifact:
     """Store ``obj`` and the minimal code that rebuilds it, as a new version of ``name``."""
+    from lineage.backends import cell_end_resets
     from lineage.tracer import active_tracer
 
     validate_name(name)
@@ -100,6 +101,7 @@ def save(obj: Any, name: str) -> Artifact:
     if tracer.errors:
         raise RuntimeError("lineage capture failed earlier in this session") from tracer.errors[0]
     session = tracer.session
+    session.cell_end_resets = cell_end_resets(tracer.shell)
     tracer.check_cwd()
     cell = tracer.running_cell()
     caller = sys._getframe(1)

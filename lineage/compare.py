@@ -32,6 +32,8 @@ def values_equal(a: Any, b: Any, _depth: int = 0) -> bool:
             return bool(np.array_equal(a, b))
     if module == "pandas" and hasattr(a, "equals"):
         return bool(a.equals(b))
+    if module == "matplotlib" and hasattr(a, "get_figure") and hasattr(b, "get_figure"):
+        return _same_picture(a, b)
     if isinstance(a, float):
         return a == b or (math.isnan(a) and math.isnan(b))
     if isinstance(a, (list, tuple)):
@@ -56,6 +58,22 @@ def values_equal(a: Any, b: Any, _depth: int = 0) -> bool:
     if state_a is not None and state_b is not None:
         return values_equal(state_a, state_b, _depth + 1)
     return False
+
+
+def _same_picture(a: Any, b: Any) -> bool:
+    """Matplotlib artists (a figure, its axes, a line) are equal when the figures they belong to
+    draw the same picture: the same PNG bytes under the Agg renderer."""
+    import io
+
+    fig_a, fig_b = a.get_figure(), b.get_figure()
+    if fig_a is None or fig_b is None:
+        return fig_a is fig_b and type(a) is type(b)
+    pictures = []
+    for fig in (fig_a, fig_b):
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="png", metadata={"Software": None})
+        pictures.append(buffer.getvalue())
+    return pictures[0] == pictures[1]
 
 
 def _state(obj: Any) -> Any:

@@ -80,6 +80,8 @@ class Session:
         self._by_code_name: dict[str, int] = {}
         # (cell, line of the running statement, artifact) -> saves of it made there so far
         self._saves: dict[tuple[int, int, str], int] = {}
+        # hidden state the shell resets when each cell ends (lineage.backends), as of the last save
+        self.cell_end_resets: tuple[Any, ...] = ()
 
     # -- analysis, cached per cell source -----------------------------------------------------------
     def source(self, cell: CellRecord | RunningCell) -> str:
@@ -103,11 +105,14 @@ class Session:
     def graph(self) -> SessionGraph:
         from lineage.analysis.cells import executed
 
+        if self._graph is not None and self._graph.cell_end_resets != self.cell_end_resets:
+            self._graph, self._built = None, 0  # the backend changed: replay every cell again
         if self._graph is None:
             from lineage.analysis.specs import load_specs
             from lineage.graph import SessionGraph
 
             self._graph = SessionGraph(load_specs(), resolve_func=self._resolve_func)
+            self._graph.cell_end_resets = self.cell_end_resets
         graph = self._graph
         while self._built < len(self.records):
             index = self._built

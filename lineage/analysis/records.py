@@ -28,6 +28,10 @@ class CallSite:
     starred: bool  # *args or **kwargs: argument positions unknown
     receiver_chain: bool  # callee is an attribute of something more than the root (a.b.m())
     computed: bool = False  # the receiver is computed (df.dropna().sum(), d["k"].append(x))
+    # for a receiver more than a name: how it relates to existing objects, as in Facts.links
+    # (("call", i): the result of call i of the same statement; ("item", root): root[...])
+    receiver: tuple[str, object] | None = None
+    receiver_path: PathExpr | None = None  # the receiver as a path: Path("a.txt").read_text()
 
 
 @dataclass(frozen=True, slots=True)

@@ -42,12 +42,19 @@ _EFFECT_KEYS = frozenset(
         "files",
         "unknown",
         "seeded_by",
+        "holds",
+        "holds_when",
         "$comment",
     }
 )
 _FILE_KEYS = frozenset({"path", "path_kw", "op", "mode", "mode_kw", "default_mode", "$comment"})
 _WHEN_KEYS = frozenset({"kw", "equals"})
-_RETURNS = re.compile(r"new|self|part|copy|(?:arg|copy):(?:\d+|\*|[A-Za-z_]\w*)")
+_HOLDS_WHEN_KEYS = frozenset({"arg", "kw", "equals", "holds", "$comment"})
+_RETURNS = re.compile(
+    r"new|self|part|copy|(?:arg|copy):(?:\d+|\*|[A-Za-z_]\w*)|state:[A-Za-z_][\w.]*"
+)
+_HOLDS = re.compile(r"new|none|any|arg:(?:\d+|[A-Za-z_]\w*)")
+_GIVEN = object()  # holds_when without "equals": the argument is passed (not a literal None)
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 _MODE = re.compile(r"[rwxa+bt]+")
 ENV_VAR = "LINEAGE_SPECS"
@@ -79,9 +86,16 @@ class Effect:
     # the reads/writes apply only while this keyword has no value: random_state=0 given to the
     # call, or (for a method) to the call that made or configured the receiver, seeds it
     seeded_by: str | None = None
+    # for hidden state that holds an object (pyplot's current figure): what the states the call
+    # writes hold afterwards, "new" (the call's result), "none", "any" (any object they held
+    # before), "arg:N"; None: the same object, which a write changes
+    holds: str | None = None
+    # (argument index, keyword, literal or GIVEN, holds): the first that matches the call wins
+    holds_when: tuple[tuple[int | None, str | None, object, str], ...] = ()
 
 
 PURE = Effect()
+GIVEN = _GIVEN
 
 
 def mode_op(mode: str) -> tuple[bool, bool, bool]:
@@ -111,6 +125,8 @@ class Specs:
         self._aliases: dict[str, str] = {}
         self._immutable: set[str] = set()
         self._modules: set[str] = set()
+        # hidden states that hold an object (a call returns it: ``"returns": "state:..."``)
+        self.object_states: frozenset[str] = frozenset()
 
     def function(self, qualname: str) -> Effect | None:
         """The spec of a function by its import path (``"json.dump"``); None when unknown."""
@@ -167,6 +183,8 @@ class Specs:
         self._functions.update(doc.functions)
         for type_name, methods in doc.methods.items():
             self._methods.setdefault(type_name, {}).update(methods)
+        effects = [*doc.functions.values(), *(e for m in doc.methods.values() for e in m.values())]
+        self.object_states |= {e.returns for e in effects if e.returns.startswith("state:")}
         for name in [*doc.functions, *doc.methods, *doc.aliases, *doc.immutable]:
             parts = name.split(".")
             self._modules.update(".".join(parts[:i]) for i in range(1, len(parts)))
@@ -403,6 +421,13 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
         _file_effect(item, f"{where}.files[{i}]", method=method)
         for i, item in enumerate(_list(raw.get("files", []), f"{where}.files"))
     )
+    holds = _holds(raw.get("holds"), f"{where}.holds")
+    holds_when = tuple(
+        _holds_case(item, f"{where}.holds_when[{i}]")
+        for i, item in enumerate(_list(raw.get("holds_when", []), f"{where}.holds_when"))
+    )
+    if (holds is not None or holds_when) and not raw.get("writes"):
+        raise _Invalid(where, "'holds' says what a written state holds: add it to writes")
     effect = Effect(
         mutates=mutates,
         mutates_when=mutates_when,
@@ -412,8 +437,37 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
         files=files,
         unknown=unknown,
         seeded_by=seeded_by,
+        holds=holds,
+        holds_when=holds_when,
     )
     return PURE if effect == PURE else effect
+
+
+def _holds(raw: object, where: str) -> str | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, str) or not _HOLDS.fullmatch(raw):
+        raise _Invalid(where, f"expected 'new', 'none', 'any' or 'arg:N', got {raw!r}")
+    return raw
+
+
+def _holds_case(raw: object, where: str) -> tuple[int | None, str | None, object, str]:
+    if not isinstance(raw, Mapping):
+        raise _Invalid(where, f'expected {{"arg": N, "kw": NAME, "holds": ...}}, not {_kind(raw)}')
+    _check_keys(raw, _HOLDS_WHEN_KEYS, where, "key")
+    arg = raw.get("arg")
+    if arg is not None and not _is_index(arg):
+        raise _Invalid(f"{where}.arg", f"expected a positional index, got {arg!r}")
+    kw = _optional_ident(raw.get("kw"), f"{where}.kw")
+    if arg is None and kw is None:
+        raise _Invalid(where, "needs 'arg' (a positional index) or 'kw' (a keyword), or both")
+    holds = _holds(raw.get("holds"), f"{where}.holds")
+    if holds is None:
+        raise _Invalid(where, "needs 'holds'")
+    equals = raw.get("equals", _GIVEN)
+    if not (equals is _GIVEN or equals is None or isinstance(equals, (bool, int, float, str))):
+        raise _Invalid(f"{where}.equals", f"expected a literal (not {_kind(equals)})")
+    return (cast("int | None", arg), kw, equals, holds)
 
 
 def _file_effect(raw: object, where: str, *, method: bool) -> FileEffect:

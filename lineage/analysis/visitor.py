@@ -257,9 +257,15 @@ class _Visitor(ast.NodeVisitor):
             node.func.value, ast.Name
         )
         computed = False
+        receiver = receiver_path = None
+        if receiver_chain:
+            receiver = self._link_of(node.func.value)  # type: ignore[attr-defined]
+            receiver_path = path_expr(node.func.value)  # type: ignore[attr-defined]
         if not func and isinstance(node.func, ast.Attribute):
             # method of a computed receiver: df.dropna().fillna(...), d["k"].append(x)
             root = root_name(node.func.value)
+            if root is None and receiver_path is not None:
+                root = "<path>"  # (folder / "a.txt").write_text(...): a new path object
             if root is not None:
                 func = (root, node.func.attr)
                 receiver_chain = computed = True
@@ -280,6 +286,8 @@ class _Visitor(ast.NodeVisitor):
                 or any(kw.arg is None for kw in node.keywords),
                 receiver_chain=receiver_chain,
                 computed=computed,
+                receiver=receiver,
+                receiver_path=receiver_path,
             )
         )
 

@@ -20,13 +20,21 @@ from typing import TYPE_CHECKING
 from lineage.analysis.cells import Stmt
 from lineage.analysis.own_calls import lineage_objects
 from lineage.analysis.specs import Specs
-from lineage.graph.records import Deps, Node, NodeId, RuntimeName, State, StatementEffects
+from lineage.graph.records import (
+    CellEndReset,
+    Deps,
+    Node,
+    NodeId,
+    RuntimeName,
+    State,
+    StatementEffects,
+)
 from lineage.graph.replay import Replay
 
 if TYPE_CHECKING:  # networkx is imported when a graph is asked for, not when capture starts
     import networkx as nx
 
-__all__ = ["Deps", "Node", "NodeId", "RuntimeName", "SessionGraph"]
+__all__ = ["CellEndReset", "Deps", "Node", "NodeId", "RuntimeName", "SessionGraph"]
 
 
 class SessionGraph:
@@ -41,6 +49,8 @@ class SessionGraph:
         self._resolve_func = resolve_func or (lambda key: None)
         # id -> dotted path of lineage's modules and functions: names holding them are lineage
         self.lineage_ids = lineage_objects()
+        # hidden state the shell resets when a cell ends (set before the first cell is added)
+        self.cell_end_resets: tuple[CellEndReset, ...] = ()
 
     # -- public -------------------------------------------------------------------------------------
     def add_cell(

@@ -6,7 +6,7 @@ import builtins
 import os
 
 from lineage.analysis.records import CallSite, PathExpr, Summary
-from lineage.analysis.specs import Effect, FileEffect, mode_op, union_effects
+from lineage.analysis.specs import GIVEN, Effect, FileEffect, mode_op, union_effects
 from lineage.graph.objects import Objects
 from lineage.graph.records import (
     CONTAINER_MODULES,
@@ -15,7 +15,9 @@ from lineage.graph.records import (
     STAR_IMPORTS,
     STATE_HOLDERS,
     WILDCARD_FILE,
+    NodeId,
     StatementEffects,
+    union,
 )
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
@@ -130,6 +132,12 @@ class Effects(Objects):
             return ("new", "")
         # a method call on a value: receiver root ``head``, method ``func[-1]``
         method = func[-1]
+        if call.receiver is not None and call is self._top_call:
+            resolved = self.resolve_receiver(call.receiver)
+            if resolved is _NEW_OBJECT:
+                return self.call_on_new(call, method, eff, rootmap)
+            if resolved is not None:
+                head = resolved  # plt.gca().plot(x): the object gca returned a part of
         if head is None:
             # a method of a function's local object: it changes that object, not its arguments
             for root in [*call.args, *(r for _, r in call.kwargs)]:
@@ -166,13 +174,46 @@ class Effects(Objects):
             self.hold_args(head, call, rootmap)  # lst.append(x), d.setdefault(k, v), s.add(x)
         return self.result_link(effect, call, rootmap, receiver=head)
 
+    def resolve_receiver(self, link: tuple[str, object]) -> str | object | None:
+        """The name whose object a computed receiver is a part of: ``("call", i)`` is what
+        call i of the statement returned, ``("item", x)`` a new object when indexing ``x``'s
+        type copies (pandas). :data:`_NEW_OBJECT` for a new object; None when unknown."""
+        kind, value = link
+        if kind == "new":
+            return _NEW_OBJECT
+        if kind == "item" and isinstance(value, str):
+            return _NEW_OBJECT if self.item_link(value) == "new" else None
+        if kind != "call" or not isinstance(value, int):
+            return None
+        result = self._call_results.get(value)
+        if result is None:
+            return None
+        rkind, rvalue = result
+        if rkind == "new":
+            return _NEW_OBJECT
+        if rkind in ("same", "part") and isinstance(rvalue, str):
+            return rvalue
+        return None
+
+    def call_on_new(
+        self, call: CallSite, method: str, eff: StatementEffects, rootmap
+    ) -> tuple[str, object]:
+        """A method of an object nobody else holds (``df.dropna().to_csv(p)``, ``df["a"]``
+        under copy-on-write): changing it changes nothing, but its files and state count."""
+        effect = self.chain_effect(None, method)
+        if effect is None or effect.unknown:
+            self.unknown_call(call, eff, rootmap)
+            return ("new", "")
+        self.apply_effect(effect, call, eff, rootmap, receiver=None)
+        return self.result_link(effect, call, rootmap, receiver=None)
+
     def hold_args(self, receiver: str, call: CallSite, rootmap) -> None:
         for root in (*call.args, *(r for _, r in call.kwargs)):
             name = rootmap(root) if root is not None else None
             if name is not None and name != receiver:
                 self.insert(receiver, name)
 
-    def chain_effect(self, head: str, method: str) -> Effect | None:
+    def chain_effect(self, head: str | None, method: str) -> Effect | None:
         """A method called on something reached from ``head`` (``df["a"].mean()``), whose type
         is not known: what every type the specs list for that method agrees on, else what the
         root's own type says."""
@@ -181,7 +222,7 @@ class Effects(Objects):
         effects = [e for e in self.g.specs.method_everywhere(method) if not e.unknown]
         if effects:
             return union_effects(effects)  # sound for whichever of those types it has
-        root_type = self.type_of(head)
+        root_type = self.type_of(head) if head is not None else None
         return self.g.specs.method(root_type, method) if root_type else None
 
     def qualify(self, func: tuple[str, ...], head: str | None) -> str | None:
@@ -206,6 +247,21 @@ class Effects(Objects):
         if module is not None and module not in ("builtins",) and not self.g.specs.knows(module):
             eff.pseudo_reads.add(f"state:{module}")
             eff.pseudo_writes.add(f"state:{module}")
+            for state in self.g.specs.object_states:
+                self.may_write_object_state(state)
+
+    def may_write_object_state(self, state: str) -> None:
+        """A library we know nothing of may draw on pyplot's current figure (seaborn does): the
+        call becomes one more writer of it (not a reader, which would tie what the library
+        computes to the plots made before), or it makes the figure when there is none."""
+        st = self.st
+        nid = NodeId(self.base + len(self.out))
+        loc = self.loc(state)
+        if loc is None:
+            self.bind_object_state(state, self.new_loc(nid), nid)
+        else:
+            st.writers[loc] = union(st.writers.get(loc, ()), (nid,))
+            self.mark_used(state, loc)
 
     def unknown_args(
         self, call: CallSite, eff: StatementEffects, rootmap, only_specs: bool = False
@@ -353,12 +409,78 @@ class Effects(Objects):
             if name is not None:
                 self.read(name, eff)
         if not self._seeded(effect, call, receiver):
-            eff.pseudo_reads.update(effect.reads)
-            eff.pseudo_writes.update(effect.writes)
+            held = self.g.specs.object_states
+            if held and (held.intersection(effect.reads) or held.intersection(effect.writes)):
+                self.object_state_effect(effect, call, eff, rootmap)
+            else:
+                eff.pseudo_reads.update(effect.reads)
+                eff.pseudo_writes.update(effect.writes)
         if receiver is not None and "self" in effect.mutates:
             self.configure(receiver, call)  # est.set_params(random_state=0)
         for fe in effect.files:
             self.file_effect(fe, call, eff, rootmap, receiver)
+
+    def object_state_effect(
+        self, effect: Effect, call: CallSite, eff: StatementEffects, rootmap
+    ) -> None:
+        """Reads and writes of hidden state, where a state may hold an object (pyplot's current
+        figure): reading it reads that object, writing it changes the object (made by this
+        statement when the state holds none) unless ``holds`` says it then holds another."""
+        held = self.g.specs.object_states
+        eff.pseudo_reads.update(s for s in effect.reads if s not in held)
+        eff.pseudo_writes.update(s for s in effect.writes if s not in held)
+        holds = holds_after(effect, call)
+        for state in effect.writes:
+            if state in held:
+                self.write_object_state(state, holds, call, eff, rootmap)
+        for state in effect.reads:
+            if state in held and state not in effect.writes:
+                self.read(state, eff, apply_func=False)
+
+    def write_object_state(
+        self, state: str, holds: str | None, call: CallSite, eff: StatementEffects, rootmap
+    ) -> None:
+        st = self.st
+        nid = NodeId(self.base + len(self.out))
+        if holds in ("new", "none"):
+            # a new figure; or none, which the next use makes here (so it depends on this call)
+            self.bind_object_state(state, self.new_loc(nid), nid, used=holds == "new")
+            if holds == "none":
+                st.held[state] = ()
+            return
+        target: int | None = None
+        if holds == "any" and st.held.get(state):
+            # any object the state held before may be the one it holds now: they are one value
+            target = self.find(st.held[state][0])
+            for other in st.held[state][1:]:
+                target = self.merge(target, other)
+        elif holds is not None and holds.startswith("arg:"):
+            which = holds[4:]
+            root = self._arg_root(call, int(which) if which.isdigit() else which, rootmap)
+            target = self.loc(root) if root is not None else None
+        if target is not None:
+            eff.mutated.add(target)
+            self.bind_object_state(state, target, nid)
+            return
+        loc = self.loc(state)
+        if loc is None:
+            self.bind_object_state(state, self.new_loc(nid), nid)  # plt.plot with no figure
+            return
+        self.mutate(state, eff)  # the object it holds changes
+        self.mark_used(state, loc)
+
+    def bind_object_state(self, state: str, loc: int, nid: NodeId, used: bool = True) -> None:
+        st = self.st
+        st.loc_of[state] = loc
+        st.binders[state] = (nid,)
+        if used:
+            self.mark_used(state, loc)
+
+    def mark_used(self, state: str, loc: int) -> None:
+        """The state's object is a real one (a figure), not the none a reset left."""
+        held = self.st.held.get(state, ())
+        if all(self.find(h) != self.find(loc) for h in held):
+            self.st.held[state] = (*held, loc)
 
     def _seeded(self, effect: Effect, call: CallSite, receiver: str | None) -> bool:
         """The call, or the making of its receiver, gave the effect's seed keyword a value."""
@@ -399,7 +521,7 @@ class Effects(Objects):
             return  # no path given: nothing is read or written (df.to_csv() returns text)
         pexpr: PathExpr | None = None
         if fe.path == "self":
-            pexpr = ("name", receiver) if receiver else None
+            pexpr = ("name", receiver) if receiver else call.receiver_path
         else:
             if isinstance(fe.path, int) and fe.path < len(call.paths):
                 pexpr = call.paths[fe.path]
@@ -449,6 +571,8 @@ class Effects(Objects):
             return ("same", receiver)
         if ret == "part" and receiver is not None:
             return ("part", receiver)
+        if ret.startswith("state:"):
+            return ("part", ret) if ret in self.st.loc_of else ("new", "")
         if ret == "copy" and receiver is not None:
             return ("copy", (receiver,))
         if ret.startswith("copy:"):
@@ -483,6 +607,39 @@ class Effects(Objects):
             return cls
         loc = self.loc(name)
         return self.st.loc_func.get(loc) if loc is not None else None
+
+
+_NEW_OBJECT = object()  # a computed receiver that is an object nobody else holds
+
+
+def holds_after(effect: Effect, call: CallSite) -> str | None:
+    """What the object states a call writes hold afterwards: the first ``holds_when`` case the
+    call matches (the argument passed, not as a literal None; or passed as that literal), else
+    ``holds``."""
+    for index, kw, equals, holds in effect.holds_when:
+        value = _argument_value(call, index, kw)
+        if value is _ABSENT or value is None:
+            continue
+        if equals is GIVEN or value == equals:
+            return holds
+    return effect.holds
+
+
+_ABSENT = object()  # the argument is not passed
+_UNKNOWN = object()  # it is passed, as an expression
+
+
+def _argument_value(call: CallSite, index: int | None, kw: str | None) -> object:
+    """A passed argument's literal value (strings positionally, any literal by keyword)."""
+    if call.starred:
+        return _UNKNOWN
+    if index is not None and index < len(call.args):
+        p = call.paths[index]
+        return p[1] if p is not None and p[0] == "lit" else _UNKNOWN
+    if kw is not None and kw in dict(call.kwargs):
+        consts = dict(call.consts)
+        return consts.get(kw, _UNKNOWN)
+    return _ABSENT
 
 
 def given_keywords(call: CallSite) -> frozenset[str]:

@@ -45,6 +45,7 @@ class Objects:
         self._links: dict[str, tuple[str, object]] = {}
         self._call_results: dict[int, tuple[str, object]] = {}
         self._elements: frozenset[str] = frozenset()
+        self._top_call: object = None  # the statement's own call being applied (not a callee's)
 
     def find(self, loc: int) -> int:
         parent = self.st.parent

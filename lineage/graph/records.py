@@ -24,6 +24,15 @@ PURE_METHOD_NAMES = frozenset(
 )
 
 
+class CellEndReset(NamedTuple):
+    """Hidden state the shell resets whenever a cell ends, and the call that does the same in a
+    script: the inline backend closes pyplot's figures (``matplotlib.pyplot`` ``close('all')``)."""
+
+    state: str
+    module: str
+    call: str
+
+
 class RuntimeName(NamedTuple):
     """What a name held at the end of its cell, as observed by the tracer."""
 
@@ -69,6 +78,9 @@ class State:
     configured: dict[int, frozenset[str]] = field(default_factory=dict)
     # names bound to lineage objects other than ``lineage`` itself (``lg``, ``save``) -> path
     lineage_names: dict[str, str] = field(default_factory=dict)
+    # a hidden state that holds an object (pyplot's current figure, bound as a name in
+    # loc_of/binders) -> every location it held since it last held nothing
+    held: dict[str, tuple[int, ...]] = field(default_factory=dict)
 
     def copy(self) -> State:
         return State(
@@ -76,6 +88,7 @@ class State:
             dict(self.loc_type), dict(self.loc_func), dict(self.modules), dict(self.consts),
             dict(self.rid), dict(self.id_map), set(self.file_locs), self.next_loc,
             dict(self.elements_of), dict(self.configured), dict(self.lineage_names),
+            dict(self.held),
         )  # fmt: skip
 
 

@@ -19,6 +19,7 @@ from lineage.graph.records import (
     CWD,
     STAR_IMPORTS,
     WILDCARD_FILE,
+    CellEndReset,
     Node,
     NodeId,
     RuntimeName,
@@ -53,6 +54,8 @@ class Replay(Effects):
         finals: dict[int, dict[str, RuntimeName]] = {}
         for name, i in last_binder.items():
             finals.setdefault(i, {})[name] = runtime[name]
+        for reset in self.g.cell_end_resets:
+            self.cell_end_reset(reset)
         for i, stmt in enumerate(stmts):
             self.statement(stmt, finals.get(i, {}))
 
@@ -74,7 +77,9 @@ class Replay(Effects):
                 eff.pseudo_reads.add("state:sys.path")
             applied_names: set[str] = set()
             for i, call in enumerate(f.calls):
+                self._top_call = call
                 call_results[i] = self.call(call, eff, lambda n: n, applied_names)
+            self._top_call = None
             for summary in f.inline_funcs:
                 self.apply_summary(summary, eff, {}, self_root=None)
             for name in f.reads:
@@ -129,7 +134,7 @@ class Replay(Effects):
         self.out.append(
             Node(
                 id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
-                deps=tuple(sorted(eff.deps)),
+                deps=tuple(sorted(eff.deps - {nid})),
                 binds=f.binds | f.may_binds if f.may_binds else f.binds,
                 reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
                 lineage=lineage,
@@ -147,6 +152,32 @@ class Replay(Effects):
             else:
                 return ()
         return (("lineage", "lineage"), *names.items())
+    def cell_end_reset(self, reset: CellEndReset) -> None:
+        """The cell before this one ended, and the shell reset ``reset.state`` (the inline
+        backend closed pyplot's figures): a statement that does the same in a script, on which
+        the next use of the state depends, so a slice never draws two cells' plots on one figure.
+        Only when the state held an object."""
+        st = self.st
+        if not st.held.get(reset.state):
+            return
+        nid = NodeId(self.base + len(self.out))
+        alias = next(
+            (n for n, m in st.modules.items() if m == reset.module and n in st.binders), None
+        )
+        if alias is None:
+            top, _, rest = reset.module.partition(".")
+            alias = f"__import__({reset.module!r}).{rest}" if rest else f"__import__({top!r})"
+        text = f"{alias}.{reset.call}  # the inline backend closed the figures at cell end"
+        deps = st.binders.get(alias, ())
+        self.bind_object_state(reset.state, self.new_loc(nid), nid, used=False)
+        st.held[reset.state] = ()
+        self.out.append(
+            Node(
+                id=nid, cell=self.cell, execution_count=self.count, text=text, deps=deps,
+                binds=frozenset(), reads=frozenset({alias}) if alias in st.binders else frozenset(),
+                is_import=False, excluded=False,
+            )
+        )  # fmt: skip
 
     def bind_all(
         self,

@@ -9,13 +9,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.widgets  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from gen_common import write_doc  # noqa: E402
 
-MPL = "state:matplotlib"
-PLOT = {"reads": [MPL], "writes": [MPL]}
-DRAWN = {"mutates": ["self"], **PLOT}
+MPL = "state:matplotlib"  # rcParams, styles, registries: what new artists are made from
+FIG = "state:matplotlib.figure"  # pyplot's current figure: an object, held by the state
+CONFIG = {"reads": [MPL], "writes": [MPL]}
+READ = {"reads": [MPL]}
+# a pyplot call draws on (or asks for) the current figure, making one when there is none, and
+# returns a part of it (the lines drawn, the axes, the figure)
+DRAW = {"reads": [MPL, FIG], "writes": [FIG], "returns": FIG}
+DRAWN = {"mutates": ["self"], "reads": [MPL], "returns": "part"}  # an artist's own method
 ARTIST = "matplotlib.artist.Artist"
 
 
@@ -23,37 +29,71 @@ def tname(cls):
     return f"{cls.__module__}.{cls.__qualname__}"
 
 
+# a new figure becomes the current one; given a num (an existing figure's number or label) it
+# may be any figure pyplot made before
+NEW_FIGURE = {"reads": [MPL], "writes": [FIG], "returns": FIG, "holds": "new"}
+SPECIAL = {
+    "figure": {**NEW_FIGURE, "holds_when": [{"arg": 0, "kw": "num", "holds": "any"}]},
+    "subplots": {**NEW_FIGURE, "holds_when": [{"kw": "num", "holds": "any"}]},
+    "subplot_mosaic": {**NEW_FIGURE, "holds_when": [{"kw": "num", "holds": "any"}]},
+    # close('all') leaves no figure; close() or close(fig) makes an earlier one current
+    "close": {"writes": [FIG], "holds": "any",
+              "holds_when": [{"arg": 0, "kw": "fig", "equals": "all", "holds": "none"}]},
+    "sca": {"reads": [FIG], "writes": [FIG], "holds": "arg:0"},
+    "switch_backend": {"reads": [MPL], "writes": [MPL, FIG], "holds": "none"},
+    "setp": {"mutates": [0, "obj"], "reads": [MPL]},
+    "getp": {}, "get": {}, "get_plot_commands": {}, "figaspect": READ, "cycler": {},
+    "cast": {}, "overload": {}, "get_scale_names": {},
+    "get_backend": READ, "isinteractive": READ, "get_cmap": READ, "colormaps": READ,
+    "new_figure_manager": READ,
+    "fignum_exists": {"reads": [FIG]}, "get_fignums": {"reads": [FIG]},
+    "get_figlabels": {"reads": [FIG]},
+    "imread": {"mutates": [0, "fname"], "files": [{"path": 0, "path_kw": "fname", "op": "read"}]},
+    "imsave": {"mutates": [0, "fname"], "reads": [MPL],
+               "files": [{"path": 0, "path_kw": "fname", "op": "write"}]},
+    "savefig": {**DRAW, "mutates": [0, "fname"],
+                "files": [{"path": 0, "path_kw": "fname", "op": "write"}]},
+}
+for n in ("rc", "rc_context", "rcdefaults", "set_loglevel", "ion", "ioff", "interactive",
+          "install_repl_displayhook", "uninstall_repl_displayhook", "xkcd"):
+    SPECIAL[n] = CONFIG
+# colormap functions set rcParams["image.cmap"] and the current image's colormap
+for n in ("autumn", "bone", "cool", "copper", "flag", "gray", "hot", "hsv", "inferno", "jet",
+          "magma", "nipy_spectral", "pink", "plasma", "prism", "spring", "summer", "viridis",
+          "winter", "set_cmap"):
+    SPECIAL[n] = {"reads": [MPL, FIG], "writes": [MPL, FIG], "returns": FIG}
+
 functions: dict[str, dict] = {}
 for n in dir(plt):
     obj = getattr(plt, n)
     if n.startswith("_") or not callable(obj) or inspect.ismodule(obj):
         continue
-    functions[f"matplotlib.pyplot.{n}"] = dict(PLOT)
-functions["matplotlib.pyplot.savefig"] = {
-    **PLOT, "mutates": [0, "fname"], "files": [{"path": 0, "path_kw": "fname", "op": "write"}]
-}
-functions["matplotlib.pyplot.imread"] = {
-    "mutates": [0, "fname"], "files": [{"path": 0, "path_kw": "fname", "op": "read"}]
-}
-functions["matplotlib.pyplot.imsave"] = {
-    "mutates": [0, "fname"], "files": [{"path": 0, "path_kw": "fname", "op": "write"}]
-}
+    if n in SPECIAL:
+        functions[f"matplotlib.pyplot.{n}"] = dict(SPECIAL[n])
+    elif isinstance(obj, type):
+        # classes pyplot re-exports make objects pyplot does not manage (plt.Figure())
+        widget = issubclass(obj, matplotlib.widgets.Widget)
+        functions[f"matplotlib.pyplot.{n}"] = {"mutates": [0, "ax"]} if widget else {}
+    else:
+        functions[f"matplotlib.pyplot.{n}"] = dict(DRAW)
 for n in ("update", "__setitem__", "clear", "setdefault", "pop", "popitem", "copy", "find_all",
           "get", "keys", "values", "items"):
     if hasattr(plt.rcParams, n):
-        eff = dict(PLOT) if n in ("update", "__setitem__", "clear", "setdefault", "pop",
-                                  "popitem") else {"reads": [MPL]}
+        eff = dict(CONFIG) if n in ("update", "__setitem__", "clear", "setdefault", "pop",
+                                    "popitem") else {"reads": [MPL]}
         functions[f"matplotlib.pyplot.rcParams.{n}"] = eff
         functions[f"matplotlib.rcParams.{n}"] = eff
 for n in ("use", "context", "reload_library"):
-    functions[f"matplotlib.pyplot.style.{n}"] = dict(PLOT)
-    functions[f"matplotlib.style.{n}"] = dict(PLOT)
+    functions[f"matplotlib.pyplot.style.{n}"] = dict(CONFIG)
+    functions[f"matplotlib.style.{n}"] = dict(CONFIG)
 for n in ("use", "rc", "rcdefaults", "rc_context", "rc_params", "interactive", "get_backend",
           "rc_file", "rc_file_defaults", "set_loglevel", "is_interactive"):
     if hasattr(matplotlib, n):
-        functions[f"matplotlib.{n}"] = dict(PLOT)
+        functions[f"matplotlib.{n}"] = dict(CONFIG)
+for n in ("rc_params", "get_backend", "is_interactive"):
+    functions[f"matplotlib.{n}"] = dict(READ)
 functions["matplotlib.rc_file"] = {
-    **PLOT, "files": [{"path": 0, "path_kw": "fname", "op": "read"}]
+    **CONFIG, "files": [{"path": 0, "path_kw": "fname", "op": "read"}]
 }
 
 PURE_MODULES = ["colors", "dates", "ticker", "patches", "lines", "gridspec", "cm", "markers",
@@ -74,7 +114,7 @@ for modname in PURE_MODULES:
 functions["matplotlib.image.imread"] = functions["matplotlib.pyplot.imread"]
 functions["matplotlib.image.imsave"] = functions["matplotlib.pyplot.imsave"]
 functions["matplotlib.font_manager.findfont"] = {}
-functions["matplotlib.cm.register_cmap"] = dict(PLOT) if hasattr(
+functions["matplotlib.cm.register_cmap"] = dict(CONFIG) if hasattr(
     importlib.import_module("matplotlib.cm"), "register_cmap") else {}
 if not hasattr(importlib.import_module("matplotlib.cm"), "register_cmap"):
     del functions["matplotlib.cm.register_cmap"]
@@ -116,33 +156,21 @@ for cls in subclasses(Artist):
 for cls in subclasses(Container):
     aliases[tname(cls)] = "matplotlib.container.Container"
 
+ADDS = {"mutates": ["self", 0], "reads": [MPL], "returns": "part"}
 artist = {
     "*": dict(DRAWN),
-    "add_artist": {"mutates": ["self", 0], **PLOT},
-    "add_child_axes": {"mutates": ["self", 0], **PLOT},
-    "add_collection": {"mutates": ["self", 0], **PLOT},
-    "add_container": {"mutates": ["self", 0], **PLOT},
-    "add_image": {"mutates": ["self", 0], **PLOT},
-    "add_line": {"mutates": ["self", 0], **PLOT},
-    "add_patch": {"mutates": ["self", 0], **PLOT},
-    "add_table": {"mutates": ["self", 0], **PLOT},
-    "add_axes": {"mutates": ["self"], "returns": "part", **PLOT},
-    "add_subplot": {"mutates": ["self"], "returns": "part", **PLOT},
-    "add_gridspec": {"mutates": ["self"], "returns": "part", **PLOT},
-    "subplots": {"mutates": ["self"], "returns": "part", **PLOT},
-    "subfigures": {"mutates": ["self"], "returns": "part", **PLOT},
-    "twinx": {"mutates": ["self"], "returns": "part", **PLOT},
-    "twiny": {"mutates": ["self"], "returns": "part", **PLOT},
-    "inset_axes": {"mutates": ["self"], "returns": "part", **PLOT},
-    "get_figure": {"returns": "part", "reads": [MPL]},
-    "colorbar": {"mutates": ["self", 0, "mappable", "ax", "cax"], **PLOT},
+    "add_artist": ADDS, "add_child_axes": ADDS, "add_collection": ADDS, "add_container": ADDS,
+    "add_image": ADDS, "add_line": ADDS, "add_patch": ADDS, "add_table": ADDS,
+    "colorbar": {"mutates": ["self", 0, "mappable", "ax", "cax"], "reads": [MPL],
+                 "returns": "part"},
     "savefig": {"mutates": [0, "fname"], "reads": [MPL],
                 "files": [{"path": 0, "path_kw": "fname", "op": "write"}]},
 }
 
 # Name every public method of the common artists, so that a call on an artist of unknown type
 # (axes[0].scatter(...), a loop variable) can be recognised by its name alone. Names pandas or
-# numpy also use (plot, hist, bar, ...) stay under "*": there the method's name says nothing.
+# numpy also use are named too when axes have them (axes[0].plot(...) draws on axes[0]): the
+# pandas call's spec joins this one for a receiver of unknown type.
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 from matplotlib.axes import Axes  # noqa: E402
@@ -154,7 +182,8 @@ for cls in (pd.DataFrame, pd.Series, pd.Index, np.ndarray, pd.plotting.PlotAcces
     other |= {m for m in dir(cls) if not m.startswith("_")}
 for cls in (Axes, Figure, Artist):
     for m in dir(cls):
-        if m.startswith("_") or m in other or m in artist or not callable(getattr(cls, m, None)):
+        shared = m in other and not hasattr(Axes, m)
+        if m.startswith("_") or shared or m in artist or not callable(getattr(cls, m, None)):
             continue
         if isinstance(getattr(cls, m), type):
             continue
@@ -168,18 +197,19 @@ methods = {
     "matplotlib.gridspec.GridSpec": {"*": {}, "__getitem__": {}},
     "matplotlib.gridspec.SubplotSpec": {"*": {}},
     "matplotlib.spines.Spines": {"*": dict(DRAWN), "__getitem__": {"returns": "part"}},
-    "matplotlib.RcParams": {"*": {"reads": [MPL]}, "__setitem__": dict(DRAWN),
-                            "update": dict(DRAWN), "clear": dict(DRAWN),
-                            "setdefault": dict(DRAWN), "pop": dict(DRAWN),
-                            "popitem": dict(DRAWN)},
+    "matplotlib.RcParams": {"*": {"reads": [MPL]}, **{
+        n: {"mutates": ["self"], **CONFIG}
+        for n in ("__setitem__", "update", "clear", "setdefault", "pop", "popitem")}},
 }
 
 write_doc(
     sys.argv[1],
-    "Side-effect specs for matplotlib. Format: docs/specs.md. Plotting only ever reads and "
-    "writes state:matplotlib (pyplot's current figure, rcParams) and the artists it is called "
-    "on; it never changes the data passed to it, so no data artifact depends on a plot. "
-    "savefig/imsave write the file they are given.",
+    "Side-effect specs for matplotlib. Format: docs/specs.md. state:matplotlib is rcParams, "
+    "styles and registries; state:matplotlib.figure holds pyplot's current figure (an object: "
+    "pyplot calls change it and return parts of it; figure()/subplots() make a new one). An "
+    "artist's methods change it and return parts of it, so a figure is one value with its axes "
+    "and artists. Plotting never changes the data passed to it, so no data artifact depends on a "
+    "plot. savefig/imsave write the file they are given.",
     [],
     aliases,
     functions,

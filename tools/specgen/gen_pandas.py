@@ -20,7 +20,8 @@ OPTS = "state:pandas.options"
 MPL = "state:matplotlib"
 RNG = "state:numpy.random"
 CLIP = "state:clipboard"
-PLOT = {"reads": [MPL], "writes": [MPL]}
+FIG = "state:matplotlib.figure"  # pyplot's current figure (see gen_matplotlib.py)
+PLOT = {"reads": [MPL, FIG], "writes": [FIG], "returns": FIG}
 SELF = {"mutates": ["self"]}
 INPLACE = {"mutates": ["self"], "mutates_when": {"kw": "inplace", "equals": True}}
 
@@ -81,6 +82,11 @@ def frame_like(cls):
     for n in ("plot", "hist", "boxplot"):
         if hasattr(cls, n):
             table[n] = dict(PLOT)
+    if cls is pd.DataFrame:
+        # a frame's plot and hist make a new figure (given ax=, they draw on that one's)
+        for n in ("plot", "hist"):
+            table[n] = {"reads": [MPL], "writes": [FIG], "returns": FIG, "holds": "new",
+                        "holds_when": [{"kw": "ax", "holds": "any"}]}
     table["sample"] = {"mutates": [4, "random_state"], "reads": [RNG], "writes": [RNG]}
     if SEEDED:
         table["sample"]["seeded_by"] = "random_state"
@@ -172,8 +178,8 @@ for n in dir(pd.testing):
 for n in dir(pandas.plotting):
     if not n.startswith("_") and callable(getattr(pandas.plotting, n)):
         functions[f"pandas.plotting.{n}"] = dict(PLOT)
-functions["pandas.plotting.bootstrap_plot"] = {"reads": [MPL, "state:random"],
-                                               "writes": [MPL, "state:random"]}
+functions["pandas.plotting.bootstrap_plot"] = {"reads": [MPL, FIG, "state:random"],
+                                               "writes": [FIG, "state:random"], "returns": FIG}
 functions["pandas.plotting.PlotAccessor"] = {"returns": "arg:0"}
 
 methods = {

@@ -24,7 +24,8 @@ RNG = "state:numpy.random"
 CFG = "state:sklearn.config"
 MPL = "state:matplotlib"
 DRAW = {"reads": [RNG], "writes": [RNG]}
-PLOT = {"reads": [MPL], "writes": [MPL]}
+FIG = "state:matplotlib.figure"  # pyplot's current figure (see gen_matplotlib.py)
+PLOT = {"reads": [MPL, FIG], "writes": [FIG], "returns": FIG}
 BASE = "sklearn.base.BaseEstimator"
 META_PARAMS = {"estimator", "estimators", "steps", "transformer_list", "transformers",
                "regressor", "base_estimator"}
@@ -149,7 +150,7 @@ for cls, path in list(classes.items()):
                 functions[f"{path}.{m}"] = rng_effect(getattr(cls, m), {**PLOT})
         if cls.__name__ in ("LearningCurveDisplay", "ValidationCurveDisplay"):
             functions[f"{path}.from_estimator"] = rng_effect(cls.from_estimator, {**PLOT, **{
-                "reads": [MPL, RNG], "writes": [MPL, RNG]}})
+                "reads": [MPL, FIG, RNG], "writes": [FIG, RNG]}})
 
 # -- estimator methods --------------------------------------------------------------------------
 FIT = {"mutates": ["self"], "returns": "self"}

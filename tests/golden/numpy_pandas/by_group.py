@@ -13,12 +13,14 @@ import by_group_module as steps
 def run(N_ROWS: int) -> list[str]:
     """Run every step; return where the artifacts were written."""
     written = []
-    matrix, total, df = steps.matrix(N_ROWS)
-    written.append(steps.save_value(matrix, "matrix.pkl"))
-    written.append(steps.save_value(total, "total.pkl"))
-    steps.save_value(df, "intermediate/matrix/df.pkl")
+    df = steps.df(N_ROWS)
+    steps.save_value(df, "intermediate/df/df.pkl")
     by_group = steps.by_group(df)
     written.append(steps.save_value(by_group, "by_group.pkl"))
+    matrix = steps.matrix(df)
+    written.append(steps.save_value(matrix, "matrix.pkl"))
+    total = steps.total(matrix)
+    written.append(steps.save_value(total, "total.pkl"))
     return written
 
 

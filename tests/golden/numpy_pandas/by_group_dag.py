@@ -22,22 +22,35 @@ import by_group_module as steps
 )
 def by_group_dag():
     @task
-    def matrix() -> None:
+    def df() -> None:
         params = get_current_context()["params"]
-        matrix, total, df = steps.matrix(params["N_ROWS"])
-        steps.save_value(matrix, "matrix.pkl")
-        steps.save_value(total, "total.pkl")
-        steps.save_value(df, "intermediate/matrix/df.pkl")
+        df = steps.df(params["N_ROWS"])
+        steps.save_value(df, "intermediate/df/df.pkl")
 
     @task
     def by_group() -> None:
-        df = steps.load_value("intermediate/matrix/df.pkl")
+        df = steps.load_value("intermediate/df/df.pkl")
         by_group = steps.by_group(df)
         steps.save_value(by_group, "by_group.pkl")
 
-    matrix_task = matrix()
+    @task
+    def matrix() -> None:
+        df = steps.load_value("intermediate/df/df.pkl")
+        matrix = steps.matrix(df)
+        steps.save_value(matrix, "matrix.pkl")
+
+    @task
+    def total() -> None:
+        matrix = steps.load_value("matrix.pkl")
+        total = steps.total(matrix)
+        steps.save_value(total, "total.pkl")
+
+    df_task = df()
     by_group_task = by_group()
-    matrix_task >> by_group_task
+    matrix_task = matrix()
+    total_task = total()
+    df_task >> [by_group_task, matrix_task]
+    matrix_task >> total_task
 
 
 by_group_dag()

@@ -59,21 +59,30 @@ def load_value(name: str) -> object:
         return pickle.load(f)
 
 
-# artifact "matrix", "total", also needed by "by_group"
-def matrix(N_ROWS):
+# shared by "by_group", "matrix", "total"
+def df(N_ROWS):
     rng = np.random.default_rng(0)
     x = rng.normal(size=N_ROWS)
     g = rng.integers(0, 3, size=N_ROWS)
     df = pd.DataFrame({"x": x, "g": g})
 
     df["y"] = df["x"] * 2 + df["g"]
-
-    matrix = df[["x", "y"]].to_numpy()
-    total = float(matrix.sum())
-    return matrix, total, df
+    return df
 
 
 # artifact "by_group"
 def by_group(df):
     by_group = df.groupby("g")["y"].mean()
     return by_group
+
+
+# artifact "matrix", also needed by "total"
+def matrix(df):
+    matrix = df[["x", "y"]].to_numpy()
+    return matrix
+
+
+# artifact "total"
+def total(matrix):
+    total = float(matrix.sum())
+    return total

@@ -14,14 +14,18 @@ import ray
 
 import by_group_module as steps
 
-matrix_task = ray.remote(num_returns=3)(steps.matrix)
+df_task = ray.remote(steps.df)
 by_group_task = ray.remote(steps.by_group)
+matrix_task = ray.remote(steps.matrix)
+total_task = ray.remote(steps.total)
 
 
 def run(N_ROWS: int) -> dict[str, ray.ObjectRef]:
     """Submit every step; return the artifacts' object refs by file name."""
-    matrix, total, df = matrix_task.remote(N_ROWS)
+    df = df_task.remote(N_ROWS)
     by_group = by_group_task.remote(df)
+    matrix = matrix_task.remote(df)
+    total = total_task.remote(matrix)
     return {"by_group.pkl": by_group, "matrix.pkl": matrix, "total.pkl": total}
 
 
