@@ -85,15 +85,17 @@ class Replay(Effects):
         for loc in eff.mutated:
             eff.deps.update(st.writers.get(self.find(loc), ()))
         # -- the statement has run: update the state ------------------------------------------------
+        may_write = bool(stmt.raised)  # it raised: what it changes may not have changed yet
         for loc in eff.mutated:
-            st.writers[self.find(loc)] = (nid,)
+            root = self.find(loc)
+            st.writers[root] = union(st.writers.get(root, ()), (nid,)) if may_write else (nid,)
         for p in eff.pseudo_writes:
-            if p == WILDCARD_FILE:
+            if p == WILDCARD_FILE or may_write:
                 st.writers[p] = union(st.writers.get(p, ()), (nid,))
             else:
                 st.writers[p] = (nid,)
-                if p.startswith("file:"):
-                    st.file_locs.add(p)
+            if p != WILDCARD_FILE and p.startswith("file:"):
+                st.file_locs.add(p)
         if f.star_import:
             st.writers[STAR_IMPORTS] = union(st.writers.get(STAR_IMPORTS, ()), (nid,))
         for container, value in f.inserts:
