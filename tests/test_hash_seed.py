@@ -2,7 +2,7 @@
 
 Sets of names iterate in an order that depends on the hash seed; the graph must not let that
 order decide anything. Each seed runs every session in a fresh interpreter (a subprocess with
-its own store) and prints the slices; they must be identical. The cases below also check that
+its own store) and prints the slices and the exported script; they must be identical. The cases below also check that
 the slice the seeds agree on is the correct one."""
 
 from __future__ import annotations
@@ -50,6 +50,10 @@ SESSIONS: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
         ),
         ("log", "seen", "r"),
     ),
+    (
+        ("t = ([], (), [])", "for x in t:\n    x.append(1)", "a, b, c = t"),
+        ("t", "x", "c"),
+    ),
 )
 
 _CHILD = r"""
@@ -73,6 +77,9 @@ for cells, targets in sessions:
     for target in targets:
         shell.run_cell(f"import lineage\nlineage.save({target}, {target!r})").raise_error()
         codes.append(lineage.get(target).code)
+    out_dir = tempfile.mkdtemp()
+    paths = lineage.export(list(targets), to="script", output_dir=out_dir)
+    codes += [open(p).read() for p in sorted(map(str, paths)) if p.endswith(".py")]
     shell.run_line_magic("unload_ext", "lineage")
     out.append(codes)
 print(json.dumps(out))
@@ -95,7 +102,7 @@ def _slices(seed: int, tmp_path: Path) -> list[list[str]]:
 
 def test_slices_do_not_depend_on_the_hash_seed(tmp_path: Path) -> None:
     first = _slices(0, tmp_path)
-    for seed in (1, 2, 3, 7, 12345):
+    for seed in (1, 2, 12345):
         got = _slices(seed, tmp_path)
         for (cells, targets), want, have in zip(SESSIONS, first, got, strict=True):
             assert have == want, f"PYTHONHASHSEED={seed} changes the slices of {cells} {targets}"

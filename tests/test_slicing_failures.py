@@ -319,6 +319,58 @@ CASES = [
         guarded=("x.extend([1, 2]) or x[9]",),
         must_not=("x.append(3)",),
     ),
+    Case(
+        "assignment_raised_target_slice_minimal",
+        (
+            "x = 'old'",
+            "data = [1]",
+            "def f(l):\n    l.append(2)\n    raise ValueError('no')",
+            "x = f(data)",
+            "y = x + '!'",
+        ),
+        ("y",),
+        must=("x = 'old'", "y = x + '!'"),
+        must_not=("x = f(data)", "data = [1]"),
+    ),
+    Case(
+        "loop_first_pass_binds_a_new_name",
+        ("d = {}", "for key in ['x', 'y']:\n    d[key] = 1\n    1 / 0"),
+        ("key", "d"),
+    ),
+    Case(
+        "interrupted_loop",
+        (
+            "acc = []",
+            "for i in range(5):\n    acc.append(i)\n    if i == 2:\n        raise KeyboardInterrupt",
+        ),
+        ("acc", "i"),
+        handler="KeyboardInterrupt",
+    ),
+    Case(
+        "later_statements_of_the_cell_did_not_run",
+        ("a = [1]\nfor i in range(3):\n    a.append(i)\n    a[9]\na.append(100)",),
+        ("a",),
+        must=("a = [1]",),
+        must_not=("a.append(100)",),
+        handler="IndexError",
+    ),
+    # -- positions: statements after a semicolon, failures on a continuation line ----------------------
+    Case(
+        "multiline_after_semicolon_fails_on_continuation_line",
+        (
+            "acc = [7, 8]",
+            "acc.append(1); total = sum([\n    len(acc),\n    acc.pop(),\n    acc[9],\n])",
+        ),
+        ("acc",),
+        must=("acc.append(1)",),
+        guarded=("total = sum([len(acc), acc.pop(), acc[9]])",),
+    ),
+    Case(
+        "multiline_after_semicolon_fails_on_first_line",
+        ("q = [1, 2]", "n = 0; r = q.pop() + q[7] + len([\n  0])", "m = n + 1"),
+        ("q", "m"),
+        guarded=("r = q.pop() + q[7] + len([0])",),
+    ),
     # -- statements that raised before changing anything: dropped ------------------------------------
     Case(
         "nobody_depends_on_it",
@@ -352,6 +404,29 @@ CASES = [
         ("lst",),
         must=("lst.append(2)",),
         must_not=("raise ValueError('stop')", "lst.append(3)"),
+    ),
+    Case(
+        "augmented_assignment_value_raised",
+        ("total = [1]", "total += [len(undefined)]", "total += [2]"),
+        ("total",),
+        must=("total = [1]", "total += [2]"),
+        must_not=("total += [len(undefined)]",),
+    ),
+    Case(
+        "pandas_new_column_from_missing_one",
+        (
+            "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2]})",
+            "df['b'] = df['a'] * 2; df['c'] = df['zz']",
+        ),
+        ("df",),
+        must=("df['b'] = df['a'] * 2",),
+        must_not=("df['c'] = df['zz']",),
+    ),
+    Case(
+        "numpy_store_out_of_bounds",
+        ("import numpy as np\narr = np.zeros(3)", "arr[1] = 5.0\narr[7] = 1.0", "s = arr.sum()"),
+        ("s",),
+        must=("arr[1] = 5.0",),
     ),
     # -- comprehensions and conditionals ---------------------------------------------------------------
     Case(
@@ -451,7 +526,7 @@ def test_slice(case: Case, shell, tmp_path: Path) -> None:
 
 
 def test_case_count() -> None:
-    assert len(CASES) >= 35
+    assert len(CASES) >= 45
 
 
 @pytest.mark.parametrize(

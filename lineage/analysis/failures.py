@@ -198,7 +198,7 @@ def guarded(text: str, exc: tuple[str, str] | None) -> str:
     shown = qualified.removeprefix("builtins.") or "an exception"
     note = f"it raised {shown} here in the session"
     if base == "KeyboardInterrupt":
-        note = "interrupted here in the session: a re-run does not stop where it stopped"
+        note = "interrupted here in the session: a re-run may not stop where it stopped"
     out = f"try:\n{_indent(text)}\nexcept {base}:  # {note}\n    pass"
     try:
         ast.parse(out)
