@@ -67,7 +67,9 @@ class Replay(Effects):
                 call_results[i] = self.call(call, eff, lambda n: n, applied_names)
             for summary in f.inline_funcs:
                 self.apply_summary(summary, eff, {}, self_root=None)
-            for name in in_order(f.reads):
+            # reading a name may apply a function's summary, the one step whose order counts:
+            # a fixed order then, whatever the hash seed (no summary yet: no cost)
+            for name in in_order(f.reads) if self.st.loc_func else f.reads:
                 self.read(name, eff, apply_func=name not in applied_names)
             for name in f.stores:
                 self.mutate(name, eff)
