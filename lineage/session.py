@@ -38,6 +38,9 @@ class CellRecord(NamedTuple):
     names: Observed
     # (line of a %time/%%capture magic, line and column in its body) where its code raised
     magic_failures: tuple[tuple[int, int, int], ...] = ()
+    # what was raised, as (qualified type name, nearest builtin class): one per magic failure,
+    # in order, then the cell's own exception when ``failed_at`` is set
+    raised: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +121,10 @@ class Session:
             index = self._built
             record = self.records[index]
             stmts = executed(
-                self.statements(self.source(record)), record.failed_at, record.magic_failures
+                self.statements(self.source(record)),
+                record.failed_at,
+                record.magic_failures,
+                record.raised,
             )
             graph.add_cell(index, record.execution_count, stmts, _runtime(record.names), record.cwd)
             self._built += 1

@@ -82,6 +82,7 @@ class Tracer:
         self._reported = False
         self._shown: BaseException | None = None  # sys.last_value when the cell started
         self._magic_failures: tuple[tuple[int, int, int], ...] = ()
+        self._magic_raised: tuple[tuple[str, str], ...] = ()  # the types of those failures
         self.errors: list[BaseException] = []  # kept in dev mode, so tests and save() see them
 
     # -- registration: load and unload are exact inverses ---------------------------------------
@@ -159,21 +160,27 @@ class Tracer:
             return
         self._depth = 0
         info, names, failures = self._info, self._names, self._magic_failures
+        raised = self._magic_raised
         self._info = None
         if names:
             self._names = []
         if failures:
-            self._magic_failures = ()
+            self._magic_failures = self._magic_raised = ()
         if info is None or result.error_before_exec is not None:
             return
         try:
             failed_at = None
             error = result.error_in_exec
             if error is not None:
+                before = len(failures)
                 failed_at, failures = self._failure_position(error, failures)
+                raised += (exception_type(error),) * (len(failures) - before + 1)
             elif _SYS.get("last_value") is not self._shown:
                 # a magic (%time) caught an exception raised by its code and showed it
-                failures += self._magic_failure(_SYS.get("last_traceback"), nested=False)
+                found = self._magic_failure(_SYS.get("last_traceback"), nested=False)
+                if found:
+                    failures += found
+                    raised += (exception_type(_SYS.get("last_value")),)
             self._shown = None  # an exception holds frames, and they hold user values
             count = result.execution_count
             self._add(
@@ -187,6 +194,7 @@ class Tracer:
                         failed_at,
                         self._observe(names) if names else (),
                         failures,
+                        raised,
                     )
                 )
             )
@@ -197,9 +205,12 @@ class Tracer:
         if self._depth == 0:
             return  # no pre_run_cell seen (the extension was loaded by this very cell)
         self._depth -= 1
-        if result.error_in_exec is not None:  # code run by %%capture raised; it carries on
-            tb = result.error_in_exec.__traceback__
-            self._magic_failures += self._magic_failure(tb, nested=True)
+        error = result.error_in_exec
+        if error is not None:  # code run by %%capture raised; it carries on
+            found = self._magic_failure(error.__traceback__, nested=True)
+            if found:
+                self._magic_failures += found
+                self._magic_raised += (exception_type(error),)
 
     # -- run-time facts ---------------------------------------------------------------------------
     def _observe(self, names: list[str]) -> tuple[tuple[Any, ...], ...]:
@@ -382,6 +393,14 @@ def _code_name(shell: Any, record: CellRecord) -> str | None:
         )
     except Exception:
         return None
+
+
+def exception_type(exc: object) -> tuple[str, str]:
+    """(qualified name of the exception's type, the nearest builtin class it derives from): a
+    fresh script can always name the second in an ``except`` clause."""
+    t = type(exc)
+    base = next((c.__name__ for c in t.__mro__ if c.__module__ == "builtins"), "BaseException")
+    return (f"{t.__module__}.{t.__qualname__}", base)
 
 
 def _user_positions(

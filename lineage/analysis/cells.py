@@ -8,6 +8,7 @@ statements it contains.
 from __future__ import annotations
 
 import ast
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,6 +33,10 @@ class Stmt:
     body_end: tuple[int, int]  # for code inside a magic: where it ends within the body
     facts: Facts
     magic: bool  # IPython syntax: runs, may bind names, never appears in a slice
+    col: int = 0  # the column its text starts at, on its first line (in the cell or the body)
+    # for a statement that raised: the builtin exception class its text catches (its facts are
+    # then what it may have done before it raised; see lineage.analysis.failures)
+    raised: str = ""
 
 
 def _magic_call(node: ast.stmt) -> tuple[str, list[ast.expr]] | None:
@@ -113,7 +118,7 @@ def _first_line(node: ast.stmt) -> int:
 def _magic_stmt(node: ast.stmt, lines: _Lines, line: int, body_line: int) -> Stmt:
     facts = statement_facts(node) if isinstance(node, ast.Assign) else EMPTY_FACTS
     text = lines.segment(node)
-    return Stmt(text, line, _end(node, line), body_line, (0, 0), facts, magic=True)
+    return Stmt(text, line, _end(node, line), body_line, (0, 0), facts, True, _col(node))
 
 
 def split_statements(
@@ -139,7 +144,7 @@ def split_statements(
                 Stmt(
                     text, line, (_line, 0) if _line else _end(node, line), body_line,
                     _end(node, line) if _line else (0, 0),
-                    statement_facts(node), magic=False,
+                    statement_facts(node), False, _col(node),
                 )
             )  # fmt: skip
             continue
@@ -175,20 +180,65 @@ def _end(node: ast.stmt, line: int) -> tuple[int, int]:
     return (node.end_lineno or line, node.end_col_offset or 0)
 
 
+def _col(node: ast.stmt) -> int:
+    """The column a statement's text starts at (its first decorator's ``@``)."""
+    decorators = getattr(node, "decorator_list", None)
+    return max(decorators[0].col_offset - 1, 0) if decorators else node.col_offset
+
+
 def executed(
     stmts: tuple[Stmt, ...],
     failed_at: tuple[int, int] | None,
     magic_failures: tuple[tuple[int, int, int], ...] = (),
+    raised: tuple[tuple[str, str], ...] = (),
 ) -> tuple[Stmt, ...]:
     """The statements that ran. ``failed_at`` is the (line, column) of the instruction that
     raised in the cell (None: the cell completed); ``magic_failures`` are (line of the magic,
     line and column within its body) where code run by ``%time``/``%%capture`` raised and the
-    magic carried on."""
-    out = stmts if failed_at is None else tuple(s for s in stmts if s.end <= failed_at)
-    for line, body_line, body_col in magic_failures:
-        out = tuple(
-            s
-            for s in out
-            if not (s.body_line and s.line == line and s.body_end > (body_line, body_col))
-        )
+    magic carried on; ``raised`` the exceptions' types (CellRecord.raised).
+
+    The statement that raised counts too, as what it may have done before it raised
+    (:func:`lineage.analysis.failures.raised_statement`); those after it did not run."""
+    out = stmts
+    if failed_at is not None:
+        exc = raised[len(magic_failures)] if len(raised) > len(magic_failures) else None
+        out = _up_to(out, failed_at, exc, _cell_end)
+    for i, (line, body_line, body_col) in enumerate(magic_failures):
+        exc = raised[i] if i < len(raised) else None
+        out = _up_to(out, (body_line, body_col), exc, functools.partial(_body_end, line))
     return out
+
+
+def _cell_end(s: Stmt) -> tuple[tuple[int, int], bool]:
+    """Where ``s`` ends in the cell; whether its text is the cell's (not a magic body's)."""
+    return s.end, not s.body_line
+
+
+def _body_end(line: int, s: Stmt) -> tuple[tuple[int, int], bool] | None:
+    """Where ``s`` ends in the body of the magic on ``line``; None if it is not in that body."""
+    return (s.body_end, True) if s.body_line and s.line == line else None
+
+
+def _up_to(
+    stmts: tuple[Stmt, ...],
+    at: tuple[int, int],
+    exc: tuple[str, str] | None,
+    end: Callable[[Stmt], tuple[tuple[int, int], bool] | None],
+) -> tuple[Stmt, ...]:
+    """Of the statements in the code that raised at ``at`` (``end`` gives where each ends in
+    that code, and whether its text is that code's own), those that ended before ``at``, and
+    the one that raised there as what it may have done; statements elsewhere are kept."""
+    from lineage.analysis.failures import raised_statement, start
+
+    out: list[Stmt] = []
+    found = False
+    for s in stmts:
+        where = end(s)
+        if where is None or where[0] <= at:
+            out.append(s)
+        elif not found and where[1] and not s.magic and start(s) <= at:
+            found = True
+            failed = raised_statement(s, at, exc)
+            if failed is not None:
+                out.append(failed)
+    return tuple(out)

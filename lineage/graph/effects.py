@@ -18,6 +18,7 @@ from lineage.graph.records import (
     NodeId,
     StatementEffects,
     union,
+    in_order,
 )
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
@@ -366,9 +367,9 @@ class Effects(Objects):
             for call in nested.calls:
                 self.call(call, eff, rootmap, applied)
             if nested.name == "<lambda>" or nested.name in called:
-                for name in nested.reads - local:
+                for name in in_order(nested.reads - local):
                     self.read(name, eff)
-        for name in summary.reads:
+        for name in in_order(summary.reads):
             self.read(name, eff, apply_func=name not in applied)
         for name in summary.global_binds:
             eff.binds_may.add(name)

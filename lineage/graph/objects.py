@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from lineage.analysis.records import PathExpr, Summary
 from lineage.graph.records import (
+    MIXED,
     WILDCARD_FILE,
     Deps,
     Node,
@@ -68,8 +69,8 @@ class Objects:
         st = self.st
         st.parent[rb] = ra
         st.writers[ra] = union(st.writers.get(ra, ()), st.writers.pop(rb, ()))
-        if ra not in st.loc_type and rb in st.loc_type:
-            st.loc_type[ra] = st.loc_type[rb]
+        if rb in st.loc_type:
+            self.set_type(ra, st.loc_type[rb])
         if ra not in st.loc_func and rb in st.loc_func:
             st.loc_func[ra] = st.loc_func[rb]
         if rb in st.elements_of:
@@ -77,6 +78,18 @@ class Objects:
         if rb in st.configured:
             st.configured[ra] = st.configured.get(ra, frozenset()) | st.configured.pop(rb)
         return ra
+
+    def set_type(self, root: int, type_name: str, replace: bool = False) -> None:
+        """Give a location a type. A location that holds several objects (a container merged
+        with its parts, the two values of a may-binding) has one type only while they agree;
+        otherwise it is MIXED, whatever order the objects were seen in. ``replace``: the
+        location is the name's own new object (a run-time type beats a static guess)."""
+        types = self.st.loc_type
+        known = types.get(root)
+        if replace or known is None:
+            types[root] = type_name
+        elif known != type_name:
+            types[root] = MIXED
 
     def element_sources(self, loc: int) -> list[int]:
         """The locations whose elements a (shallow copy) location shares, transitively; its
@@ -95,8 +108,13 @@ class Objects:
         return None if loc is None else self.find(loc)
 
     def type_of(self, name: str) -> str | None:
+        """The type of the object ``name`` holds; None when unknown, or when its location
+        holds objects of different types (calls on it are then judged as on an unknown type)."""
         loc = self.loc(name)
-        return None if loc is None else self.st.loc_type.get(loc)
+        if loc is None:
+            return None
+        found = self.st.loc_type.get(loc)
+        return None if found == MIXED else found
 
     def func_of(self, name: str) -> Summary | None:
         loc = self.loc(name)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import NamedTuple, NewType
 
@@ -14,6 +16,7 @@ Deps = tuple[NodeId, ...]
 WILDCARD_FILE = "file:*"
 CWD = "state:cwd"  # the working directory: relative paths are read through it
 STAR_IMPORTS = "imports:*"  # the statements that ran ``from m import *``
+MIXED = "?"  # the type of a location holding objects of different types (State.loc_type)
 STATE_HOLDERS = ("sys.path.", "os.environ.")
 CONTAINER_MODULES = ("builtins.", "collections.")
 # method names that change nothing on any type we know of; used when the receiver's type is unknown
@@ -104,6 +107,12 @@ class StatementEffects:
         self.pseudo_writes: set[str] = set()
         self.binds_may: set[str] = set()
         self.applied: set[int] = set()  # ids of summaries already applied (cycle guard)
+
+
+def in_order(names: AbstractSet[str]) -> Iterable[str]:
+    """A set of names in a fixed order: the order a set iterates in depends on the hash seed,
+    and reading a name may apply a function's summary, which changes the replay state."""
+    return sorted(names) if len(names) > 1 else names
 
 
 def union(a: Deps, b: Deps) -> Deps:

@@ -24,6 +24,7 @@ from lineage.graph.records import (
     NodeId,
     RuntimeName,
     StatementEffects,
+    in_order,
     union,
 )
 
@@ -82,7 +83,9 @@ class Replay(Effects):
             self._top_call = None
             for summary in f.inline_funcs:
                 self.apply_summary(summary, eff, {}, self_root=None)
-            for name in f.reads:
+            # reading a name may apply a function's summary, the one step whose order counts:
+            # a fixed order then, whatever the hash seed (no summary yet: no cost)
+            for name in in_order(f.reads) if self.st.loc_func else f.reads:
                 self.read(name, eff, apply_func=name not in applied_names)
             for name in f.stores:
                 self.mutate(name, eff)
@@ -100,15 +103,17 @@ class Replay(Effects):
         for loc in eff.mutated:
             eff.deps.update(st.writers.get(self.find(loc), ()))
         # -- the statement has run: update the state ------------------------------------------------
+        may_write = bool(stmt.raised)  # it raised: what it changes may not have changed yet
         for loc in eff.mutated:
-            st.writers[self.find(loc)] = (nid,)
+            root = self.find(loc)
+            st.writers[root] = union(st.writers.get(root, ()), (nid,)) if may_write else (nid,)
         for p in eff.pseudo_writes:
-            if p == WILDCARD_FILE:
+            if p == WILDCARD_FILE or may_write:
                 st.writers[p] = union(st.writers.get(p, ()), (nid,))
             else:
                 st.writers[p] = (nid,)
-                if p.startswith("file:"):
-                    st.file_locs.add(p)
+            if p != WILDCARD_FILE and p.startswith("file:"):
+                st.file_locs.add(p)
         if f.star_import:
             st.writers[STAR_IMPORTS] = union(st.writers.get(STAR_IMPORTS, ()), (nid,))
         for container, value in f.inserts:
@@ -202,10 +207,11 @@ class Replay(Effects):
                 sources.update((r, self.loc(r)) for r in v if r not in sources)
             elif k == "sibling" and target in names:
                 siblings.append(target)
-        for name in names:
+        for name in in_order(names):
             if siblings and name in siblings:
                 continue
             may = name not in f.binds
+            fresh: int | None = None  # the name's own new location, while nothing shares it
             kind, value = links.get(name, ("new", ""))
             made_by = None
             if kind == "call" and isinstance(value, int) and value < len(f.calls):
@@ -222,7 +228,7 @@ class Replay(Effects):
             elif kind == "same" and isinstance(value, str) and sources.get(value) is not None:
                 loc = self.find(sources[value])  # type: ignore[arg-type]
             else:
-                loc = self.new_loc(nid)
+                loc = fresh = self.new_loc(nid)
                 if kind in ("part", "parts"):
                     rt = runtime.get(name)
                     if rt is None or not self.g.is_immutable(rt.type_name):
@@ -254,9 +260,10 @@ class Replay(Effects):
                     st.configured[self.find(loc)] = keywords
             rt = runtime.get(name)
             if rt is not None:
-                loc = self.observe(name, loc, rt)
+                loc = self.observe(name, loc, rt, fresh)
             elif name in literal:
-                st.loc_type[loc] = literal[name]
+                root = self.find(loc)
+                self.set_type(root, literal[name], replace=root == fresh)
             if name in defs:
                 st.loc_func[self.find(loc)] = defs[name]
             if may and old is not None:
@@ -316,13 +323,15 @@ class Replay(Effects):
         elif names and name in names:
             del names[name]
 
-    def observe(self, name: str, loc: int, rt: RuntimeName) -> int:
-        """Use the run-time identity: a name holding an object another name holds is an alias."""
+    def observe(self, name: str, loc: int, rt: RuntimeName, fresh: int | None = None) -> int:
+        """Use the run-time identity: a name holding an object another name holds is an alias.
+        ``fresh``: the new location made for this binding (its type is the observed one)."""
         st = self.st
         if self.g.is_immutable(rt.type_name):
             # interned/cached immutable objects share identities without sharing history
-            st.loc_type[self.find(loc)] = rt.type_name
-            return self.find(loc)
+            root = self.find(loc)
+            self.set_type(root, rt.type_name, replace=root == fresh)
+            return root
         key = (rt.obj_id, rt.type_name)
         other = st.id_map.get(key)
         if other is not None and other != name and st.rid.get(other) == key:
@@ -332,7 +341,7 @@ class Replay(Effects):
         st.rid[name] = key
         st.id_map[key] = name
         root = self.find(loc)
-        st.loc_type[root] = rt.type_name
+        self.set_type(root, rt.type_name, replace=root == fresh)
         if rt.func is not None:
             summary = self.g._resolve_func(rt.func)
             if summary is not None:
