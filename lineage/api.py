@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -102,7 +101,7 @@ def save(obj: Any, name: str) -> Artifact:
         meta = {
             "target": result.target,
             "target_statement": result.target_statement,
-            "cwd": cell.cwd if cell is not None else os.getcwd(),
+            "cwd": cell.cwd if cell is not None else tracer.current_cwd(),
             # the structured slice export plans its steps from
             "statements": [
                 {"id": n.id, "text": n.text, "deps": n.deps, "execution_count": n.execution_count}

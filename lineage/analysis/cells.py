@@ -15,8 +15,87 @@ from dataclasses import dataclass
 from lineage.analysis.facts import EMPTY_FACTS, Facts, statement_facts
 
 # magics whose argument is Python code run once in the user's namespace
-_LINE_CODE_MAGICS = frozenset({"time"})
-_CELL_CODE_MAGICS = frozenset({"time", "capture"})
+# (%prun runs it once, under a profiler, in the user's namespace)
+_LINE_CODE_MAGICS = frozenset({"time", "prun"})
+_CELL_CODE_MAGICS = frozenset({"time", "capture", "prun"})
+# magics that run Python code a slice cannot replay as it ran: %timeit runs it a number of times
+# (found by calibration unless -n and -r say), in a function of its own; %debug under a debugger,
+# where the user may change anything. What the code may change is known from its text, so the
+# statement stands for that change; it never enters a slice, and a slice that needs it warns
+# (lineage.slicer).
+_OPAQUE_CODE_MAGICS = frozenset({"timeit", "debug"})
+# options that take a value, per magic (the code follows the options)
+_OPTIONS = {"timeit": "nrp", "prun": "DlsT", "debug": "b"}
+# magics that run code lineage cannot see at all (a file, earlier input, the clipboard): any
+# later slice warns
+_UNSEEN_CODE_MAGICS = frozenset({"run", "rerun", "paste", "cpaste"})
+_MAGIC_NAME = re.compile(r"get_ipython\(\)\.run_(?:line|cell)_magic\(\s*(['\"])(\w+)\1")
+_WORD = re.compile(r"\s*(\S+)")
+
+
+def code_magic(text: str) -> tuple[str, bool] | None:
+    """For the text of a magic statement that runs Python code lineage cannot replay: (magic
+    name, whether lineage knows what the code may change). None for any other statement."""
+    if "_magic(" not in text:
+        return None
+    match = _MAGIC_NAME.search(text)
+    if match is None:
+        return None
+    name = match.group(2)
+    if name in _OPAQUE_CODE_MAGICS:
+        return name, True
+    if name in _UNSEEN_CODE_MAGICS:
+        return name, False
+    return None
+
+
+def magic_source(text: str) -> str:
+    """``%timeit -n1 f(x)`` from ``get_ipython().run_line_magic('timeit', '-n1 f(x)')``."""
+    try:
+        magic = _magic_call(ast.parse(text).body[0])
+    except (SyntaxError, IndexError):
+        return text
+    strs = _str_args(magic[1]) if magic is not None else None
+    if magic is None or not strs:
+        return text
+    if magic[0] == "run_cell_magic" and len(strs) == 3:
+        return f"%%{strs[0]} {strs[1]}".rstrip() + "\n" + strs[2].rstrip()
+    return f"%{' '.join(strs)}".rstrip()
+
+
+def _strip_options(magic: str, line: str) -> str:
+    """The code after a magic's options, read as getopt reads them (``-n1 -r 3 f(x)`` ->
+    ``f(x)``): options end at the first word that is not one, or after ``--``."""
+    with_value = _OPTIONS[magic]
+    pos = 0
+    while True:
+        match = _WORD.match(line, pos)
+        if match is None:
+            return ""
+        word = match.group(1)
+        if word == "--":
+            pos = match.end()
+            break
+        if word.startswith("--") and magic == "debug":
+            pos = match.end()
+            if word == "--breakpoint":
+                pos = _skip_word(line, pos)
+            continue
+        if len(word) < 2 or word[0] != "-" or not word[1].isalpha():
+            break  # the code starts here
+        pos = match.end()
+        letters = word[1:]
+        for i, letter in enumerate(letters):
+            if letter in with_value:
+                if i == len(letters) - 1:  # "-n 3": the value is the next word
+                    pos = _skip_word(line, pos)
+                break  # "-n3": the rest of the word is the value
+    return line[pos:].strip()
+
+
+def _skip_word(line: str, pos: int) -> int:
+    match = _WORD.match(line, pos)
+    return match.end() if match is not None else pos
 
 
 @dataclass(slots=True)
@@ -146,7 +225,8 @@ def split_statements(
         kind, args = magic
         strs = _str_args(args)
         if kind == "run_line_magic" and strs and len(strs) == 2 and strs[0] in _LINE_CODE_MAGICS:
-            out.extend(split_statements(transform(strs[1]), transform, _line=line))
+            code = strs[1] if strs[0] == "time" else _strip_options(strs[0], strs[1])
+            out.extend(split_statements(transform(code), transform, _line=line))
         elif kind == "run_cell_magic" and strs and len(strs) == 3 and strs[0] in _CELL_CODE_MAGICS:
             out.append(_magic_stmt(node, lines, line, body_line))
             if strs[0] == "capture" and strs[1].split():
@@ -166,9 +246,40 @@ def split_statements(
                         )
                     )
             out.extend(split_statements(transform(strs[2]), transform, _line=line))
+        elif strs and strs[0] in _OPAQUE_CODE_MAGICS and len(strs) == (
+            2 if kind == "run_line_magic" else 3
+        ):
+            stmt = _magic_stmt(node, lines, line, body_line)
+            stmt.facts = _opaque_facts(node, strs, transform)
+            out.append(stmt)
         else:
             out.append(_magic_stmt(node, lines, line, body_line))
     return tuple(out)
+
+
+def _opaque_facts(node: ast.stmt, strs: list[str], transform: Callable[[str], str]) -> Facts:
+    """What the code of %timeit/%prun/%debug may do, as a statement that may run it (its
+    bindings are "may" bindings: %timeit binds in a function of its own)."""
+    magic = strs[0]
+    if len(strs) == 2:
+        code = _strip_options(magic, strs[1])
+    elif magic == "timeit":  # %%timeit [options] setup, then the timed body
+        code = _strip_options(magic, strs[1]) + "\n" + strs[2]
+    else:
+        code = strs[2]
+    try:
+        body: list[ast.stmt] = ast.parse(transform(code)).body
+    except (SyntaxError, ValueError):
+        body = []  # it did not compile, so it did not run
+    if isinstance(node, ast.Assign):  # ``r = %timeit -o ...`` binds r
+        body.append(ast.Assign(targets=node.targets, value=ast.Constant(None)))
+    if not body:
+        return EMPTY_FACTS
+    test = ast.Name(id="__magic_ran__", ctx=ast.Load())
+    synthetic = ast.fix_missing_locations(
+        ast.copy_location(ast.If(test=test, body=body, orelse=[]), node)
+    )
+    return statement_facts(synthetic)
 
 
 def _end(node: ast.stmt, line: int) -> tuple[int, int]:

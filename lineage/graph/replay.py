@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import re
 
-from lineage.analysis.cells import Stmt
+from lineage.analysis.cells import Stmt, code_magic
 from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects, given_keywords
 from lineage.graph.records import (
@@ -53,12 +53,14 @@ class Replay(Effects):
         nid = NodeId(self.base + len(self.out))
         eff = StatementEffects()
         excluded = stmt.magic or f.mentions_lineage
+        # %timeit/%prun code: what it may change counts (the node never enters a slice)
+        opaque = stmt.magic and not f.mentions_lineage and code_magic(stmt.text) is not None
         call_results: dict[int, tuple[str, object]] = {}
         # names bound inside this statement (loop variables...) stand for what they link to
         self._links, self._call_results = f.links, call_results
         self._elements = f.elements
         self.moved = False
-        if not excluded:
+        if not excluded or opaque:
             if f.is_import:
                 eff.pseudo_reads.add("state:sys.path")
             applied_names: set[str] = set()
