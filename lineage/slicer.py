@@ -44,21 +44,26 @@ def _warn_unreplayed(nodes: Mapping[NodeId, Node], reached: Mapping[NodeId, Node
     for nid, node in nodes.items():
         if node.excluded and "_magic(" in node.text:
             kind = code_magic(node.text)
-            if kind is not None and not kind[1]:
+            if kind is not None and kind[1] == "unseen":
                 found[nid] = node
     for nid in sorted(found):
         node = found[nid]
         count = node.execution_count if node.execution_count is not None else " "
-        magic = magic_source(node.text)
-        if nid in reached:
+        kind = code_magic(node.text)
+        if kind is not None and kind[1] == "moves":
+            why = "changed the working directory that relative paths the slice uses depend on,"
+            why += " which a slice cannot replay"
+            fix = "Change folders with os.chdir(...) to have it in the slice."
+        elif nid in reached:
             why = "may have changed what the saved value is built from, and a slice cannot "
-            why += "replay it as it ran (a number of times, or under a profiler or debugger)"
+            why += "replay it as it ran (a number of times, or under a debugger)"
+            fix = "Make the change in a plain statement (or under %time) to have it in the slice."
         else:
             why = "ran code lineage cannot see, which may have changed or defined anything"
+            fix = "Run that code in cells (or import it) to have it in the slice."
         warnings.warn(
-            f"lineage: `{magic}` in cell [{count}] {why}; the saved code may not rebuild the "
-            "value. Make the change in a plain statement (or under %time) to have it in the "
-            "slice.",
+            f"lineage: `{magic_source(node.text)}` in cell [{count}] {why}; the saved code may "
+            f"not rebuild the value. {fix}",
             UnreplayedCodeWarning,
             stacklevel=4,
         )

@@ -33,9 +33,14 @@ _MAGIC_NAME = re.compile(r"get_ipython\(\)\.run_(?:line|cell)_magic\(\s*(['\"])(
 _WORD = re.compile(r"\s*(\S+)")
 
 
-def code_magic(text: str) -> tuple[str, bool] | None:
-    """For the text of a magic statement that runs Python code lineage cannot replay: (magic
-    name, whether lineage knows what the code may change). None for any other statement."""
+# magics that move the working directory: what relative paths after them need, a slice cannot do
+_MOVING_MAGICS = frozenset({"cd", "pushd", "popd"})
+
+
+def code_magic(text: str) -> tuple[str, str] | None:
+    """For the text of a magic statement whose effect a slice cannot replay: (magic name, kind),
+    kind "code" (%timeit: what its code may change is known), "unseen" (%run: code lineage
+    cannot see) or "moves" (%cd). None for any other statement."""
     if "_magic(" not in text:
         return None
     match = _MAGIC_NAME.search(text)
@@ -43,9 +48,11 @@ def code_magic(text: str) -> tuple[str, bool] | None:
         return None
     name = match.group(2)
     if name in _OPAQUE_CODE_MAGICS:
-        return name, True
+        return name, "code"
     if name in _UNSEEN_CODE_MAGICS:
-        return name, False
+        return name, "unseen"
+    if name in _MOVING_MAGICS:
+        return name, "moves"
     return None
 
 

@@ -81,6 +81,8 @@ class Replay(Effects):
             for name in f.reads:
                 self.read(name, eff, apply_func=False)
         st = self.st
+        if stmt.magic and _CHANGES_DIR.search(stmt.text):
+            eff.pseudo_writes.add(CWD)  # %cd: what reads relative paths after it needs it
         for p in eff.pseudo_reads:
             eff.deps.update(self.pseudo_writers(p))
         for loc in eff.mutated:

@@ -1,0 +1,529 @@
+"""Capture in real shells: the cell that loads the extension, whole sessions in one cell
+(``ipython -c``, ``ipython file.ipy``), top-level ``await``, code run by magics, the working
+directory (read without wrapping ``os.chdir``, and removed under the process), and capture that
+leaves what the user sees unchanged.
+
+Table cases run their cells in a fresh shell, save ``target``, check the slice's statements and
+re-run it alone in a fresh interpreter in an empty folder (as tests/test_slicing.py does)."""
+
+from __future__ import annotations
+
+import ast
+import os
+import subprocess
+import sys
+import traceback
+import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from IPython.core.interactiveshell import InteractiveShell
+from IPython.utils.capture import capture_output
+
+import lineage
+from lineage import tracer as tracer_mod
+from lineage.errors import UnreplayedCodeWarning
+from lineage.verify import verify
+
+from .conftest import new_shell
+
+LINEAGE_DIR = str(Path(lineage.__file__).parent)
+IPYTHON = str(Path(sys.executable).with_name("ipython"))
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    cells: tuple[str, ...]
+    target: str = ""  # variable to save in a final cell; empty when the cells save themselves
+    must: tuple[str, ...] = ()
+    must_not: tuple[str, ...] = ()
+    counts: dict[str, int] = field(default_factory=dict)
+    warns: str = ""  # a warning the save must give (UnreplayedCodeWarning), matched as text
+    rebuilds: bool = True  # the slice rebuilds the value (False: the save warns it may not)
+    name: str = "art"
+    loaded: bool = True  # False: the cells load the extension themselves
+
+
+def stmts(code: str) -> list[str]:
+    tree = ast.parse(code)
+    return [(ast.get_source_segment(code, n) or "").strip() for n in tree.body]
+
+
+@pytest.fixture
+def bare_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[InteractiveShell]:
+    """A fresh shell without lineage, in an empty folder."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    sh = new_shell()
+    yield sh
+    with_tracer = tracer_mod._TRACERS.get(id(sh))
+    if with_tracer is not None:
+        assert not with_tracer.errors, f"capture failed: {with_tracer.errors!r}"
+        sh.run_line_magic("unload_ext", "lineage")
+    InteractiveShell.clear_instance()
+    os.chdir(tmp_path)
+
+
+def run_case(sh: InteractiveShell, case: Case, tmp_path: Path) -> None:
+    if case.loaded:
+        sh.run_line_magic("load_ext", "lineage")
+    for cell in case.cells:
+        sh.run_cell(cell, store_history=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        if case.target:
+            result = sh.run_cell(
+                f"import lineage\nlineage.save({case.target}, {case.name!r})", store_history=True
+            )
+            result.raise_error()
+    found = [str(w.message) for w in caught if issubclass(w.category, UnreplayedCodeWarning)]
+    if case.warns:
+        assert any(case.warns in m for m in found), f"no warning about {case.warns!r}: {found}"
+    elif case.target:
+        assert not found, found
+    code = lineage.get(case.name).code
+    assert "lineage" not in code
+    assert "get_ipython" not in code
+    got = stmts(code)
+    for s in case.must:
+        assert s in got, f"slice lacks {s!r}:\n{code}"
+    for s in case.must_not:
+        assert s not in got, f"slice should not hold {s!r}:\n{code}"
+    for s, n in case.counts.items():
+        assert got.count(s) == n, f"{s!r} should appear {n} times:\n{code}"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    result = verify(case.name, cwd=empty)
+    assert result.ok == case.rebuilds, f"{result.detail}\n--- slice ---\n{code}"
+
+
+# -- the cell that loads the extension -----------------------------------------------------------------
+LOAD_CASES = [
+    Case(
+        "loading_cell_binds",
+        ("%load_ext lineage\nimport lineage\nimport json\nbase = [1, 2, 3]", "s = json.dumps(base)"),
+        "s",
+        must=("import json", "base = [1, 2, 3]"),
+        loaded=False,
+    ),
+    Case(
+        "statements_before_the_magic_count",
+        ("pre = [0]\n%load_ext lineage\npre.append(1)", "pre.append(2)"),
+        "pre",
+        must=("pre = [0]", "pre.append(1)", "pre.append(2)"),
+        loaded=False,
+    ),
+    Case(
+        "save_in_the_loading_cell",
+        ("%load_ext lineage\nimport lineage\nx = [1]\nx.append(2)\nlineage.save(x, 'art')\n"
+         "x.append(3)",),
+        must=("x = [1]", "x.append(2)"),
+        must_not=("x.append(3)",),
+        loaded=False,
+    ),  # fmt: skip
+    Case(
+        "function_defined_in_the_loading_cell",
+        ("%load_ext lineage\nk = 3\ndef f(v):\n    return v * k", "y = f(2)"),
+        "y",
+        must=("k = 3", "y = f(2)"),
+        loaded=False,
+    ),
+    Case(
+        "loading_cell_that_raised",
+        ("%load_ext lineage\nz = [1]\nz.append(2)\n1 / 0\nz.append(3)",),
+        "z",
+        must=("z = [1]", "z.append(2)"),
+        must_not=("z.append(3)",),
+        loaded=False,
+    ),
+    Case(
+        "time_magic_in_the_loading_cell",
+        ("%load_ext lineage\n%time q = [1, 2]", "q.append(3)"),
+        "q",
+        must=("q = [1, 2]", "q.append(3)"),
+        loaded=False,
+    ),
+    Case(
+        "reload_in_a_cell",
+        ("a = [1]", "%reload_ext lineage\na.append(2)", "a.append(3)"),
+        "a",
+        must=("a = [1]", "a.append(2)", "a.append(3)"),
+    ),
+    Case(
+        "load_again_in_a_cell",
+        ("a = [1]", "%load_ext lineage\na.append(2)"),
+        "a",
+        must=("a = [1]", "a.append(2)"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", LOAD_CASES, ids=lambda c: c.id)
+def test_loading_cell(case: Case, bare_shell: InteractiveShell, tmp_path: Path) -> None:
+    run_case(bare_shell, case, tmp_path)
+
+
+def _run_ipython(args: list[str], home: Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "LINEAGE_HOME": str(home), "LINEAGE_DEV_MODE": "1"}
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(LINEAGE_DIR).parent), env.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [IPYTHON, "--no-banner", "--HistoryManager.enabled=False", *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+SESSION = """%load_ext lineage
+import lineage
+import json
+base = [1, 2, 3]
+unused = [0]
+%time base.append(9)
+def grow(v):
+    base.append(v)
+grow(4)
+s = json.dumps(base)
+lineage.save(s, 'whole')
+unused.append(1)
+"""
+
+
+@pytest.mark.parametrize("how", ["-c", "file.ipy"])
+def test_a_whole_session_in_one_cell(how: str, tmp_path: Path, monkeypatch) -> None:
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    if how == "-c":
+        proc = _run_ipython(["-c", SESSION], home, work)
+    else:
+        (work / "session.ipy").write_text(SESSION)
+        proc = _run_ipython(["session.ipy"], home, work)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "Error" not in proc.stderr, proc.stderr
+    monkeypatch.setenv("LINEAGE_HOME", str(home))
+    code = lineage.get("whole").code
+    got = stmts(code)
+    for s in ("import json", "base = [1, 2, 3]", "base.append(9)", "grow(4)", "s = json.dumps(base)"):
+        assert s in got, code
+    assert "unused = [0]" not in got and "lineage" not in code
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert verify("whole", cwd=empty).ok
+    env = {**os.environ, "LINEAGE_HOME": str(home)}
+    cli = subprocess.run(
+        [sys.executable, "-m", "lineage.cli", "verify", "whole", "--cwd", str(empty)],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert cli.returncode == 0, cli.stdout + cli.stderr
+
+
+def test_save_from_a_cell_lineage_did_not_see_start_is_refused(bare_shell) -> None:
+    """IPython runs the cells of ``ipython notebook.ipynb`` silently (no events): a save there
+    must not slice from a stale cell."""
+    bare_shell.run_cell("%load_ext lineage", silent=True)
+    bare_shell.run_cell("x = [1]", silent=True)
+    result = bare_shell.run_cell("import lineage\nlineage.save(x, 'x')", silent=True)
+    assert isinstance(result.error_in_exec, lineage.LineageError)
+    assert "did not see start" in str(result.error_in_exec)
+    bare_shell.run_cell("y = 1", store_history=True).raise_error()  # capture carries on
+    records = tracer_mod._TRACERS[id(bare_shell)].session.records
+    assert records[-1].raw == "y = 1"
+
+
+# -- top-level await ----------------------------------------------------------------------------------
+ASYNC_DEF = "import asyncio\nasync def f(n):\n    await asyncio.sleep(0)\n    return [n]"
+AWAIT_CASES = [
+    Case("await_binds", (ASYNC_DEF, "x = await f(3)", "y = 2"), "x", must=("import asyncio",)),
+    Case("await_mutates", (ASYNC_DEF, "x = [0]", "x.append(await f(1))"), "x"),
+    Case("await_in_a_loop_body", (ASYNC_DEF, "x = []\nfor i in range(3):\n    x += await f(i)"), "x"),
+    Case(
+        "async_for",
+        ("async def gen():\n    for i in range(3):\n        yield i",
+         "x = []\nasync for v in gen():\n    x.append(v)"),
+        "x",
+    ),  # fmt: skip
+    Case(
+        "async_with",
+        ("import contextlib\n@contextlib.asynccontextmanager\nasync def opened():\n    yield [7]",
+         "async with opened() as box:\n    got = box + [8]"),
+        "got",
+    ),  # fmt: skip
+    Case("async_comprehension", (ASYNC_DEF, "x = [await f(i) for i in range(3)]"), "x"),
+    Case(
+        "one_loop_for_the_whole_slice",
+        ("import asyncio", "q = asyncio.Queue()", "await q.put(5)", "x = [await q.get()]"),
+        "x",
+        must=("q = asyncio.Queue()",),
+    ),
+    Case(
+        "a_task_awaited_in_a_later_cell",
+        (ASYNC_DEF, "async def start():\n    return asyncio.ensure_future(f(4))",
+         "t = await start()", "x = await t"),
+        "x",
+    ),  # fmt: skip
+    Case(
+        "await_with_a_multiline_string",
+        (ASYNC_DEF, 'x = await f("""a\n  b""")', "x.append(1)"),
+        "x",
+    ),
+    Case("await_names_a_clash", (ASYNC_DEF, "_loop = 1\nx = await f(_loop)"), "x"),
+    Case(
+        "await_binds_by_walrus_and_import",
+        (ASYNC_DEF, "import json\nif (n := await f(2)):\n    import math\n    x = n + [math.pi]"),
+        "x",
+    ),
+    Case(
+        "save_an_await_expression",
+        (ASYNC_DEF, "import lineage\nlineage.save(await f(9), 'art')"),
+    ),
+]
+
+
+@pytest.mark.parametrize("case", AWAIT_CASES, ids=lambda c: c.id)
+def test_top_level_await(case: Case, bare_shell: InteractiveShell, tmp_path: Path) -> None:
+    run_case(bare_shell, case, tmp_path)
+
+
+# -- code run by magics ----------------------------------------------------------------------------------
+SCRIPT = "helper.py"
+MAGIC_CASES = [
+    Case(
+        "timeit_mutates",
+        ("import numpy as np\nc = np.zeros(3)", "%timeit -n1 -r1 np.add.at(c, [0], 1)"),
+        "c",
+        warns="%timeit -n1 -r1 np.add.at(c, [0], 1)` in cell [2]",
+        rebuilds=False,
+    ),
+    Case(
+        "timeit_cell_magic_mutates",
+        ("d = [1]", "%%timeit -n 2 -r 1 d.append(0)\nd.append(1)"),
+        "d",
+        warns="%%timeit -n 2 -r 1 d.append(0)",
+        rebuilds=False,
+    ),
+    Case(
+        "timeit_mutates_through_an_alias",
+        ("d = [1]\nalias = d", "%timeit -q -n3 -r1 alias.append(0)"),
+        "d",
+        warns="%timeit -q -n3 -r1 alias.append(0)",
+        rebuilds=False,
+    ),
+    Case(
+        "timeit_of_pure_code_is_silent",
+        ("e = [5]", "%timeit -q -n1 -r1 sum(e)", "r = %timeit -q -o -n1 -r1 len(e)", "e.append(1)"),
+        "e",
+        must=("e = [5]", "e.append(1)"),
+    ),
+    Case(
+        "timeit_of_another_value_is_silent",
+        ("e = [5]\nother = [1]", "%timeit -q -n1 -r1 other.append(0)"),
+        "e",
+        must=("e = [5]",),
+    ),
+    Case(
+        "timeit_mutation_earlier_changes_still_kept",
+        ("c = [1]", "c.append(2)", "%timeit -q -n1 -r1 c.append(3)", "c.append(4)"),
+        "c",
+        must=("c = [1]", "c.append(2)", "c.append(4)"),
+        warns="%timeit -q -n1 -r1 c.append(3)",
+        rebuilds=False,
+    ),
+    Case(
+        "prun_runs_its_code_once",
+        ("e = [5]", "%prun -q -l 1 e.append(2)", "e.append(3)"),
+        "e",
+        must=("e = [5]", "e.append(2)", "e.append(3)"),
+    ),
+    Case(
+        "prun_cell_magic",
+        ("e = [5]", "%%prun -q\ne.append(2)\ng = len(e)"),
+        "g",
+        must=("e.append(2)", "g = len(e)"),
+    ),
+    Case(
+        "run_script_warns",
+        (f"open({SCRIPT!r}, 'w').write('made = [1]\\n')", f"%run -i {SCRIPT}", "v = [2]"),
+        "v",
+        warns=f"%run -i {SCRIPT}` in cell",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", MAGIC_CASES, ids=lambda c: c.id)
+def test_code_run_by_magics(case: Case, bare_shell: InteractiveShell, tmp_path: Path) -> None:
+    with capture_output():
+        run_case(bare_shell, case, tmp_path)
+
+
+# -- the working directory -------------------------------------------------------------------------------
+def test_os_chdir_is_left_alone(bare_shell) -> None:
+    original, original_fd = os.chdir, os.fchdir
+    bare_shell.run_cell("%load_ext lineage", store_history=True)
+    assert os.chdir is original and os.fchdir is original_fd
+    assert os.chdir.__module__ == original.__module__
+    bare_shell.run_cell("import os\nsame = os.chdir is __import__('posix').chdir", store_history=True)
+    assert bare_shell.user_ns["same"] is True
+
+
+def test_a_failing_chdir_shows_no_lineage_frame(bare_shell) -> None:
+    def failure(sh: InteractiveShell) -> list[str]:
+        with capture_output() as out:
+            result = sh.run_cell("import os\nos.chdir('missing')", store_history=True)
+        assert isinstance(result.error_in_exec, FileNotFoundError)
+        frames = traceback.extract_tb(result.error_in_exec.__traceback__)
+        assert not [f for f in frames if f.filename.startswith(LINEAGE_DIR)]
+        return [line for line in out.stdout.splitlines() if "In[" not in line]
+
+    plain = failure(bare_shell)
+    bare_shell.run_line_magic("load_ext", "lineage")
+    assert failure(bare_shell) == plain
+
+
+CWD_CASES = [
+    Case(
+        "chdir_through_an_alias",
+        ("import os\nfrom os import chdir as go\nos.makedirs('a')", "go('a')",
+         "open('f.txt', 'w').write('hi')", "go('..')", "v = open('a/f.txt').read()"),
+        "v",
+        must=("go('a')", "open('f.txt', 'w').write('hi')", "go('..')"),
+    ),  # fmt: skip
+    Case(
+        "chdir_in_a_notebook_function",
+        ("import os\ndef enter(d):\n    os.chdir(d)", "os.makedirs('a')", "enter('a')",
+         "open('f.txt', 'w').write('hi')", "enter('..')", "v = open('a/f.txt').read()"),
+        "v",
+        must=("open('f.txt', 'w').write('hi')",),
+    ),  # fmt: skip
+    Case(
+        "pushd_popd_warn",  # a magic that moves cannot be in a slice: the save says so
+        ("import os\nos.makedirs('a')", "%pushd -q a", "open('f.txt', 'w').write('hi')",
+         "%popd -q", "v = open('a/f.txt').read()"),
+        "v",
+        must=("open('f.txt', 'w').write('hi')",),
+        warns="%pushd -q a` in cell [2] changed the working directory",
+        rebuilds=False,
+    ),  # fmt: skip
+    Case(
+        "cd_magic_no_path_after_it_needs_no_warning",
+        ("import os\nos.makedirs('a')", "%cd -q a", "x = [1]", "x.append(len(os.sep))"),
+        "x",
+        must=("x = [1]",),
+    ),  # fmt: skip
+    # a working directory removed under the process: paths relative to it stand for unknown files
+    Case(
+        "removed_folder_later_values",
+        ("import os\nos.makedirs('gone')\ndata = [1]", "os.chdir('gone')\nos.rmdir(os.getcwd())",
+         "data.append(2)", "size = len(data)"),
+        "size",
+        must=("data = [1]", "data.append(2)"),
+    ),  # fmt: skip
+    Case(
+        "removed_folder_then_back_by_absolute_path",
+        ("import os\nroot = os.getcwd()\nopen('in.txt', 'w').write('42')",
+         "os.makedirs('gone')\nos.chdir('gone')\nos.rmdir(os.path.join(root, 'gone'))",
+         "os.chdir(root)", "v = int(open('in.txt').read())"),
+        "v",
+        must=("open('in.txt', 'w').write('42')",),
+    ),  # fmt: skip
+    Case(
+        "removed_folder_by_a_function",
+        ("import os, shutil\nos.makedirs('gone')\nos.chdir('gone')\nlog = []",
+         "shutil.rmtree(os.getcwd())", "log.append(1)"),
+        "log",
+        must=("log = []", "log.append(1)"),
+    ),  # fmt: skip
+    Case(
+        "save_inside_a_removed_folder",
+        ("import os\nos.makedirs('gone')\nos.chdir('gone')\nos.rmdir(os.getcwd())\nw = [3]",
+         "import lineage\nlineage.save(w, 'art')"),
+        must=("w = [3]",),
+    ),  # fmt: skip
+]
+
+
+@pytest.mark.parametrize("case", CWD_CASES, ids=lambda c: c.id)
+def test_working_directory(case: Case, bare_shell: InteractiveShell, tmp_path: Path) -> None:
+    with capture_output():
+        run_case(bare_shell, case, tmp_path)
+
+
+def test_save_works_after_the_folder_was_removed(shell, tmp_path) -> None:
+    shell.run_cell("import os\nos.makedirs('gone')\nos.chdir('gone')", store_history=True)
+    shell.run_cell("os.rmdir(os.getcwd())", store_history=True)
+    shell.run_cell("x = [1]\nx.append(2)", store_history=True).raise_error()
+    result = shell.run_cell("import lineage\nart = lineage.save(x, 'x')", store_history=True)
+    result.raise_error()
+    assert lineage.get("x").code == "x = [1]\nx.append(2)\n"
+    assert shell.user_ns["art"].record.meta["cwd"] == ""
+    records = tracer_mod.active_tracer().session.records
+    assert records[-2].cwd == ""  # unknown, not a capture failure
+    os.chdir(tmp_path)
+
+
+# -- capture leaves what the user sees as it was ---------------------------------------------------------
+SEEN_CELLS = [
+    "x = [1, 2]",
+    "x",
+    "print('out', x)",
+    "import warnings\nwarnings.warn('careful')",
+    "1 / 0",
+    "y = undefined_name",
+    "%time z = sum(x)",
+    "%timeit -n1 -r1 x.append(0)",
+    "import os\nos.chdir('missing')",
+    "def f():\n    raise KeyError('k')\nf()",
+    "_",
+    "len(Out)",
+]
+
+
+def _seen(sh: InteractiveShell) -> list[tuple[object, ...]]:
+    for name in ("last_type", "last_value", "last_traceback", "last_exc"):
+        if hasattr(sys, name):
+            delattr(sys, name)
+    out = []
+    for cell in SEEN_CELLS:
+        with warnings.catch_warnings(record=True) as caught, capture_output() as io:
+            warnings.simplefilter("always")
+            result = sh.run_cell(cell, store_history=True)
+        error = result.error_in_exec
+        last = sys.last_value if hasattr(sys, "last_value") else None  # noqa: B009
+        text = "\n".join(
+            line
+            for line in (io.stdout + io.stderr).splitlines()
+            if "In[" not in line and "per loop" not in line and "Wall time" not in line
+            and "CPU times" not in line
+        )  # fmt: skip
+        out.append(
+            (
+                cell,
+                result.success,
+                type(error).__name__,
+                type(last).__name__,
+                repr(result.result),
+                text,
+                [str(w.message) for w in caught],
+            )
+        )
+    return out
+
+
+def test_capture_changes_nothing_the_user_sees(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    plain = _seen(new_shell())
+    traced_shell = new_shell()
+    traced_shell.run_line_magic("load_ext", "lineage")
+    traced = _seen(traced_shell)
+    assert not tracer_mod.active_tracer().errors
+    traced_shell.run_line_magic("unload_ext", "lineage")
+    InteractiveShell.clear_instance()
+    assert traced == plain
