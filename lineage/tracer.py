@@ -3,7 +3,7 @@
 IPython runs the user's code; the tracer only observes, cheaply:
 
 * ``pre_run_cell`` notes the cell being run and the working directory it starts in (read only
-  after ``os.chdir``/``os.fchdir``, which are wrapped to count calls while loaded);
+  once a cell's text shows it may move it: nothing the user's code calls is wrapped);
 * a restorable wrap of ``shell.transform_ast`` lends us the tree IPython already parsed, from
   which we read the names the cell binds at top level (statements only, not expressions);
 * ``post_run_cell`` records, for those names, the identity and type of the object each holds
@@ -201,7 +201,7 @@ class Tracer:
             self._names = []
         if failures:
             self._magic_failures = ()
-        if info is None or result.error_before_exec is not None:
+        if info is None or result is None or result.error_before_exec is not None:
             return
         try:
             failed_at = None
@@ -364,7 +364,11 @@ class Tracer:
 # as everything else the hooks do; so a cell reads it only once some cell's code may have moved
 # it. Nothing is wrapped: a change made by code whose text does not show it is seen at the next
 # save (Tracer.check_cwd), which warns.
-_MOVES = re.compile(r"run_(?:line|cell)_magic\(\s*['\"](?:cd|pushd|popd|run|rerun)['\"]")
+# (also inside the code another magic runs: ``%time %cd a``, ``%%capture`` over ``cd a``)
+_MOVES = re.compile(
+    r"run_(?:line|cell)_magic\(\s*['\"](?:cd|pushd|popd|run|rerun)['\"]"
+    r"|(?:\\n|['\"])\s*%*(?:cd|pushd|popd|run|rerun)\b"
+)
 
 
 def _current_cwd() -> str:

@@ -105,7 +105,10 @@ def run_case(sh: InteractiveShell, case: Case, tmp_path: Path) -> None:
 LOAD_CASES = [
     Case(
         "loading_cell_binds",
-        ("%load_ext lineage\nimport lineage\nimport json\nbase = [1, 2, 3]", "s = json.dumps(base)"),
+        (
+            "%load_ext lineage\nimport lineage\nimport json\nbase = [1, 2, 3]",
+            "s = json.dumps(base)",
+        ),
         "s",
         must=("import json", "base = [1, 2, 3]"),
         loaded=False,
@@ -119,12 +122,14 @@ LOAD_CASES = [
     ),
     Case(
         "save_in_the_loading_cell",
-        ("%load_ext lineage\nimport lineage\nx = [1]\nx.append(2)\nlineage.save(x, 'art')\n"
-         "x.append(3)",),
+        (
+            "%load_ext lineage\nimport lineage\nx = [1]\nx.append(2)\nlineage.save(x, 'art')\n"
+            "x.append(3)",
+        ),
         must=("x = [1]", "x.append(2)"),
         must_not=("x.append(3)",),
         loaded=False,
-    ),  # fmt: skip
+    ),
     Case(
         "function_defined_in_the_loading_cell",
         ("%load_ext lineage\nk = 3\ndef f(v):\n    return v * k", "y = f(2)"),
@@ -210,7 +215,13 @@ def test_a_whole_session_in_one_cell(how: str, tmp_path: Path, monkeypatch) -> N
     monkeypatch.setenv("LINEAGE_HOME", str(home))
     code = lineage.get("whole").code
     got = stmts(code)
-    for s in ("import json", "base = [1, 2, 3]", "base.append(9)", "grow(4)", "s = json.dumps(base)"):
+    for s in (
+        "import json",
+        "base = [1, 2, 3]",
+        "base.append(9)",
+        "grow(4)",
+        "s = json.dumps(base)",
+    ):
         assert s in got, code
     assert "unused = [0]" not in got and "lineage" not in code
     empty = tmp_path / "empty"
@@ -244,19 +255,25 @@ ASYNC_DEF = "import asyncio\nasync def f(n):\n    await asyncio.sleep(0)\n    re
 AWAIT_CASES = [
     Case("await_binds", (ASYNC_DEF, "x = await f(3)", "y = 2"), "x", must=("import asyncio",)),
     Case("await_mutates", (ASYNC_DEF, "x = [0]", "x.append(await f(1))"), "x"),
-    Case("await_in_a_loop_body", (ASYNC_DEF, "x = []\nfor i in range(3):\n    x += await f(i)"), "x"),
+    Case(
+        "await_in_a_loop_body", (ASYNC_DEF, "x = []\nfor i in range(3):\n    x += await f(i)"), "x"
+    ),
     Case(
         "async_for",
-        ("async def gen():\n    for i in range(3):\n        yield i",
-         "x = []\nasync for v in gen():\n    x.append(v)"),
+        (
+            "async def gen():\n    for i in range(3):\n        yield i",
+            "x = []\nasync for v in gen():\n    x.append(v)",
+        ),
         "x",
-    ),  # fmt: skip
+    ),
     Case(
         "async_with",
-        ("import contextlib\n@contextlib.asynccontextmanager\nasync def opened():\n    yield [7]",
-         "async with opened() as box:\n    got = box + [8]"),
+        (
+            "import contextlib\n@contextlib.asynccontextmanager\nasync def opened():\n    yield [7]",
+            "async with opened() as box:\n    got = box + [8]",
+        ),
         "got",
-    ),  # fmt: skip
+    ),
     Case("async_comprehension", (ASYNC_DEF, "x = [await f(i) for i in range(3)]"), "x"),
     Case(
         "one_loop_for_the_whole_slice",
@@ -266,10 +283,14 @@ AWAIT_CASES = [
     ),
     Case(
         "a_task_awaited_in_a_later_cell",
-        (ASYNC_DEF, "async def start():\n    return asyncio.ensure_future(f(4))",
-         "t = await start()", "x = await t"),
+        (
+            ASYNC_DEF,
+            "async def start():\n    return asyncio.ensure_future(f(4))",
+            "t = await start()",
+            "x = await t",
+        ),
         "x",
-    ),  # fmt: skip
+    ),
     Case(
         "await_with_a_multiline_string",
         (ASYNC_DEF, 'x = await f("""a\n  b""")', "x.append(1)"),
@@ -370,7 +391,9 @@ def test_os_chdir_is_left_alone(bare_shell) -> None:
     bare_shell.run_cell("%load_ext lineage", store_history=True)
     assert os.chdir is original and os.fchdir is original_fd
     assert os.chdir.__module__ == original.__module__
-    bare_shell.run_cell("import os\nsame = os.chdir is __import__('posix').chdir", store_history=True)
+    bare_shell.run_cell(
+        "import os\nsame = os.chdir is __import__('posix').chdir", store_history=True
+    )
     assert bare_shell.user_ns["same"] is True
 
 
@@ -391,62 +414,90 @@ def test_a_failing_chdir_shows_no_lineage_frame(bare_shell) -> None:
 CWD_CASES = [
     Case(
         "chdir_through_an_alias",
-        ("import os\nfrom os import chdir as go\nos.makedirs('a')", "go('a')",
-         "open('f.txt', 'w').write('hi')", "go('..')", "v = open('a/f.txt').read()"),
+        (
+            "import os\nfrom os import chdir as go\nos.makedirs('a')",
+            "go('a')",
+            "open('f.txt', 'w').write('hi')",
+            "go('..')",
+            "v = open('a/f.txt').read()",
+        ),
         "v",
         must=("go('a')", "open('f.txt', 'w').write('hi')", "go('..')"),
-    ),  # fmt: skip
+    ),
     Case(
         "chdir_in_a_notebook_function",
-        ("import os\ndef enter(d):\n    os.chdir(d)", "os.makedirs('a')", "enter('a')",
-         "open('f.txt', 'w').write('hi')", "enter('..')", "v = open('a/f.txt').read()"),
+        (
+            "import os\ndef enter(d):\n    os.chdir(d)",
+            "os.makedirs('a')",
+            "enter('a')",
+            "open('f.txt', 'w').write('hi')",
+            "enter('..')",
+            "v = open('a/f.txt').read()",
+        ),
         "v",
         must=("open('f.txt', 'w').write('hi')",),
-    ),  # fmt: skip
+    ),
     Case(
         "pushd_popd_warn",  # a magic that moves cannot be in a slice: the save says so
-        ("import os\nos.makedirs('a')", "%pushd -q a", "open('f.txt', 'w').write('hi')",
-         "%popd -q", "v = open('a/f.txt').read()"),
+        (
+            "import os\nos.makedirs('a')",
+            "%pushd -q a",
+            "open('f.txt', 'w').write('hi')",
+            "%popd -q",
+            "v = open('a/f.txt').read()",
+        ),
         "v",
         must=("open('f.txt', 'w').write('hi')",),
         warns="%pushd -q a` in cell [2] changed the working directory",
         rebuilds=False,
-    ),  # fmt: skip
+    ),
     Case(
         "cd_magic_no_path_after_it_needs_no_warning",
         ("import os\nos.makedirs('a')", "%cd -q a", "x = [1]", "x.append(len(os.sep))"),
         "x",
         must=("x = [1]",),
-    ),  # fmt: skip
+    ),
     # a working directory removed under the process: paths relative to it stand for unknown files
     Case(
         "removed_folder_later_values",
-        ("import os\nos.makedirs('gone')\ndata = [1]", "os.chdir('gone')\nos.rmdir(os.getcwd())",
-         "data.append(2)", "size = len(data)"),
+        (
+            "import os\nos.makedirs('gone')\ndata = [1]",
+            "os.chdir('gone')\nos.rmdir(os.getcwd())",
+            "data.append(2)",
+            "size = len(data)",
+        ),
         "size",
         must=("data = [1]", "data.append(2)"),
-    ),  # fmt: skip
+    ),
     Case(
         "removed_folder_then_back_by_absolute_path",
-        ("import os\nroot = os.getcwd()\nopen('in.txt', 'w').write('42')",
-         "os.makedirs('gone')\nos.chdir('gone')\nos.rmdir(os.path.join(root, 'gone'))",
-         "os.chdir(root)", "v = int(open('in.txt').read())"),
+        (
+            "import os\nroot = os.getcwd()\nopen('in.txt', 'w').write('42')",
+            "os.makedirs('gone')\nos.chdir('gone')\nos.rmdir(os.path.join(root, 'gone'))",
+            "os.chdir(root)",
+            "v = int(open('in.txt').read())",
+        ),
         "v",
         must=("open('in.txt', 'w').write('42')",),
-    ),  # fmt: skip
+    ),
     Case(
         "removed_folder_by_a_function",
-        ("import os, shutil\nos.makedirs('gone')\nos.chdir('gone')\nlog = []",
-         "shutil.rmtree(os.getcwd())", "log.append(1)"),
+        (
+            "import os, shutil\nos.makedirs('gone')\nos.chdir('gone')\nlog = []",
+            "shutil.rmtree(os.getcwd())",
+            "log.append(1)",
+        ),
         "log",
         must=("log = []", "log.append(1)"),
-    ),  # fmt: skip
+    ),
     Case(
         "save_inside_a_removed_folder",
-        ("import os\nos.makedirs('gone')\nos.chdir('gone')\nos.rmdir(os.getcwd())\nw = [3]",
-         "import lineage\nlineage.save(w, 'art')"),
+        (
+            "import os\nos.makedirs('gone')\nos.chdir('gone')\nos.rmdir(os.getcwd())\nw = [3]",
+            "import lineage\nlineage.save(w, 'art')",
+        ),
         must=("w = [3]",),
-    ),  # fmt: skip
+    ),
 ]
 
 
@@ -496,7 +547,7 @@ def _seen(sh: InteractiveShell) -> list[tuple[object, ...]]:
             warnings.simplefilter("always")
             result = sh.run_cell(cell, store_history=True)
         error = result.error_in_exec
-        last = sys.last_value if hasattr(sys, "last_value") else None  # noqa: B009
+        last = sys.last_value if hasattr(sys, "last_value") else None
         text = "\n".join(
             line
             for line in (io.stdout + io.stderr).splitlines()
@@ -527,3 +578,33 @@ def test_capture_changes_nothing_the_user_sees(tmp_path: Path, monkeypatch) -> N
     traced_shell.run_line_magic("unload_ext", "lineage")
     InteractiveShell.clear_instance()
     assert traced == plain
+
+
+# which folder each cell started in, for changes the text shows in other ways
+RECORD_CASES = [
+    pytest.param(["import os\nfrom os import chdir as go", "go('a')", "x = 1"], [".", ".", "a"],
+                 id="alias"),
+    pytest.param(["%time %cd -q a", "x = 1"], [".", "a"], id="cd_inside_time"),
+    pytest.param(["%%capture\n%cd a", "x = 1"], [".", "a"], id="cd_inside_capture"),
+    pytest.param(["%%capture\ncd a", "x = 1"], [".", "a"], id="automagic_cd_inside_capture"),
+    pytest.param(["%pushd -q a", "%popd -q", "x = 1"], [".", "a", "."], id="pushd_popd"),
+    pytest.param(["import os\ndef enter(d):\n    os.chdir(d)", "enter('a')", "x = 1"],
+                 [".", ".", "a"], id="notebook_function"),
+    pytest.param(["open('s.py', 'w').write('import os\\nos.chdir(\"a\")')", "%run -i s.py",
+                  "x = 1"], [".", ".", "a"], id="run_script"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("cells", "started_in"), RECORD_CASES)
+def test_each_record_has_the_folder_its_cell_started_in(
+    shell, cells: list[str], started_in: list[str]
+) -> None:
+    work = os.getcwd()
+    os.makedirs("a")
+    session = tracer_mod.active_tracer().session
+    n = len(session.records)
+    with capture_output():
+        for cell in cells:
+            shell.run_cell(cell, store_history=True).raise_error()
+    got = [os.path.relpath(r.cwd, work) for r in session.records[n:]]
+    assert got == [os.path.normpath(p) for p in started_in]

@@ -253,8 +253,10 @@ def split_statements(
                         )
                     )
             out.extend(split_statements(transform(strs[2]), transform, _line=line))
-        elif strs and strs[0] in _OPAQUE_CODE_MAGICS and len(strs) == (
-            2 if kind == "run_line_magic" else 3
+        elif (
+            strs
+            and strs[0] in _OPAQUE_CODE_MAGICS
+            and len(strs) == (2 if kind == "run_line_magic" else 3)
         ):
             stmt = _magic_stmt(node, lines, line, body_line)
             stmt.facts = _opaque_facts(node, strs, transform)
