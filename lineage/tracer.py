@@ -78,7 +78,8 @@ class Tracer:
         self._cwd = ""  # "" when unknown (the folder was removed while the process was in it)
         # read the working directory at every cell from now on: set once a cell's code may
         # have changed it (its text names chdir, or %cd, %pushd, %popd, %run)
-        self._watch_cwd = False
+        # (a reload keeps the session, not what its cells defined: read it, to be safe)
+        self._watch_cwd = bool(session.records)
         self._depth = 0
         self._original_transform_ast: Callable[[ast.Module], ast.Module] | None = None
         self._trait_values: dict[str, Any] | None = None
