@@ -40,6 +40,7 @@ _BUILTIN_TYPE_NAMES[type(None)] = "builtins.NoneType"
 # %reload_ext keeps the history (keyed by id of the shell, which lives as long as the process)
 _TRACERS: dict[int, Tracer] = {}
 _MISSING = object()
+_PENDING = object()  # a silent cell runs; its ExecutionInfo is the displayhook's
 _FUNCTION = types.FunctionType
 _SYS = vars(sys)  # sys.last_value without the cost of a failed attribute lookup
 _getcwd = os.getcwd
@@ -86,6 +87,7 @@ class Tracer:
         self._reported = False
         self._shown: BaseException | None = None  # sys.last_value when the cell started
         self._magic_failures: tuple[tuple[int, int, int], ...] = ()
+        self._silent = False  # silent cells are captured (loaded by a silent cell: a file run)
         self.errors: list[BaseException] = []  # kept in dev mode, so tests and save() see them
 
     # -- registration: load and unload are exact inverses ---------------------------------------
@@ -130,18 +132,40 @@ class Tracer:
         if "chdir" in text or ("magic(" in text and _MOVES.search(text)):
             self._watch_cwd = True
             self._cwd = ""  # it may have moved before the magic ran: where it started is unknown
-        if getattr(info, "silent", False):  # ``ipython file.ipy``: no post_run_cell will come
+        if getattr(info, "silent", False):
+            # ``ipython file.ipy`` or ``notebook.ipynb``: IPython runs the file's cells silently,
+            # with no pre/post_run_cell; from now on silent cells are the session's cells
+            self._silent = True
             self.shell.events.register("post_execute", self._end_silent_cell)
 
+    def _start_silent_cell(self, node: ast.Module) -> None:
+        """A silent cell starts (seen in the transform_ast wrap, as no pre_run_cell comes): its
+        ExecutionInfo is handed to the displayhook right after, so it is looked up when needed."""
+        self._depth, self._info = 1, _PENDING
+        self._shown = _SYS.get("last_value")
+        self._read_cwd()
+        _collect(node.body, self._names)
+
     def _end_silent_cell(self) -> None:
-        """The end of a silent cell that loaded the extension (post_execute; nested cells,
-        such as the body of %%capture, end first and are not it)."""
-        result = getattr(self.shell, "last_execution_result", None)
-        if result is None or result.info is not self._info:
+        """The end of a silent cell (post_execute; cells nested in it, such as the body of
+        %%capture, end first, and a cell that is not silent ends in post_run_cell)."""
+        info = self._info
+        if self._depth != 1 or not (info is _PENDING or getattr(info, "silent", False)):
             return
-        with contextlib.suppress(ValueError):
-            self.shell.events.unregister("post_execute", self._end_silent_cell)
+        result = getattr(self.shell, "last_execution_result", None)
+        if result is None:
+            return
+        if info is _PENDING:
+            self._info = result.info
         self.post_run_cell(result)
+
+    def _running_info(self) -> Any:
+        """The ExecutionInfo of the cell running now (a silent one: from the displayhook)."""
+        info = self._info
+        if info is _PENDING:
+            result = getattr(getattr(self.shell, "displayhook", None), "exec_result", None)
+            info = getattr(result, "info", None)
+        return info
 
     def unregister(self) -> None:
         for event, hook in (
@@ -168,6 +192,11 @@ class Tracer:
         if self._info is not None:
             try:
                 _collect(node.body, self._names)  # read now: IPython frees the tree at cell end
+            except Exception as exc:
+                self._fail(exc)
+        elif self._silent and not self._depth:
+            try:
+                self._start_silent_cell(node)
             except Exception as exc:
                 self._fail(exc)
         return node
@@ -327,16 +356,15 @@ class Tracer:
 
     def running_cell(self) -> RunningCell | None:
         """The cell being executed and the position of the top-level statement now running."""
-        info = self._info
+        info = self._running_info()
         line = self._cell_line()
         if line is None:
             return None
         if info is None:
             raise SliceError(
                 "lineage.save was called from a cell lineage did not see start: IPython runs "
-                "the cells of `ipython notebook.ipynb` (after the one that loads lineage) "
-                "without telling extensions; run the notebook in Jupyter, or put the session "
-                "in one cell (`ipython session.ipy`) or in a script (`lineage run script.py`)"
+                "silent cells (a frontend's own code) without telling extensions; run the "
+                "code in a cell of its own, or in a script (`lineage run script.py`)"
             )
         return RunningCell(
             execution_count=self.shell.execution_count,  # counted up when the cell ends

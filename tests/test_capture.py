@@ -237,17 +237,51 @@ def test_a_whole_session_in_one_cell(how: str, tmp_path: Path, monkeypatch) -> N
     assert cli.returncode == 0, cli.stdout + cli.stderr
 
 
-def test_save_from_a_cell_lineage_did_not_see_start_is_refused(bare_shell) -> None:
-    """IPython runs the cells of ``ipython notebook.ipynb`` silently (no events): a save there
-    must not slice from a stale cell."""
-    bare_shell.run_cell("%load_ext lineage", silent=True)
-    bare_shell.run_cell("x = [1]", silent=True)
-    result = bare_shell.run_cell("import lineage\nlineage.save(x, 'x')", silent=True)
+def test_cells_of_a_file_run_silently_are_captured(bare_shell, tmp_path) -> None:
+    """IPython runs the cells of ``ipython notebook.ipynb`` silently (no pre/post_run_cell)."""
+    with capture_output():
+        for cell in ("%load_ext lineage\nx = [1]", "x.append(2)", "%%capture\nx.append(3)",
+                     "1 / 0", "import lineage\nx.append(4)\nlineage.save(x, 'x')\nx.append(5)",
+                     "x.append(6)\nlineage.save(x, 'x6')"):  # fmt: skip
+            bare_shell.run_cell(cell, silent=True)
+    assert lineage.get("x").code == "x = [1]\nx.append(2)\nx.append(3)\nx.append(4)\n"
+    assert lineage.get("x6").code.endswith("x.append(5)\nx.append(6)\n")
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert verify("x", cwd=empty).ok and verify("x6", cwd=empty).ok
+
+
+def test_a_notebook_run_by_ipython(tmp_path: Path, monkeypatch) -> None:
+    import nbformat
+
+    home, work = tmp_path / "home", tmp_path / "work"
+    home.mkdir()
+    work.mkdir()
+    cells = ["%load_ext lineage\nimport lineage", "import json\nbase = [1, 2]",
+             "def grow(v):\n    base.append(v)", "grow(3)", "s = json.dumps(base)",
+             "lineage.save(s, 'nb')"]  # fmt: skip
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
+    nbformat.write(nb, str(work / "session.ipynb"))
+    proc = _run_ipython(["session.ipynb"], home, work)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    monkeypatch.setenv("LINEAGE_HOME", str(home))
+    code = lineage.get("nb").code
+    assert stmts(code) == ["import json", "base = [1, 2]", "def grow(v):\n    base.append(v)",
+                           "grow(3)", "s = json.dumps(base)"]  # fmt: skip
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert verify("nb", cwd=empty).ok
+
+
+def test_save_from_a_silent_cell_of_a_frontend_is_refused(shell) -> None:
+    """A frontend's silent cell is not part of the session: a save there must not slice from a
+    stale cell."""
+    shell.run_cell("x = [1]", store_history=True)
+    result = shell.run_cell("import lineage\nlineage.save(x, 'x')", silent=True)
     assert isinstance(result.error_in_exec, lineage.LineageError)
     assert "did not see start" in str(result.error_in_exec)
-    bare_shell.run_cell("y = 1", store_history=True).raise_error()  # capture carries on
-    records = tracer_mod._TRACERS[id(bare_shell)].session.records
-    assert records[-1].raw == "y = 1"
+    shell.run_cell("y = 1", store_history=True).raise_error()  # capture carries on
+    assert tracer_mod.active_tracer().session.records[-1].raw == "y = 1"
 
 
 # -- top-level await ----------------------------------------------------------------------------------
