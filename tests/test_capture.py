@@ -234,7 +234,7 @@ def test_a_whole_session_in_one_cell(how: str, tmp_path: Path, monkeypatch) -> N
         capture_output=True,
         text=True,
     )
-    assert cli.returncode == 0, cli.stdout + cli.stderr
+    assert cli.returncode == 0 and "ok" in cli.stdout, cli.stdout + cli.stderr
 
 
 def test_cells_of_a_file_run_silently_are_captured(bare_shell, tmp_path) -> None:

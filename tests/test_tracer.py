@@ -158,7 +158,7 @@ def test_chdir_is_not_wrapped() -> None:
     shell = new_shell()
     shell.run_line_magic("load_ext", "lineage")
     assert (os.chdir, os.fchdir) == (original, original_fd)
-    assert os.chdir.__module__ == "posix" if os.name != "nt" else True
+    assert os.chdir.__module__ == ("nt" if os.name == "nt" else "posix")
     shell.run_line_magic("unload_ext", "lineage")
     assert (os.chdir, os.fchdir) == (original, original_fd)
 
