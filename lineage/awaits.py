@@ -144,6 +144,15 @@ def _as_function(text: str, func: str) -> str | None:
     return code
 
 
+def indent(text: str, prefix: str) -> str:
+    """``text`` with ``prefix`` before each line, except lines inside a multi-line string."""
+    inside = _string_lines(text)
+    return "\n".join(
+        line if number in inside or not line.strip() else prefix + line
+        for number, line in enumerate(text.splitlines(), start=1)
+    )
+
+
 def _string_lines(text: str) -> set[int]:
     """Line numbers (from 1) that start inside a multi-line string token."""
     out: set[int] = set()

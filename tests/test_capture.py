@@ -351,46 +351,68 @@ def test_top_level_await(case: Case, bare_shell: InteractiveShell, tmp_path: Pat
 # -- code run by magics ----------------------------------------------------------------------------------
 SCRIPT = "helper.py"
 MAGIC_CASES = [
+    # %timeit -n N [-r R] runs its code N x R times (R is 7 by default), in a function: replayed so
     Case(
         "timeit_mutates",
         ("import numpy as np\nc = np.zeros(3)", "%timeit -n1 -r1 np.add.at(c, [0], 1)"),
         "c",
-        warns="%timeit -n1 -r1 np.add.at(c, [0], 1)` in cell [2]",
-        rebuilds=False,
+        must=("for _timeit_round in range(1):\n    _timeit_run()",),
     ),
     Case(
-        "timeit_cell_magic_mutates",
-        ("d = [1]", "%%timeit -n 2 -r 1 d.append(0)\nd.append(1)"),
+        "timeit_runs_its_code_n_times_r_runs",
+        ("d = []", "%timeit -q -n 3 -r2 d.append(len(d))"),
         "d",
-        warns="%%timeit -n 2 -r 1 d.append(0)",
-        rebuilds=False,
+        must=("for _timeit_round in range(2):\n    _timeit_run()",),
+    ),
+    Case("timeit_default_repeat", ("d = []", "%timeit -q -n2 d.append(1)"), "d"),
+    Case(
+        "timeit_cell_magic_with_setup",
+        ("d = [1]", "%%timeit -q -n 2 -r 1 d.append(0)\nd.append(1)"),
+        "d",
+    ),
+    Case(
+        "timeit_binds_in_a_function_of_its_own",
+        ("v = [1]", "%timeit -q -n1 -r1 v = [2]", "w = list(v)"),
+        "w",
+        must=("v = [1]",),
     ),
     Case(
         "timeit_mutates_through_an_alias",
         ("d = [1]\nalias = d", "%timeit -q -n3 -r1 alias.append(0)"),
         "d",
-        warns="%timeit -q -n3 -r1 alias.append(0)",
-        rebuilds=False,
-    ),
-    Case(
-        "timeit_of_pure_code_is_silent",
-        ("e = [5]", "%timeit -q -n1 -r1 sum(e)", "r = %timeit -q -o -n1 -r1 len(e)", "e.append(1)"),
-        "e",
-        must=("e = [5]", "e.append(1)"),
-    ),
-    Case(
-        "timeit_of_another_value_is_silent",
-        ("e = [5]\nother = [1]", "%timeit -q -n1 -r1 other.append(0)"),
-        "e",
-        must=("e = [5]",),
     ),
     Case(
         "timeit_mutation_earlier_changes_still_kept",
         ("c = [1]", "c.append(2)", "%timeit -q -n1 -r1 c.append(3)", "c.append(4)"),
         "c",
         must=("c = [1]", "c.append(2)", "c.append(4)"),
-        warns="%timeit -q -n1 -r1 c.append(3)",
+    ),
+    # without -n, %timeit calibrates how many times it runs: the save warns
+    Case(
+        "timeit_calibrated_warns",
+        ("d = [1]", "%timeit -q -r1 d.append(0)"),
+        "d",
+        warns="%timeit -q -r1 d.append(0)` in cell [2]",
         rebuilds=False,
+    ),
+    Case(
+        "timeit_calibrated_cell_magic_warns",
+        ("d = [1]", "%%timeit -q -r 1 d.append(0)\nd.append(1)"),
+        "d",
+        warns="%%timeit -q -r 1 d.append(0)",
+        rebuilds=False,
+    ),
+    Case(
+        "timeit_of_pure_code_is_silent",
+        ("e = [5]", "%timeit -q -r1 sum(e)", "r = %timeit -q -o -n1 -r1 len(e)", "e.append(1)"),
+        "e",
+        must=("e = [5]", "e.append(1)"),
+    ),
+    Case(
+        "timeit_of_another_value_is_silent",
+        ("e = [5]\nother = [1]", "%timeit -q -r1 other.append(0)"),
+        "e",
+        must=("e = [5]",),
     ),
     Case(
         "prun_runs_its_code_once",

@@ -1,8 +1,8 @@
 """Split a cell's transformed source into the statements that ran, with their facts.
 
 IPython turns magics into ``get_ipython().run_line_magic(...)`` calls. Those never enter a slice,
-except the Python code that ``%time``, ``%%time`` and ``%%capture`` run, which counts as the
-statements it contains.
+except the Python code that ``%time``, ``%%time``, ``%%capture`` and ``%prun`` run, which counts
+as the statements it contains, and ``%timeit -n N -r R``, which counts as the loops it ran.
 """
 
 from __future__ import annotations
@@ -71,14 +71,20 @@ def magic_source(text: str) -> str:
 
 
 def _strip_options(magic: str, line: str) -> str:
-    """The code after a magic's options, read as getopt reads them (``-n1 -r 3 f(x)`` ->
-    ``f(x)``): options end at the first word that is not one, or after ``--``."""
+    """The code after a magic's options (``-n1 -r 3 f(x)`` -> ``f(x)``)."""
+    return _parse_options(magic, line)[0]
+
+
+def _parse_options(magic: str, line: str) -> tuple[str, dict[str, str]]:
+    """(code, options) of a magic's line, read as getopt reads it: options end at the first
+    word that is not one, or after ``--``; ``-n3`` and ``-n 3`` give the value 3."""
     with_value = _OPTIONS[magic]
+    options: dict[str, str] = {}
     pos = 0
     while True:
         match = _WORD.match(line, pos)
         if match is None:
-            return ""
+            return "", options
         word = match.group(1)
         if word == "--":
             pos = match.end()
@@ -95,9 +101,48 @@ def _strip_options(magic: str, line: str) -> str:
         for i, letter in enumerate(letters):
             if letter in with_value:
                 if i == len(letters) - 1:  # "-n 3": the value is the next word
+                    value = _WORD.match(line, pos)
+                    options[letter] = value.group(1) if value is not None else ""
                     pos = _skip_word(line, pos)
-                break  # "-n3": the rest of the word is the value
-    return line[pos:].strip()
+                else:  # "-n3": the rest of the word is the value
+                    options[letter] = letters[i + 1 :]
+                break
+            options[letter] = ""
+    return line[pos:].strip(), options
+
+
+# %timeit with -n runs its statement -n times per run, in a function of its own (``inner``,
+# whose setup is the first line of %%timeit), and -r runs (7 unless -r says); without -n the
+# number comes from a calibration the slice cannot know
+_TIMEIT_DEFAULT_REPEAT = 7
+_TIMEIT_FUNC = "_timeit_run"
+
+
+def _timeit_replay(strs: list[str], transform: Callable[[str], str]) -> list[str] | None:
+    """Statements that run a %timeit's code as it ran (number x repeat times, in a function),
+    or None when the counts are unknown or the code cannot be replayed as Python."""
+    from lineage.awaits import indent
+
+    cell = len(strs) == 3
+    code, options = _parse_options("timeit", strs[1])
+    setup, stmt = (code, strs[2]) if cell else ("", code)
+    try:
+        number = int(options["n"])
+        repeat = int(options.get("r", _TIMEIT_DEFAULT_REPEAT))
+        setup, stmt = transform(setup) if setup.strip() else "pass", transform(stmt)
+        ast.parse(setup), ast.parse(stmt)
+    except (KeyError, ValueError, SyntaxError):
+        return None
+    if number < 0 or repeat < 0 or "get_ipython()" in setup + stmt or not stmt.strip():
+        return None
+    magic = f"%timeit {strs[1]}".strip() if not cell else f"%%timeit {strs[1]}".strip()
+    func = [
+        f"def {_TIMEIT_FUNC}():  # `{magic}` ran its code {number} x {repeat} times, so:",
+        indent(setup.strip("\n"), "    "),
+        f"    for _ in range({number}):",
+        indent(stmt.strip("\n"), "        "),
+    ]
+    return ["\n".join(func), f"for _timeit_round in range({repeat}):\n    {_TIMEIT_FUNC}()"]
 
 
 def _skip_word(line: str, pos: int) -> int:
@@ -253,6 +298,12 @@ def split_statements(
                         )
                     )
             out.extend(split_statements(transform(strs[2]), transform, _line=line))
+        elif strs and strs[0] == "timeit" and (replay := _timeit_replay(strs, transform)):
+            if isinstance(node, ast.Assign):  # ``r = %timeit -o ...`` binds r
+                out.append(_magic_stmt(node, lines, line, body_line))
+            for text in replay:
+                facts = statement_facts(ast.parse(text).body[0])
+                out.append(Stmt(text, line, _end(node, line), 0, (0, 0), facts, magic=False))
         elif (
             strs
             and strs[0] in _OPAQUE_CODE_MAGICS
