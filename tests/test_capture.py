@@ -588,6 +588,12 @@ SEEN_CELLS = [
     "%timeit -n1 -r1 x.append(0)",
     "import os\nos.chdir('missing')",
     "def f():\n    raise KeyError('k')\nf()",
+    "%%capture cap\nprint('hidden')\nw = 1 / 0",
+    "cap.stdout",
+    "%prun -q -l 1 x.append(1)",
+    "import asyncio\nawait asyncio.sleep(0)\nasync def g():\n    raise ValueError('v')\nawait g()",
+    "%timeit -n1 -r1 x.append(2)",
+    "x",
     "_",
     "len(Out)",
 ]
