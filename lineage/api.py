@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import re
 import sys
 from collections.abc import Iterator
@@ -117,7 +116,7 @@ def save(obj: Any, name: str) -> Artifact:
         meta: dict[str, Any] = {
             "target": result.target,
             "target_statement": result.target_statement,
-            "cwd": cell.cwd if cell is not None else os.getcwd(),
+            "cwd": cell.cwd if cell is not None else tracer.current_cwd(),
             # the structured slice export plans its steps from
             "statements": _statements(result),
         }

@@ -69,5 +69,10 @@ class UnpicklableValueWarning(UserWarning):
     """The value could not be pickled; its code was saved without it."""
 
 
+class UnreplayedCodeWarning(UserWarning):
+    """Code a magic ran (%timeit, %prun, %run) may have changed the saved value, and the slice
+    cannot replay it."""
+
+
 class ValueLoadError(LineageError):
     """A stored value exists but cannot be unpickled here (its module or class is missing)."""

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import keyword
 import re
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 
+from lineage.analysis.cells import code_magic, magic_source
+from lineage.errors import UnreplayedCodeWarning
 from lineage.graph import Node, NodeId
 
 
@@ -15,17 +18,55 @@ def backward_slice(nodes: Mapping[NodeId, Node], roots: Iterable[NodeId]) -> lis
     Magics and lineage calls never enter a slice; what they depend on does not either (they are
     not recomputed)."""
     seen: set[NodeId] = set()
+    opaque: dict[NodeId, Node] = {}
     stack = [r for r in roots if r in nodes]
     while stack:
         nid = stack.pop()
-        if nid in seen:
+        if nid in seen or nid in opaque:
             continue
         node = nodes[nid]
         if node.excluded:
+            if "_magic(" in node.text and code_magic(node.text) is not None:
+                # %timeit/%prun code changed what the slice needs: what it read still counts
+                opaque[nid] = node
+                stack.extend(d for d in node.deps if d not in seen)
             continue
         seen.add(nid)
         stack.extend(d for d in node.deps if d not in seen)
+    _warn_unreplayed(nodes, opaque)
     return sorted(seen)
+
+
+def _warn_unreplayed(nodes: Mapping[NodeId, Node], reached: Mapping[NodeId, Node]) -> None:
+    """Warn about the magics whose code changed what the slice needs (``reached``), and about
+    every magic that ran code lineage cannot see (%run), which may have changed anything."""
+    found = dict(reached)
+    for nid, node in nodes.items():
+        if node.excluded and "_magic(" in node.text:
+            kind = code_magic(node.text)
+            if kind is not None and kind[1] == "unseen":
+                found[nid] = node
+    for nid in sorted(found):
+        node = found[nid]
+        count = node.execution_count if node.execution_count is not None else " "
+        kind = code_magic(node.text)
+        if kind is not None and kind[1] == "moves":
+            why = "changed the working directory that relative paths the slice uses depend on,"
+            why += " which a slice cannot replay"
+            fix = "Change folders with os.chdir(...) to have it in the slice."
+        elif nid in reached:
+            why = "may have changed what the saved value is built from, and a slice cannot "
+            why += "replay it as it ran (a number of times, or under a debugger)"
+            fix = "Make the change in a plain statement (or under %time) to have it in the slice."
+        else:
+            why = "ran code lineage cannot see, which may have changed or defined anything"
+            fix = "Run that code in cells (or import it) to have it in the slice."
+        warnings.warn(
+            f"lineage: `{magic_source(node.text)}` in cell [{count}] {why}; the saved code may "
+            f"not rebuild the value. {fix}",
+            UnreplayedCodeWarning,
+            stacklevel=4,
+        )
 
 
 def ordered(nodes: Mapping[NodeId, Node], ids: Iterable[NodeId]) -> list[NodeId]:
@@ -58,6 +99,8 @@ def render(
 ) -> str:
     """The slice as a flat script; ``target`` is an extra final line (``name = expr``) or block,
     ``prelude`` code placed after the imports."""
+    from lineage.awaits import AwaitRunner
+
     lines: list[str] = []
     seen_imports: set[str] = set()
     for nid in ordered(nodes, ids):
@@ -75,6 +118,9 @@ def render(
         lines.append(prelude)
     if target:
         lines.append(target)
+    if "await" in "".join(lines) or "async" in "".join(lines):  # top-level await: made runnable
+        runner = AwaitRunner(lines)
+        lines = [runner.rewrite(text) for text in lines]
     return "\n".join(lines) + ("\n" if lines else "")
 
 

@@ -3,7 +3,7 @@
 IPython runs the user's code; the tracer only observes, cheaply:
 
 * ``pre_run_cell`` notes the cell being run and the working directory it starts in (read only
-  after ``os.chdir``/``os.fchdir``, which are wrapped to count calls while loaded);
+  once a cell's text shows it may move it: nothing the user's code calls is wrapped);
 * a restorable wrap of ``shell.transform_ast`` lends us the tree IPython already parsed, from
   which we read the names the cell binds at top level (statements only, not expressions);
 * ``post_run_cell`` records, for those names, the identity and type of the object each holds
@@ -19,6 +19,7 @@ import ast
 import contextlib
 import functools
 import os
+import re
 import sys
 import types
 import warnings
@@ -26,7 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lineage._config import dev_mode
-from lineage.errors import ExtensionNotLoadedError
+from lineage.errors import ExtensionNotLoadedError, SliceError
 from lineage.session import CellRecord, RunningCell, Session
 
 _BUILTIN_TYPE_NAMES: dict[type, str] = {
@@ -39,6 +40,7 @@ _BUILTIN_TYPE_NAMES[type(None)] = "builtins.NoneType"
 # %reload_ext keeps the history (keyed by id of the shell, which lives as long as the process)
 _TRACERS: dict[int, Tracer] = {}
 _MISSING = object()
+_PENDING = object()  # a silent cell runs; its ExecutionInfo is the displayhook's
 _FUNCTION = types.FunctionType
 _SYS = vars(sys)  # sys.last_value without the cost of a failed attribute lookup
 _getcwd = os.getcwd
@@ -74,8 +76,11 @@ class Tracer:
         # the cell being run (IPython's ExecutionInfo), the names it binds and where it started
         self._info: Any = None
         self._names: list[str] = []
-        self._cwd = ""
-        self._chdirs = -1  # the count of os.chdir calls when the working directory was last read
+        self._cwd = ""  # "" when unknown (the folder was removed while the process was in it)
+        # read the working directory at every cell from now on: set once a cell's code may
+        # have changed it (its text names chdir, or %cd, %pushd, %popd, %run)
+        # (a reload keeps the session, not what its cells defined: read it, to be safe)
+        self._watch_cwd = bool(session.records)
         self._depth = 0
         self._original_transform_ast: Callable[[ast.Module], ast.Module] | None = None
         self._trait_values: dict[str, Any] | None = None
@@ -83,6 +88,7 @@ class Tracer:
         self._shown: BaseException | None = None  # sys.last_value when the cell started
         self._magic_failures: tuple[tuple[int, int, int], ...] = ()
         self._magic_raised: tuple[tuple[str, str], ...] = ()  # the types of those failures
+        self._silent = False  # silent cells are captured (loaded by a silent cell: a file run)
         self.errors: list[BaseException] = []  # kept in dev mode, so tests and save() see them
 
     # -- registration: load and unload are exact inverses ---------------------------------------
@@ -102,13 +108,71 @@ class Tracer:
         )
         self._trait_values = values if own and isinstance(values, dict) else None
         self.shell.transform_ast = self._transform_ast
-        _watch_chdir(True)
+        self._read_cwd()  # the folder the next cell starts in, unless a cell may move
         _TRACERS[id(self.shell)] = self
+        self._adopt_running_cell()
+
+    def _adopt_running_cell(self) -> None:
+        """Loaded by a cell (``%load_ext lineage`` in it, or ``ipython -c``/``file.ipy``, where
+        the whole session is that cell): its pre_run_cell has passed, so take it as the cell
+        being run now. Its statements count, those before the magic and after it; the rest of
+        its capture (the record at its end) is as for any cell."""
+        result = getattr(getattr(self.shell, "displayhook", None), "exec_result", None)
+        info = getattr(result, "info", None)
+        if info is None or self._depth or self._cell_line() is None:
+            return  # not loaded from a cell's code (a config, Python code of a kernel or a test)
+        try:
+            text = getattr(info, "transformed_cell", None) or self.shell.transform_cell(
+                info.raw_cell or ""
+            )
+            _collect(ast.parse(text).body, self._names)
+        except Exception as exc:  # a cell that ran parses; anything else is ours to report
+            self._fail(exc)
+            return
+        self._info, self._depth, self._shown = info, 1, _SYS.get("last_value")
+        if "chdir" in text or ("magic(" in text and _MOVES.search(text)):
+            self._watch_cwd = True
+            self._cwd = ""  # it may have moved before the magic ran: where it started is unknown
+        if getattr(info, "silent", False):
+            # ``ipython file.ipy`` or ``notebook.ipynb``: IPython runs the file's cells silently,
+            # with no pre/post_run_cell; from now on silent cells are the session's cells
+            self._silent = True
+            self.shell.events.register("post_execute", self._end_silent_cell)
+
+    def _start_silent_cell(self, node: ast.Module) -> None:
+        """A silent cell starts (seen in the transform_ast wrap, as no pre_run_cell comes): its
+        ExecutionInfo is handed to the displayhook right after, so it is looked up when needed."""
+        self._depth, self._info = 1, _PENDING
+        self._shown = _SYS.get("last_value")
+        self._read_cwd()
+        _collect(node.body, self._names)
+
+    def _end_silent_cell(self) -> None:
+        """The end of a silent cell (post_execute; cells nested in it, such as the body of
+        %%capture, end first, and a cell that is not silent ends in post_run_cell)."""
+        info = self._info
+        if self._depth != 1 or not (info is _PENDING or getattr(info, "silent", False)):
+            return
+        result = getattr(self.shell, "last_execution_result", None)
+        if result is None:
+            return
+        if info is _PENDING:
+            self._info = result.info
+        self.post_run_cell(result)
+
+    def _running_info(self) -> Any:
+        """The ExecutionInfo of the cell running now (a silent one: from the displayhook)."""
+        info = self._info
+        if info is _PENDING:
+            result = getattr(getattr(self.shell, "displayhook", None), "exec_result", None)
+            info = getattr(result, "info", None)
+        return info
 
     def unregister(self) -> None:
         for event, hook in (
             ("pre_run_cell", self.pre_run_cell),
             ("post_run_cell", self.post_run_cell),
+            ("post_execute", self._end_silent_cell),
         ):
             with contextlib.suppress(ValueError):
                 self.shell.events.unregister(event, hook)
@@ -118,8 +182,6 @@ class Tracer:
                 del self.shell.transform_ast
             self._original_transform_ast = None
         _TRACERS.pop(id(self.shell), None)
-        if not _TRACERS:
-            _watch_chdir(False)
 
     # -- hooks ------------------------------------------------------------------------------------
     # The three hooks below run on every cell: they do as little as they can (no allocation
@@ -133,6 +195,11 @@ class Tracer:
                 _collect(node.body, self._names)  # read now: IPython frees the tree at cell end
             except Exception as exc:
                 self._fail(exc)
+        elif self._silent and not self._depth:
+            try:
+                self._start_silent_cell(node)
+            except Exception as exc:
+                self._fail(exc)
         return node
 
     def pre_run_cell(self, info: Any) -> None:
@@ -141,18 +208,18 @@ class Tracer:
             return  # a cell run by a magic (%%capture): its code is expanded from the outer cell
         self._info = info
         self._shown = _SYS.get("last_value")
-        if _CHDIRS[0] != self._chdirs:  # else the working directory is the one last read
+        if self._watch_cwd:
             self._read_cwd()
+        else:
+            text = getattr(info, "transformed_cell", None)  # IPython >= 8.22 hands it over
+            if text is None or "chdir" in text or ("magic(" in text and _MOVES.search(text)):
+                self._watch_cwd = True  # this cell may move: the next ones read where they start
+                self._read_cwd()  # (no cost to read now, and it sees a change between cells)
 
     def _read_cwd(self) -> None:
-        self._chdirs = _CHDIRS[0]
-        try:
-            cwd = _getcwd()
-        except Exception as exc:
-            self._fail(exc)
-        else:
-            if cwd != self._cwd:
-                self._cwd = cwd  # else records share one string
+        cwd = _current_cwd()
+        if cwd != self._cwd:
+            self._cwd = cwd  # else records share one string
 
     def post_run_cell(self, result: Any) -> None:
         if self._depth != 1:
@@ -166,7 +233,7 @@ class Tracer:
             self._names = []
         if failures:
             self._magic_failures = self._magic_raised = ()
-        if info is None or result.error_before_exec is not None:
+        if info is None or result is None or result.error_before_exec is not None:
             return
         try:
             failed_at = None
@@ -276,29 +343,40 @@ class Tracer:
 
     # -- save support ------------------------------------------------------------------------------
     def check_cwd(self) -> None:
-        """Notice a change of working directory the os.chdir wrappers did not count (C code, or
-        the original function called through a reference taken before loading). Relative paths
-        in the cells since that change were resolved against the old folder; the user is told,
-        and cells from now on read the directory again."""
-        if _CHDIRS[0] != self._chdirs:
-            return  # a counted change: the next cell reads the directory anyway
-        cwd = _getcwd()
+        """Notice a change of working directory made by code whose text does not say so (a
+        module's function, C code, a kernel between cells). Relative paths in the cells since
+        that change were resolved against the old folder; the user is told, and cells from now
+        on read the directory where they start."""
+        if self._watch_cwd:
+            return  # every cell reads the directory anyway
+        cwd = _current_cwd()
         if cwd != self._cwd:
-            warnings.warn(
-                f"lineage: the working directory changed to {cwd!r} without os.chdir; file "
-                f"paths in cells run since then were read as relative to {self._cwd!r}",
-                stacklevel=3,
-            )
-            self._chdirs = -1
+            self._watch_cwd = True
+            if cwd:  # a folder removed while the process was in it needs no warning
+                warnings.warn(
+                    f"lineage: the working directory changed to {cwd!r} by code that does not "
+                    f"name chdir (a module's function, C code, or the kernel between cells); "
+                    f"file paths in cells run since then were read as relative to "
+                    f"{self._cwd!r}. Change folders with os.chdir or %cd in a cell to avoid it.",
+                    stacklevel=3,
+                )
+
+    def current_cwd(self) -> str:
+        """The working directory now, "" if it was removed."""
+        return _current_cwd()
 
     def running_cell(self) -> RunningCell | None:
         """The cell being executed and the position of the top-level statement now running."""
-        info = self._info
-        if info is None:
-            return None
+        info = self._running_info()
         line = self._cell_line()
         if line is None:
             return None
+        if info is None:
+            raise SliceError(
+                "lineage.save was called from a cell lineage did not see start: IPython runs "
+                "silent cells (a frontend's own code) without telling extensions; run the "
+                "code in a cell of its own, or in a script (`lineage run script.py`)"
+            )
         return RunningCell(
             execution_count=self.shell.execution_count,  # counted up when the cell ends
             raw=info.raw_cell or "",
@@ -322,63 +400,24 @@ class Tracer:
             )
 
 
-# -- the working directory, without a system call per cell -------------------------------------------
-# Reading it (os.getcwd) is a system call, and on a virtual machine one per cell costs about as
-# much as everything else the hooks do. While a tracer is loaded, os.chdir and os.fchdir are
-# wrapped to count the changes, and a cell reads the directory only after one. A change made
-# without them (C code, or a reference to the original function taken before loading) is seen
-# at the next save, which reads the directory again (Tracer.check_cwd).
-_CHDIRS = [0]
-# what os.chdir / os.fchdir were before the wrappers went in (set while they are in place)
-_ORIGINAL_CHDIR: dict[str, Callable[..., None]] = {}
+# Reading the working directory is a system call, which on a virtual machine costs about as much
+# as everything else the hooks do; so a cell reads it only once some cell's code may have moved
+# it. Nothing is wrapped: a change made by code whose text does not show it is seen at the next
+# save (Tracer.check_cwd), which warns.
+# (also inside the code another magic runs: ``%time %cd a``, ``%%capture`` over ``cd a``)
+_MOVES = re.compile(
+    r"run_(?:line|cell)_magic\(\s*['\"](?:cd|pushd|popd|run|rerun)['\"]"
+    r"|(?:\\n|['\"])\s*%*(?:cd|pushd|popd|run|rerun)\b"
+)
 
 
-def _call_counted(name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+def _current_cwd() -> str:
+    """The working directory, "" if it was removed (os.getcwd raises): paths relative to it then
+    stand for unknown files."""
     try:
-        original = _ORIGINAL_CHDIR.get(name)
-        if original is None:  # unpickled elsewhere, or left in place by someone's own wrapper
-            original = getattr(_posix, name)
-        original(*args, **kwargs)
-    finally:  # a failed call changes nothing, and counting it costs only a read
-        _CHDIRS[0] += 1
-
-
-# module-level, so that pickle finds them by name (``lineage.tracer.chdir``) as it found the
-# originals (``posix.chdir``)
-def chdir(*args: Any, **kwargs: Any) -> None:
-    _call_counted("chdir", args, kwargs)
-
-
-def fchdir(*args: Any, **kwargs: Any) -> None:
-    _call_counted("fchdir", args, kwargs)
-
-
-_WRAPPERS: dict[str, Callable[..., None]] = {"chdir": chdir, "fchdir": fchdir}
-_posix = sys.modules["nt" if os.name == "nt" else "posix"]  # where os took chdir from
-
-
-def _watch_chdir(on: bool) -> None:
-    """Wrap os.chdir and os.fchdir to count calls (on), or put the originals back (off), unless
-    someone else has replaced ours since. ``os.supports_fd`` lists the wrapper while it is in
-    place, as it listed the original."""
-    for name, wrapper in _WRAPPERS.items():
-        current = getattr(os, name, None)
-        if current is None:
-            continue  # os.fchdir is not on every platform
-        if on and name not in _ORIGINAL_CHDIR:
-            if current is wrapper:  # ours, put back by someone after we let go of it
-                current = getattr(_posix, name)
-            _ORIGINAL_CHDIR[name] = current
-            wrapper.__doc__, wrapper.__wrapped__ = current.__doc__, current  # type: ignore[attr-defined]
-            setattr(os, name, wrapper)
-            if current in os.supports_fd:
-                os.supports_fd.add(wrapper)
-        elif not on and name in _ORIGINAL_CHDIR:
-            original = _ORIGINAL_CHDIR.pop(name)
-            if current is wrapper:
-                setattr(os, name, original)
-                os.supports_fd.discard(wrapper)
-    _CHDIRS[0] += 1  # whatever happened meanwhile, the next cell reads the directory
+        return _getcwd()
+    except OSError:
+        return ""
 
 
 def _code_name(shell: Any, record: CellRecord) -> str | None:

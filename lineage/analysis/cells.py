@@ -1,8 +1,8 @@
 """Split a cell's transformed source into the statements that ran, with their facts.
 
 IPython turns magics into ``get_ipython().run_line_magic(...)`` calls. Those never enter a slice,
-except the Python code that ``%time``, ``%%time`` and ``%%capture`` run, which counts as the
-statements it contains.
+except the Python code that ``%time``, ``%%time``, ``%%capture`` and ``%prun`` run, which counts
+as the statements it contains, and ``%timeit -n N -r R``, which counts as the loops it ran.
 """
 
 from __future__ import annotations
@@ -16,8 +16,139 @@ from dataclasses import dataclass
 from lineage.analysis.facts import EMPTY_FACTS, Facts, statement_facts
 
 # magics whose argument is Python code run once in the user's namespace
-_LINE_CODE_MAGICS = frozenset({"time"})
-_CELL_CODE_MAGICS = frozenset({"time", "capture"})
+# (%prun runs it once, under a profiler, in the user's namespace)
+_LINE_CODE_MAGICS = frozenset({"time", "prun"})
+_CELL_CODE_MAGICS = frozenset({"time", "capture", "prun"})
+# magics that run Python code a slice cannot replay as it ran: %timeit runs it a number of times
+# (found by calibration unless -n and -r say), in a function of its own; %debug under a debugger,
+# where the user may change anything. What the code may change is known from its text, so the
+# statement stands for that change; it never enters a slice, and a slice that needs it warns
+# (lineage.slicer).
+_OPAQUE_CODE_MAGICS = frozenset({"timeit", "debug"})
+# options that take a value, per magic (the code follows the options)
+_OPTIONS = {"timeit": "nrp", "prun": "DlsT", "debug": "b"}
+# magics that run code lineage cannot see at all (a file, earlier input, the clipboard): any
+# later slice warns
+_UNSEEN_CODE_MAGICS = frozenset({"run", "rerun", "paste", "cpaste"})
+_MAGIC_NAME = re.compile(r"get_ipython\(\)\.run_(?:line|cell)_magic\(\s*(['\"])(\w+)\1")
+_WORD = re.compile(r"\s*(\S+)")
+
+
+# magics that move the working directory: what relative paths after them need, a slice cannot do
+_MOVING_MAGICS = frozenset({"cd", "pushd", "popd"})
+
+
+def code_magic(text: str) -> tuple[str, str] | None:
+    """For the text of a magic statement whose effect a slice cannot replay: (magic name, kind),
+    kind "code" (%timeit: what its code may change is known), "unseen" (%run: code lineage
+    cannot see) or "moves" (%cd). None for any other statement."""
+    if "_magic(" not in text:
+        return None
+    match = _MAGIC_NAME.search(text)
+    if match is None:
+        return None
+    name = match.group(2)
+    if name in _OPAQUE_CODE_MAGICS:
+        return name, "code"
+    if name in _UNSEEN_CODE_MAGICS:
+        return name, "unseen"
+    if name in _MOVING_MAGICS:
+        return name, "moves"
+    return None
+
+
+def magic_source(text: str) -> str:
+    """``%timeit -n1 f(x)`` from ``get_ipython().run_line_magic('timeit', '-n1 f(x)')``."""
+    try:
+        magic = _magic_call(ast.parse(text).body[0])
+    except (SyntaxError, IndexError):
+        return text
+    strs = _str_args(magic[1]) if magic is not None else None
+    if magic is None or not strs:
+        return text
+    if magic[0] == "run_cell_magic" and len(strs) == 3:
+        return f"%%{strs[0]} {strs[1]}".rstrip() + "\n" + strs[2].rstrip()
+    return f"%{' '.join(strs)}".rstrip()
+
+
+def _strip_options(magic: str, line: str) -> str:
+    """The code after a magic's options (``-n1 -r 3 f(x)`` -> ``f(x)``)."""
+    return _parse_options(magic, line)[0]
+
+
+def _parse_options(magic: str, line: str) -> tuple[str, dict[str, str]]:
+    """(code, options) of a magic's line, read as getopt reads it: options end at the first
+    word that is not one, or after ``--``; ``-n3`` and ``-n 3`` give the value 3."""
+    with_value = _OPTIONS[magic]
+    options: dict[str, str] = {}
+    pos = 0
+    while True:
+        match = _WORD.match(line, pos)
+        if match is None:
+            return "", options
+        word = match.group(1)
+        if word == "--":
+            pos = match.end()
+            break
+        if word.startswith("--") and magic == "debug":
+            pos = match.end()
+            if word == "--breakpoint":
+                pos = _skip_word(line, pos)
+            continue
+        if len(word) < 2 or word[0] != "-" or not word[1].isalpha():
+            break  # the code starts here
+        pos = match.end()
+        letters = word[1:]
+        for i, letter in enumerate(letters):
+            if letter in with_value:
+                if i == len(letters) - 1:  # "-n 3": the value is the next word
+                    value = _WORD.match(line, pos)
+                    options[letter] = value.group(1) if value is not None else ""
+                    pos = _skip_word(line, pos)
+                else:  # "-n3": the rest of the word is the value
+                    options[letter] = letters[i + 1 :]
+                break
+            options[letter] = ""
+    return line[pos:].strip(), options
+
+
+# %timeit with -n runs its statement -n times per run, in a function of its own (``inner``,
+# whose setup is the first line of %%timeit), and -r runs (7 unless -r says); without -n the
+# number comes from a calibration the slice cannot know
+_TIMEIT_DEFAULT_REPEAT = 7
+_TIMEIT_FUNC = "_timeit_run"
+
+
+def _timeit_replay(strs: list[str], transform: Callable[[str], str]) -> list[str] | None:
+    """Statements that run a %timeit's code as it ran (number x repeat times, in a function),
+    or None when the counts are unknown or the code cannot be replayed as Python."""
+    from lineage.awaits import indent
+
+    cell = len(strs) == 3
+    code, options = _parse_options("timeit", strs[1])
+    setup, stmt = (code, strs[2]) if cell else ("", code)
+    try:
+        number = int(options["n"])
+        repeat = int(options.get("r", _TIMEIT_DEFAULT_REPEAT))
+        setup, stmt = transform(setup) if setup.strip() else "pass", transform(stmt)
+        ast.parse(setup), ast.parse(stmt)
+    except (KeyError, ValueError, SyntaxError):
+        return None
+    if number < 0 or repeat < 0 or "get_ipython()" in setup + stmt or not stmt.strip():
+        return None
+    magic = f"%timeit {strs[1]}".strip() if not cell else f"%%timeit {strs[1]}".strip()
+    func = [
+        f"def {_TIMEIT_FUNC}():  # `{magic}` ran its code {number} x {repeat} times, so:",
+        indent(setup.strip("\n"), "    "),
+        f"    for _ in range({number}):",
+        indent(stmt.strip("\n"), "        "),
+    ]
+    return ["\n".join(func), f"for _timeit_round in range({repeat}):\n    {_TIMEIT_FUNC}()"]
+
+
+def _skip_word(line: str, pos: int) -> int:
+    match = _WORD.match(line, pos)
+    return match.end() if match is not None else pos
 
 
 @dataclass(slots=True)
@@ -151,7 +282,8 @@ def split_statements(
         kind, args = magic
         strs = _str_args(args)
         if kind == "run_line_magic" and strs and len(strs) == 2 and strs[0] in _LINE_CODE_MAGICS:
-            out.extend(split_statements(transform(strs[1]), transform, _line=line))
+            code = strs[1] if strs[0] == "time" else _strip_options(strs[0], strs[1])
+            out.extend(split_statements(transform(code), transform, _line=line))
         elif kind == "run_cell_magic" and strs and len(strs) == 3 and strs[0] in _CELL_CODE_MAGICS:
             out.append(_magic_stmt(node, lines, line, body_line))
             if strs[0] == "capture" and strs[1].split():
@@ -171,9 +303,48 @@ def split_statements(
                         )
                     )
             out.extend(split_statements(transform(strs[2]), transform, _line=line))
+        elif strs and strs[0] == "timeit" and (replay := _timeit_replay(strs, transform)):
+            if isinstance(node, ast.Assign):  # ``r = %timeit -o ...`` binds r
+                out.append(_magic_stmt(node, lines, line, body_line))
+            for text in replay:
+                facts = statement_facts(ast.parse(text).body[0])
+                out.append(Stmt(text, line, _end(node, line), 0, (0, 0), facts, magic=False))
+        elif (
+            strs
+            and strs[0] in _OPAQUE_CODE_MAGICS
+            and len(strs) == (2 if kind == "run_line_magic" else 3)
+        ):
+            stmt = _magic_stmt(node, lines, line, body_line)
+            stmt.facts = _opaque_facts(node, strs, transform)
+            out.append(stmt)
         else:
             out.append(_magic_stmt(node, lines, line, body_line))
     return tuple(out)
+
+
+def _opaque_facts(node: ast.stmt, strs: list[str], transform: Callable[[str], str]) -> Facts:
+    """What the code of %timeit/%prun/%debug may do, as a statement that may run it (its
+    bindings are "may" bindings: %timeit binds in a function of its own)."""
+    magic = strs[0]
+    if len(strs) == 2:
+        code = _strip_options(magic, strs[1])
+    elif magic == "timeit":  # %%timeit [options] setup, then the timed body
+        code = _strip_options(magic, strs[1]) + "\n" + strs[2]
+    else:
+        code = strs[2]
+    try:
+        body: list[ast.stmt] = ast.parse(transform(code)).body
+    except (SyntaxError, ValueError):
+        body = []  # it did not compile, so it did not run
+    if isinstance(node, ast.Assign):  # ``r = %timeit -o ...`` binds r
+        body.append(ast.Assign(targets=node.targets, value=ast.Constant(None)))
+    if not body:
+        return EMPTY_FACTS
+    test = ast.Name(id="__magic_ran__", ctx=ast.Load())
+    synthetic = ast.fix_missing_locations(
+        ast.copy_location(ast.If(test=test, body=body, orelse=[]), node)
+    )
+    return statement_facts(synthetic)
 
 
 def _end(node: ast.stmt, line: int) -> tuple[int, int]:

@@ -61,8 +61,11 @@ class SessionGraph:
         runtime: dict[str, RuntimeName],
         cwd: str,
     ) -> None:
-        """Append the executed statements of a complete cell."""
-        Replay(self, self._state, self.nodes, cell, execution_count, cwd).run(list(stmts), runtime)
+        """Append the executed statements of a complete cell. ``cwd`` is the folder the cell
+        started in, "" when unknown (removed): relative paths then stand for any file."""
+        Replay(self, self._state, self.nodes, cell, execution_count, cwd or None).run(
+            list(stmts), runtime
+        )
 
     def read_deps(self, name: str, state: State | None = None) -> Deps:
         """Statements a read of ``name`` depends on, at the current end of the history."""
@@ -82,7 +85,7 @@ class SessionGraph:
         """Replay a running cell's executed prefix without changing the graph."""
         state = self._state.copy()
         extra: list[Node] = []
-        Replay(self, state, extra, cell, execution_count, cwd, base=len(self.nodes)).run(
+        Replay(self, state, extra, cell, execution_count, cwd or None, base=len(self.nodes)).run(
             list(stmts), runtime
         )
         return extra, state

@@ -6,7 +6,7 @@ import ast
 import json
 import re
 
-from lineage.analysis.cells import Stmt
+from lineage.analysis.cells import Stmt, code_magic
 from lineage.analysis.own_calls import (
     HANDLE,
     artifact_handle,
@@ -68,12 +68,14 @@ class Replay(Effects):
         excluded = stmt.magic or (
             bool(lineage) and without_lineage(stmt.text, dict(lineage)) is None
         )
+        # %timeit/%prun code: what it may change counts (the node never enters a slice)
+        opaque = stmt.magic and not f.mentions_lineage and code_magic(stmt.text) is not None
         call_results: dict[int, tuple[str, object]] = {}
         # names bound inside this statement (loop variables...) stand for what they link to
         self._links, self._call_results = f.links, call_results
         self._elements = f.elements
         self.moved = False
-        if not excluded:
+        if not excluded or opaque:
             if f.is_import:
                 eff.pseudo_reads.add("state:sys.path")
             applied_names: set[str] = set()
@@ -98,6 +100,8 @@ class Replay(Effects):
             for name in f.reads:
                 self.read(name, eff, apply_func=False)
         st = self.st
+        if stmt.magic and _CHANGES_DIR.search(stmt.text):
+            eff.pseudo_writes.add(CWD)  # %cd: what reads relative paths after it needs it
         for p in eff.pseudo_reads:
             eff.deps.update(self.pseudo_writers(p))
         for loc in eff.mutated:
