@@ -42,6 +42,7 @@ _EFFECT_KEYS = frozenset(
         "files",
         "unknown",
         "seeded_by",
+        "iterates",
         "$comment",
     }
 )
@@ -79,6 +80,9 @@ class Effect:
     # the reads/writes apply only while this keyword has no value: random_state=0 given to the
     # call, or (for a method) to the call that made or configured the receiver, seeds it
     seeded_by: str | None = None
+    # the call may loop over its arguments, which consumes an iterator passed to it; false for
+    # calls that only look at the object (print, repr, isinstance, len)
+    iterates: bool = True
 
 
 PURE = Effect()
@@ -139,6 +143,10 @@ class Specs:
             found = tuple(m[method] for m in self._methods.values() if method in m)
             self._by_method[method] = found
         return found
+
+    def lists_type(self, type_name: str) -> bool:
+        """True when some spec describes the type (along its alias chain)."""
+        return any(n in self._methods or n in self._immutable for n in self._chain(type_name))
 
     def knows(self, module: str) -> bool:
         """True when some spec names a function or type of ``module`` (``"numpy"``, ``"os.path"``).
@@ -218,6 +226,7 @@ def union_effects(effects: list[Effect]) -> Effect | None:
         writes=tuple(sorted({w for e in effects for w in e.writes})),
         returns=ret,
         files=tuple(files),
+        iterates=any(e.iterates for e in effects),
     )
 
 
@@ -399,6 +408,9 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
     seeded_by = _optional_ident(raw.get("seeded_by"), f"{where}.seeded_by")
     if seeded_by is not None and not (raw.get("reads") or raw.get("writes")):
         raise _Invalid(f"{where}.seeded_by", "only applies to hidden state: add reads or writes")
+    iterates = raw.get("iterates", True)
+    if not isinstance(iterates, bool):
+        raise _Invalid(f"{where}.iterates", f"expected true or false, got {_kind(iterates)}")
     files = tuple(
         _file_effect(item, f"{where}.files[{i}]", method=method)
         for i, item in enumerate(_list(raw.get("files", []), f"{where}.files"))
@@ -412,6 +424,7 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
         files=files,
         unknown=unknown,
         seeded_by=seeded_by,
+        iterates=iterates,
     )
     return PURE if effect == PURE else effect
 

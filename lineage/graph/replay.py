@@ -66,6 +66,7 @@ class Replay(Effects):
                 call_results[i] = self.call(call, eff, lambda n: n, applied_names)
             for summary in f.inline_funcs:
                 self.apply_summary(summary, eff, {}, self_root=None)
+            self.hidden_state(f, eff)
             for name in f.reads:
                 self.read(name, eff, apply_func=name not in applied_names)
             for name in f.stores:
@@ -103,6 +104,7 @@ class Replay(Effects):
             st.consts.pop(name, None)
             st.modules.pop(name, None)
         self.bind_all(f, nid, call_results, runtime, eff)
+        self.bind_lazy(f)
         changed_dir = CWD in eff.pseudo_writes or (stmt.magic and _CHANGES_DIR.search(stmt.text))
         if changed_dir and not (self.moved and _plain_call(stmt.text)):
             # a change the analysis cannot place (in a loop or branch, undone by a with block,
@@ -144,7 +146,7 @@ class Replay(Effects):
         for name in names:
             if siblings and name in siblings:
                 continue
-            may = name not in f.binds
+            may = name not in f.binds and name not in eff.binds_sure
             kind, value = links.get(name, ("new", ""))
             made_by = None
             if kind == "call" and isinstance(value, int) and value < len(f.calls):
