@@ -732,6 +732,361 @@ CLOSURE_LIVE_GLOBALS = [
     ),
 ]
 
+MORE = [
+    # iterators: other ways to consume, in one cell, through functions
+    Case(
+        "iter_unpack_consumes",
+        ("it = iter([1, 2, 3, 4])", "a, b = next(it), next(it)", "first, *rest = it"),
+        "rest",
+        must=("a, b = next(it), next(it)",),
+    ),
+    Case(
+        "iter_star_arg_consumes",
+        ("it = iter([1, 2])", "print(*it)", "r = list(it)"),
+        "r",
+        must=("print(*it)",),
+    ),
+    Case(
+        "iter_in_test_consumes",
+        ("it = iter([1, 2, 3, 4])", "found = 2 in it", "r = list(it)"),
+        "r",
+        must=("found = 2 in it",),
+    ),
+    Case("iter_same_cell", ("xs = [5, 6, 7]\nit = iter(xs)\nhead = next(it)\nr = list(it)",), "r"),
+    Case(
+        "iter_dict_zip_consumes",
+        ("keys = ['a', 'b']", "it = iter([1, 2, 3])", "d = dict(zip(keys, it))", "r = list(it)"),
+        "r",
+        must=("d = dict(zip(keys, it))",),
+    ),
+    Case(
+        "iter_next_in_function_global",
+        (
+            "it = iter(range(10))",
+            "def take():\n    return next(it)",
+            "take()",
+            "take()",
+            "r = next(it)",
+        ),
+        "r",
+        counts={"take()": 2},
+    ),
+    Case(
+        "iter_loop_in_function",
+        (
+            "def skip(i, n):\n    for _ in range(n):\n        next(i)",
+            "it = iter('abcdef')",
+            "skip(it, 2)",
+            "r = ''.join(it)",
+        ),
+        "r",
+        must=("skip(it, 2)",),
+    ),
+    Case(
+        "iter_source_appended_before_drain",
+        ("xs = [1]", "it = iter(xs)", "xs.append(2)", "r = list(it)"),
+        "r",
+        must=("xs.append(2)",),
+    ),
+    Case(
+        "iter_file_lines",
+        (
+            "with open('d.txt', 'w') as fh:\n    fh.write('a\\nb\\nc\\n')",
+            "f = open('d.txt')",
+            "first = f.readline()",
+            "rest = list(f)",
+        ),
+        "rest",
+        must=("first = f.readline()",),
+    ),
+    Case(
+        "iter_file_for_loop",
+        (
+            "with open('d.txt', 'w') as fh:\n    fh.write('a\\nb\\nc\\n')",
+            "f = open('d.txt')",
+            "for line in f:\n    break",
+            "rest = f.read()",
+        ),
+        "rest",
+        must=("for line in f:\n    break",),
+    ),
+    Case(
+        "iter_csv_reader",
+        (
+            "import csv, io",
+            "rd = csv.reader(io.StringIO('a,b\\n1,2\\n3,4'))",
+            "header = next(rd)",
+            "rows = list(rd)",
+        ),
+        "rows",
+        must=("header = next(rd)",),
+    ),
+    Case(
+        "iter_notebook_class",
+        (
+            "class Count:\n    def __init__(self):\n        self.i = 0\n"
+            "    def __iter__(self):\n        return self\n    def __next__(self):\n"
+            "        self.i += 1\n        if self.i > 4:\n            raise StopIteration\n"
+            "        return self.i",
+            "c = Count()",
+            "s = sum(c)",
+            "r = list(c)",
+        ),
+        "r",
+        must=("s = sum(c)",),
+    ),
+    Case(
+        "iter_rebound_source",
+        ("xs = [1]", "gen = (x for x in xs)", "xs = [5]", "r = list(gen)"),
+        "r",
+        must=("xs = [1]",),
+        must_not=("xs = [5]",),
+    ),
+    # generators: other shapes
+    Case(
+        "genexp_filter_reads_global_late",
+        (
+            "lim = 0",
+            "src = [1, 2, 3]",
+            "gen = (s for s in src if s > lim)",
+            "lim = 2",
+            "r = list(gen)",
+        ),
+        "r",
+        must=("lim = 2",),
+        must_not=("lim = 0",),
+    ),
+    Case(
+        "genexp_calls_function_late",
+        (
+            "def f(v):\n    return v + bump",
+            "bump = 1",
+            "gen = (f(x) for x in range(3))",
+            "bump = 10",
+            "r = list(gen)",
+        ),
+        "r",
+        must=("bump = 10",),
+    ),
+    Case(
+        "genfunc_mutates_global_when_drained",
+        (
+            "log = []",
+            "def g():\n    for i in range(2):\n        log.append(i)\n        yield i",
+            "gen = g()",
+            "r = list(gen)",
+        ),
+        "log",
+        must=("r = list(gen)",),
+    ),
+    Case(
+        "genfunc_consumed_by_for",
+        (
+            "def g():\n    yield 1\n    yield 2",
+            "gen = g()",
+            "for v in gen:\n    break",
+            "r = list(gen)",
+        ),
+        "r",
+        must=("for v in gen:\n    break",),
+    ),
+    # function state: other shapes
+    Case(
+        "mutable_default_via_map",
+        (
+            "def f(x, seen=[]):\n    seen.append(x)\n    return len(seen)",
+            "out = list(map(f, [1, 2]))",
+            "n = f(9)",
+        ),
+        "n",
+        must=("out = list(map(f, [1, 2]))",),
+    ),
+    Case(
+        "mutable_default_redefined_fresh",
+        (
+            "def f(x, acc=[]):\n    acc.append(x)\n    return acc",
+            "f(1)",
+            "def f(x, acc=[]):\n    acc.append(x * 10)\n    return acc",
+            "r = f(2)",
+        ),
+        "r",
+        must_not=("f(1)",),
+    ),
+    Case(
+        "immutable_default_unordered",
+        ("def f(x, n=3):\n    return x * n", "a = f(1)", "b = f(2)"),
+        "b",
+        must_not=("a = f(1)",),
+    ),
+    Case(
+        "cache_from_import",
+        (
+            "from functools import lru_cache",
+            "calls = []",
+            "@lru_cache(maxsize=128)\ndef sq(x):\n    calls.append(x)\n    return x * x",
+            "sq(3)",
+            "sq(3)",
+        ),
+        "calls",
+        must=("sq(3)",),
+    ),
+    Case(
+        "notebook_memo_decorator",
+        (
+            "def memo(fn):\n    cache = {}\n    def w(x):\n"
+            "        if x not in cache:\n            cache[x] = fn(x)\n        return cache[x]\n"
+            "    return w",
+            "k = 1",
+            "@memo\ndef f(x):\n    return x + k",
+            "a = f(1)",
+            "k = 100",
+            "b = f(1)",
+        ),
+        "b",
+        must=("a = f(1)", "k = 1"),
+    ),
+    Case(
+        "closure_logger_lambda",
+        (
+            "def make_logger(log):\n    return lambda m: log.append(m)",
+            "entries = []",
+            "logger = make_logger(entries)",
+            "logger('a')",
+            "logger('b')",
+        ),
+        "entries",
+        must=("logger('a')", "logger('b')"),
+    ),
+    Case(
+        "closure_keyword_argument",
+        (
+            "def make_pusher(*, target):\n    def push(v):\n"
+            "        target.append(v)\n    return push",
+            "d = []",
+            "push = make_pusher(target=d)",
+            "push(1)",
+        ),
+        "d",
+        must=("push(1)",),
+    ),
+    # calls of computed function values
+    Case(
+        "classmethod_reads_global",
+        (
+            "class Foo:\n    @classmethod\n    def create(cls):\n"
+            "        return cls()\n    def bar(self):\n        return unit * 2",
+            "unit = 4",
+            "r = Foo.create().bar()",
+        ),
+        "r",
+        must=("unit = 4",),
+    ),
+    Case(
+        "staticmethod_mutates_global",
+        (
+            "seen = []",
+            "class U:\n    @staticmethod\n    def note(v):\n        seen.append(v)",
+            "U.note(3)",
+        ),
+        "seen",
+        must=("U.note(3)",),
+    ),
+    Case(
+        "factory_call_twice_chained",
+        (
+            "def outer():\n    def mid():\n        def inner():\n"
+            "            return deep\n        return inner\n    return mid",
+            "deep = 7",
+            "r = outer()()()",
+        ),
+        "r",
+        must=("deep = 7",),
+    ),
+    Case(
+        "temp_instance_init_arg_then_method",
+        (
+            "class Scaler:\n    def __init__(self, f):\n"
+            "        self.f = f\n    def apply(self, v):\n        return v * self.f + shift",
+            "shift = 1",
+            "r = Scaler(2).apply(3)",
+        ),
+        "r",
+        must=("shift = 1",),
+    ),
+    # module attribute stores
+    Case(
+        "module_setattr",
+        (PATH, "import mymod", "setattr(mymod, 'setting', 6)", "r = mymod.setting"),
+        "r",
+        must=("setattr(mymod, 'setting', 6)",),
+        inputs={"mymod.py": "setting = 1\n"},
+    ),
+    Case(
+        "module_alias_attr_store",
+        ("import json as js", "js.marker = 'x'", "r = js.marker * 2"),
+        "r",
+        must=("js.marker = 'x'",),
+    ),
+    # definite global writes: other shapes
+    Case(
+        "global_reset_tuple_unpack",
+        (
+            "a = [1]",
+            "b = [2]",
+            "def init():\n    global a, b\n    a, b = [], []",
+            "init()",
+            "r = (a, b)",
+        ),
+        "r",
+        must_not=("a = [1]", "b = [2]"),
+    ),
+    Case(
+        "global_reset_in_with_stays_may",
+        (
+            "total = 5",
+            "def reset():\n    global total\n    with open('x.txt', 'w'):\n        total = 0",
+            "reset()",
+            "r = total",
+        ),
+        "r",
+        must=("total = 5",),
+    ),
+    Case(
+        "global_reset_method_conditional",
+        (
+            "total = 5",
+            "class R:\n    def go(self):\n        global total\n        total = 0",
+            "rr = R()",
+            "if len('ab') > 5:\n    rr.go()",
+            "r = total",
+        ),
+        "r",
+        must=("total = 5",),
+    ),
+    Case(
+        "global_reset_in_comprehension_call",
+        (
+            "total = 5",
+            "def reset():\n    global total\n    total = 0",
+            "xs = [reset() for _ in range(0)]",
+            "r = total",
+        ),
+        "r",
+        must=("total = 5",),
+    ),
+    Case(
+        "global_reset_in_generator_stays_may",
+        (
+            "total = 5",
+            "def reset():\n    global total\n    total = 0\n    yield 1",
+            "g = reset()",
+            "r = total",
+        ),
+        "r",
+        must=("total = 5",),
+    ),
+]
+
 CASES = (
     ITERATORS
     + GENERATORS
@@ -740,6 +1095,7 @@ CASES = (
     + MODULES
     + GLOBALS
     + CLOSURE_LIVE_GLOBALS
+    + MORE
 )
 
 

@@ -100,6 +100,19 @@ class Effects(Objects):
         applied_names: set[str],
     ) -> tuple[str, object]:
         """Apply a call's effects; return how its result relates to existing objects."""
+        outer, self._sure = self._sure, self._sure and call.unconditional
+        try:
+            return self._call(call, eff, rootmap, applied_names)
+        finally:
+            self._sure = outer
+
+    def _call(
+        self,
+        call: CallSite,
+        eff: StatementEffects,
+        rootmap,
+        applied_names: set[str],
+    ) -> tuple[str, object]:
         func = call.func
         if not func:
             self.unknown_call(call, eff, rootmap)
@@ -140,11 +153,7 @@ class Effects(Objects):
                     self.apply_summary(init, eff, self.arg_map(init, call, rootmap, 1), None)
                 return ("instance", summary)
             params = self.arg_map(summary, call, rootmap, 0)
-            outer, self._sure = self._sure, self._sure and call.unconditional
-            try:
-                self.apply_summary(summary, eff, params, None, callee=head)
-            finally:
-                self._sure = outer
+            self.apply_summary(summary, eff, params, None, callee=head)
             return self.function_result(summary, call, rootmap)
         # a method call on a value: receiver root ``head``, method ``func[-1]``
         method = func[-1]
@@ -159,6 +168,8 @@ class Effects(Objects):
         if chain and self.notebook_rooted(head):
             self.call_methods(method, call, eff, rootmap)  # Foo().bar(), Foo().new(1).bar(0)
         receiver_type = None if chain else self.type_of(head)
+        if not chain and self.class_call(head, method, call, eff, rootmap):
+            return ("new", "")  # Foo.create(), Foo.helper(x): a method of the class object
         cls = self._notebook_class(head) if receiver_type is not None else None
         if cls is not None:
             summary = _method(cls, method)
@@ -603,6 +614,22 @@ class Effects(Objects):
                 seen.setdefault(id(s), s)
         return list(seen.values())
 
+    def class_call(
+        self, head: str, method: str, call: CallSite, eff: StatementEffects, rootmap
+    ) -> bool:
+        """A method called on a notebook class itself (a classmethod or staticmethod, or a
+        function called with an explicit instance): apply it; False if ``head`` is no class."""
+        cls = self.func_of(head)
+        if cls is None or not cls.is_class or (self.type_of(head) or "").startswith("__main__."):
+            return False  # not a class, or an instance of one
+        m = _method(cls, method)
+        if m is None:
+            return False
+        skip = 1 if m.params and m.params[0] == "cls" else 0
+        self.read(head, eff, apply_func=False)
+        self.apply_summary(m, eff, self.arg_map(m, call, rootmap, skip), head if skip else None)
+        return True
+
     def call_methods(self, method: str, call: CallSite, eff: StatementEffects, rootmap) -> None:
         """A method called on a computed receiver made from notebook code (``Foo().bar()``):
         it may be that method of any notebook class."""
@@ -620,8 +647,8 @@ class Effects(Objects):
         ``obj.getter()(x)``): it may be any function that ``root``'s function or class defines,
         and it reads their globals now."""
         name = rootmap(root)
-        if name is None or (name in self.st.modules and name in self.st.binders):
-            return
+        if name is None or name not in self.st.binders or name in self.st.modules:
+            return  # a builtin (getattr(c, "m")()) or a module: nothing notebook-made
         summary = self.func_of(name)
         t = self.type_of(name) or "builtins.function"
         outer, self._sure = self._sure, False
