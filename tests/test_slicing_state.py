@@ -487,7 +487,7 @@ CALLS_OF_VALUES = [
     ),
 ]
 
-PATH = "import sys\nsys.path.insert(0, '.')"
+PATH = "import importlib, sys\nsys.path.insert(0, '.')\nimportlib.invalidate_caches()"
 
 MODULES = [
     Case(
@@ -890,6 +890,16 @@ MORE = [
         "r",
         must=("for v in gen:\n    break",),
     ),
+    Case(
+        "genexp_local_to_function",
+        (
+            "k = 2",
+            "def f(xs):\n    gen = (x * k for x in xs)\n    return list(gen)",
+            "r = f([1, 2])",
+        ),
+        "r",
+        must=("k = 2",),
+    ),
     # function state: other shapes
     Case(
         "mutable_default_via_map",
@@ -1026,6 +1036,16 @@ MORE = [
         ("import json as js", "js.marker = 'x'", "r = js.marker * 2"),
         "r",
         must=("js.marker = 'x'",),
+    ),
+    Case(
+        "module_attr_store_read_by_other_module",
+        (PATH, "import mymod, other", "mymod.setting = 9", "r = other.run()"),
+        "r",
+        must=("mymod.setting = 9",),
+        inputs={
+            "mymod.py": "setting = 1\n",
+            "other.py": "import mymod\ndef run():\n    return mymod.setting + 1\n",
+        },
     ),
     # definite global writes: other shapes
     Case(

@@ -159,6 +159,7 @@ class _Visitor(ast.NodeVisitor):
             isinstance(node.value, ast.GeneratorExp)
             and len(node.targets) == 1
             and isinstance(target, ast.Name)
+            and not self.in_function  # a function's local generator runs during its call
         ):
             self._lazy_generator(target.id, node.value)
             return

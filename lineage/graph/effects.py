@@ -237,6 +237,9 @@ class Effects(Objects):
         if module is not None and module not in ("builtins",) and not self.g.specs.knows(module):
             eff.pseudo_reads.add(f"state:{module}")
             eff.pseudo_writes.add(f"state:{module}")
+            # it may read what the notebook stored on any module it imported (mymod.setting = 2)
+            tops = {path.lstrip(".").split(".")[0] for path in self.st.modules.values()}
+            eff.pseudo_reads.update(MODULE_ATTRS + top for top in tops)
 
     def unknown_args(
         self, call: CallSite, eff: StatementEffects, rootmap, only_specs: bool = False
