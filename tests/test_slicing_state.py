@@ -1047,6 +1047,28 @@ MORE = [
             "other.py": "import mymod\ndef run():\n    return mymod.setting + 1\n",
         },
     ),
+    Case(
+        "module_attr_store_pandas",
+        ("import pandas", "pandas.x = 1", "r = pandas.x + 1"),
+        "r",
+        must=("pandas.x = 1",),
+    ),
+    Case(
+        "mutable_default_same_cell",
+        ("def f(x, acc=[]):\n    acc.append(x)\n    return acc\na = f(1)\nb = f(2)",),
+        "b",
+    ),
+    Case(
+        "dataframe_looped_not_consumed",
+        (
+            "import pandas as pd",
+            "df = pd.DataFrame({'a': [1, 2], 'b': [3, 4]})",
+            "cols = [c for c in df]",
+            "s = sum(df['a'])",
+        ),
+        "df",
+        must_not=("cols = [c for c in df]", "s = sum(df['a'])"),
+    ),
     # definite global writes: other shapes
     Case(
         "global_reset_tuple_unpack",
@@ -1059,6 +1081,12 @@ MORE = [
         ),
         "r",
         must_not=("a = [1]", "b = [2]"),
+    ),
+    Case(
+        "global_reset_same_cell",
+        ("total = 5\ndef reset():\n    global total\n    total = 0\nreset()\nr = total",),
+        "r",
+        must_not=("total = 5",),
     ),
     Case(
         "global_reset_in_with_stays_may",

@@ -144,6 +144,14 @@ class Specs:
             self._by_method[method] = found
         return found
 
+    def listed_method(self, type_name: str, method: str) -> Effect | None:
+        """The entry for exactly ``method`` along the type's alias chain (no ``"*"`` default)."""
+        for name in self._chain(type_name):
+            found = self._methods.get(name, {}).get(method)
+            if found is not None:
+                return found
+        return None
+
     def lists_type(self, type_name: str) -> bool:
         """True when some spec describes the type (along its alias chain)."""
         return any(n in self._methods or n in self._immutable for n in self._chain(type_name))

@@ -700,7 +700,7 @@ def _iterator_type(specs: Specs, type_name: str) -> bool:
     """The type's ``__next__`` changes it; a type no spec lists may be an iterator."""
     if type_name in _NOT_ITERATORS:
         return False
-    effect = specs.method(type_name, "__next__")
+    effect = specs.listed_method(type_name, "__next__")
     if effect is not None and not effect.unknown:
         return "self" in effect.mutates
     if specs.is_immutable(type_name):
