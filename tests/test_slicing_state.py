@@ -720,6 +720,30 @@ CLOSURE_LIVE_GLOBALS = [
         must_not=("offset = 100",),
     ),
     Case(
+        "lambda_factory_called_inline",
+        (
+            "offset = 100",
+            "make = lambda k: (lambda v: v + k + offset)",
+            "offset = -1",
+            "r = make(1)(2)",
+        ),
+        "r",
+        must=("offset = -1",),
+        must_not=("offset = 100",),
+    ),
+    Case(
+        "def_factory_called_inline_after_change",
+        (
+            "scale = 2",
+            "def make(k):\n    def g(v):\n        return v * k * scale\n    return g",
+            "scale = 5",
+            "r = make(3)(1)",
+        ),
+        "r",
+        must=("scale = 5",),
+        must_not=("scale = 2",),
+    ),
+    Case(
         "factory_lambda_sort_key_still_read",
         (
             "w = {'a': 2, 'b': 1}",
