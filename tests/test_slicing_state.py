@@ -744,6 +744,26 @@ CLOSURE_LIVE_GLOBALS = [
         must_not=("scale = 2",),
     ),
     Case(
+        "returned_lambda_passed_as_key",
+        (
+            "def make_key():\n    return lambda v: v * sign",
+            "sign = -1",
+            "r = sorted([1, 3, 2], key=make_key())",
+        ),
+        "r",
+        must=("sign = -1",),
+    ),
+    Case(
+        "returned_lambda_passed_to_map",
+        (
+            "def make(k):\n    return lambda v: v + k + base",
+            "base = 10",
+            "r = list(map(make(1), [1, 2]))",
+        ),
+        "r",
+        must=("base = 10",),
+    ),
+    Case(
         "factory_lambda_sort_key_still_read",
         (
             "w = {'a': 2, 'b': 1}",

@@ -57,6 +57,8 @@ class Effects(Objects):
                 outer, self._sure = self._sure, False
                 try:
                     self.apply_summary(summary, eff, {}, self_root=None, callee=name)
+                    # or what it returns (sorted(xs, key=make_key()) calls make_key's lambda)
+                    self.apply_reachable(summary, eff, frozenset(), 0)
                 finally:
                     self._sure = outer
 
