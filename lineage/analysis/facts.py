@@ -130,4 +130,5 @@ def statement_facts(node: ast.stmt) -> Facts:
         deep_stores=frozenset(scope.deep_stores),
         elements=frozenset(scope.elements),
         star_import=scope.star_import,
+        iterated=frozenset(scope.iterated),
     )

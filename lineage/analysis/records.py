@@ -32,6 +32,10 @@ class CallSite:
     # (("call", i): the result of call i of the same statement; ("item", root): root[...])
     receiver: tuple[str, object] | None = None
     receiver_path: PathExpr | None = None  # the receiver as a path: Path("a.txt").read_text()
+    # the callee is a value computed from this root (``make()(3)``, ``fs[0](x)``); func is ()
+    callee_root: str | None = None
+    # the call runs whenever its statement (or function body) runs: not in a branch or loop
+    unconditional: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +63,14 @@ class Summary:
     nonlocal_writes: frozenset[str] = frozenset()
     # for a closure: the enclosing function's locals it uses (they live in the function object)
     closure: frozenset[str] = frozenset()
+    # hidden state of the function object: parameters with a default that may be mutable and
+    # that the body may change (``acc=[]``), and decorators that may keep state (``lru_cache``)
+    default_state: frozenset[str] = frozenset()
+    wrapped: bool = False
+    generator: bool = False  # the body yields: a call returns a generator that runs it lazily
+    sure_globals: frozenset[str] = frozenset()  # ``global`` names bound on every path
+    iterated: frozenset[str] = frozenset()  # roots looped over (an iterator is consumed)
+    deferred: bool = False  # a lambda the function returns: it runs when called, not now
 
 
 @dataclass(slots=True)
@@ -92,6 +104,9 @@ class Facts:
     # of what is iterated, never the name's earlier value
     elements: frozenset[str] = frozenset()
     star_import: bool = False  # ``from m import *`` binds names nobody listed
+    # roots the statement loops over or unpacks (``for _ in it``, ``[*it]``, ``x in it``): an
+    # iterator among them is consumed
+    iterated: frozenset[str] = frozenset()
 
 
 EMPTY_FACTS = Facts(

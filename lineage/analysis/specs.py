@@ -44,6 +44,7 @@ _EFFECT_KEYS = frozenset(
         "seeded_by",
         "holds",
         "holds_when",
+        "iterates",
         "$comment",
     }
 )
@@ -92,6 +93,9 @@ class Effect:
     holds: str | None = None
     # (argument index, keyword, literal or GIVEN, holds): the first that matches the call wins
     holds_when: tuple[tuple[int | None, str | None, object, str], ...] = ()
+    # the call may loop over its arguments, which consumes an iterator passed to it; false for
+    # calls that only look at the object (print, repr, isinstance, len)
+    iterates: bool = True
 
 
 PURE = Effect()
@@ -155,6 +159,18 @@ class Specs:
             found = tuple(m[method] for m in self._methods.values() if method in m)
             self._by_method[method] = found
         return found
+
+    def listed_method(self, type_name: str, method: str) -> Effect | None:
+        """The entry for exactly ``method`` along the type's alias chain (no ``"*"`` default)."""
+        for name in self._chain(type_name):
+            found = self._methods.get(name, {}).get(method)
+            if found is not None:
+                return found
+        return None
+
+    def lists_type(self, type_name: str) -> bool:
+        """True when some spec describes the type (along its alias chain)."""
+        return any(n in self._methods or n in self._immutable for n in self._chain(type_name))
 
     def knows(self, module: str) -> bool:
         """True when some spec names a function or type of ``module`` (``"numpy"``, ``"os.path"``).
@@ -236,6 +252,7 @@ def union_effects(effects: list[Effect]) -> Effect | None:
         writes=tuple(sorted({w for e in effects for w in e.writes})),
         returns=ret,
         files=tuple(files),
+        iterates=any(e.iterates for e in effects),
     )
 
 
@@ -417,6 +434,9 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
     seeded_by = _optional_ident(raw.get("seeded_by"), f"{where}.seeded_by")
     if seeded_by is not None and not (raw.get("reads") or raw.get("writes")):
         raise _Invalid(f"{where}.seeded_by", "only applies to hidden state: add reads or writes")
+    iterates = raw.get("iterates", True)
+    if not isinstance(iterates, bool):
+        raise _Invalid(f"{where}.iterates", f"expected true or false, got {_kind(iterates)}")
     files = tuple(
         _file_effect(item, f"{where}.files[{i}]", method=method)
         for i, item in enumerate(_list(raw.get("files", []), f"{where}.files"))
@@ -439,6 +459,7 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
         seeded_by=seeded_by,
         holds=holds,
         holds_when=holds_when,
+        iterates=iterates,
     )
     return PURE if effect == PURE else effect
 

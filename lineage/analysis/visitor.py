@@ -8,6 +8,7 @@ bound the name first.
 from __future__ import annotations
 
 import ast
+import dataclasses
 import re
 from collections.abc import Callable
 from typing import Any
@@ -52,6 +53,11 @@ class _Scope:
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
         self.mentions_lineage = False
+        self.iterated: set[str] = set()  # roots looped over or unpacked
+        self.cond = 0  # > 0 inside a branch, loop, try, with or comprehension
+        self.exited = False  # a return or raise was seen (later code may not run)
+        self.sure_globals: set[str] = set()  # ``global`` names bound on every path
+        self.generator = False  # a yield was seen
 
 
 _AT_NAME = re.compile(r"@([A-Za-z_]\w*)")
@@ -98,6 +104,9 @@ class _Visitor(ast.NodeVisitor):
     def _bind(self, name: str) -> None:
         self.s.bound.add(name)
         self.s.binds.add(name)
+        s = self.s
+        if s.globals and name in s.globals and not s.cond and not s.exited:
+            s.sure_globals.add(name)
 
     def _bind_target(self, target: ast.AST) -> None:
         flat: list[ast.AST] = []
@@ -146,6 +155,18 @@ class _Visitor(ast.NodeVisitor):
     # -- simple statements ----------------------------------------------------------------------
     def visit_Assign(self, node: ast.Assign) -> None:
         target = node.targets[0]
+        if (
+            isinstance(node.value, ast.GeneratorExp)
+            and len(node.targets) == 1
+            and isinstance(target, ast.Name)
+            and not self.in_function  # a function's local generator runs during its call
+        ):
+            self._lazy_generator(target.id, node.value)
+            return
+        if isinstance(target, (ast.Tuple, ast.List)) and not isinstance(
+            node.value, (ast.Tuple, ast.List)
+        ):
+            self._iterates(node.value)  # a, b = it: unpacking consumes an iterator
         if (
             isinstance(node.value, ast.Lambda)
             and len(node.targets) == 1
@@ -288,14 +309,73 @@ class _Visitor(ast.NodeVisitor):
                 computed=computed,
                 receiver=receiver,
                 receiver_path=receiver_path,
+                callee_root=None if func else root_name(node.func),
+                unconditional=not self.s.cond,
             )
         )
+
+    # -- hidden state: iterators consumed, generators run lazily, exits ----------------------------
+    def _iterates(self, node: ast.AST) -> None:
+        if isinstance(node, (ast.Name, ast.Attribute, ast.Subscript)):
+            root = root_name(node)
+            if root is not None:
+                self.s.iterated.add(root)
+
+    def visit_Starred(self, node: ast.Starred) -> None:
+        if isinstance(node.ctx, ast.Load):
+            self._iterates(node.value)  # f(*it), [*it]
+        self.visit(node.value)
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        self.generic_visit(node)
+        for op, right in zip(node.ops, node.comparators, strict=True):
+            if isinstance(op, (ast.In, ast.NotIn)):
+                self._iterates(right)  # x in it: consumes up to the first match
+
+    def visit_Return(self, node: ast.Return) -> None:
+        if isinstance(node.value, ast.Lambda):
+            # a returned lambda runs when the caller calls it: its free names are read then
+            lam = node.value
+            for default in lam.args.defaults + [d for d in lam.args.kw_defaults if d]:
+                self.visit(default)
+            summary = summarize_function(lam, "<lambda>")
+            self.s.inline.append(dataclasses.replace(summary, deferred=True))
+        elif node.value is not None:
+            self.visit(node.value)
+        self.s.exited = True
+
+    def visit_Raise(self, node: ast.Raise) -> None:
+        self.generic_visit(node)
+        self.s.exited = True
+
+    def visit_Yield(self, node: ast.Yield) -> None:
+        self.s.generator = True
+        if node.value is not None:
+            self.visit(node.value)
+
+    def visit_YieldFrom(self, node: ast.YieldFrom) -> None:
+        self.s.generator = True
+        self.visit(node.value)
+        self._iterates(node.value)
+
+    def _lazy_generator(self, name: str, node: ast.GeneratorExp) -> None:
+        """``gen = (f(x) for x in xs)``: only ``xs`` is evaluated now; the rest runs when the
+        generator is drained, reading the globals live then. It holds ``xs`` (not a copy of
+        it): a later change of ``xs`` shows in what it yields."""
+        self.visit(node.generators[0].iter)
+        self.s.defs[name] = summarize_genexp(node)
+        root = root_name(node.generators[0].iter)
+        self.s.links[name] = ("copy", (root,)) if root is not None else ("new", "")
+        self.s.literal_types[name] = "builtins.generator"
+        self._bind(name)
 
     # -- control flow: bindings inside branches are "may" bindings --------------------------------
     def _branch(self, body: list[ast.stmt]) -> set[str]:
         before = set(self.s.bound)
+        self.s.cond += 1
         for stmt in body:
             self.visit(stmt)
+        self.s.cond -= 1
         after = self.s.bound
         self.s.bound = before
         return after
@@ -309,20 +389,25 @@ class _Visitor(ast.NodeVisitor):
     def visit_IfExp(self, node: ast.IfExp) -> None:
         self.visit(node.test)
         before = set(self.s.bound)
+        self.s.cond += 1
         self.visit(node.body)
         self.s.bound = set(before)
         self.visit(node.orelse)
+        self.s.cond -= 1
         self.s.bound = before
 
     def visit_BoolOp(self, node: ast.BoolOp) -> None:
         self.visit(node.values[0])
         before = set(self.s.bound)
+        self.s.cond += 1
         for value in node.values[1:]:
             self.visit(value)
+        self.s.cond -= 1
         self.s.bound = before
 
     def _loop(self, target: ast.AST | None, body: list[ast.stmt], orelse: list[ast.stmt]) -> None:
         before = set(self.s.bound)
+        self.s.cond += 1
         if target is not None:
             self._bind_target(target)
         for stmt in body:
@@ -330,10 +415,12 @@ class _Visitor(ast.NodeVisitor):
         self.s.bound = set(before)
         for stmt in orelse:
             self.visit(stmt)
+        self.s.cond -= 1
         self.s.bound = before
 
     def visit_For(self, node: ast.For) -> None:
         self.visit(node.iter)
+        self._iterates(node.iter)
         self._element_links(node.target, node.iter)
         self._loop(node.target, node.body, node.orelse)
 
@@ -361,12 +448,19 @@ class _Visitor(ast.NodeVisitor):
             if item.optional_vars is not None:
                 self._record_links(item.optional_vars, item.context_expr)
                 self._bind_target(item.optional_vars)
+        self.s.cond += 1  # __exit__ may swallow an exception raised in the body
         for stmt in node.body:
             self.visit(stmt)
+        self.s.cond -= 1
 
     visit_AsyncWith = visit_With  # type: ignore[assignment]
 
     def visit_Try(self, node: ast.Try) -> None:
+        self.s.cond += 1
+        self._try(node)
+        self.s.cond -= 1
+
+    def _try(self, node: ast.Try) -> None:
         before = set(self.s.bound)
         body = self._branch(node.body)
         self.s.bound = set(before)
@@ -393,6 +487,7 @@ class _Visitor(ast.NodeVisitor):
     def visit_Match(self, node: ast.Match) -> None:
         self.visit(node.subject)
         before = set(self.s.bound)
+        self.s.cond += 1
         for case in node.cases:
             self.s.bound = set(before)
             self.visit(case.pattern)
@@ -400,6 +495,7 @@ class _Visitor(ast.NodeVisitor):
                 self.visit(case.guard)
             for stmt in case.body:
                 self.visit(stmt)
+        self.s.cond -= 1
         self.s.bound = before
 
     def visit_MatchAs(self, node: ast.MatchAs) -> None:
@@ -423,7 +519,9 @@ class _Visitor(ast.NodeVisitor):
         before = set(self.s.bound)
         binds_before = set(self.s.binds)
         self.visit(gens[0].iter)
+        self.s.cond += 1
         for i, gen in enumerate(gens):
+            self._iterates(gen.iter)
             if i:
                 self.visit(gen.iter)
             self._element_links(gen.target, gen.iter)
@@ -438,6 +536,7 @@ class _Visitor(ast.NodeVisitor):
                 self.visit(cond)
         for elt in elts:
             self.visit(elt)
+        self.s.cond -= 1
         # comprehension variables are local to the comprehension; walrus targets leak out
         walrus = {
             n.target.id for n in ast.walk(node) if isinstance(n, ast.NamedExpr)
@@ -563,7 +662,7 @@ def summarize_function(
     node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda, name: str
 ) -> Summary:
     positional, kwonly = _params(node.args)
-    body: list[ast.stmt] = node.body if isinstance(node.body, list) else [ast.Expr(node.body)]
+    body: list[ast.stmt] = node.body if isinstance(node.body, list) else [ast.Return(node.body)]
     scope = _Scope()
     scope.bound.update(positional + kwonly)
     visitor = _Visitor(scope, in_function=True)
@@ -590,7 +689,81 @@ def summarize_function(
         inserts=tuple(scope.inserts),
         deep_stores=frozenset(scope.deep_stores),
         nonlocal_writes=frozenset((scope.binds | scope.augs) & scope.nonlocals),
+        default_state=_default_state(node.args, scope),
+        wrapped=_wrapped(node),
+        generator=scope.generator,
+        sure_globals=frozenset()
+        if scope.generator
+        else frozenset((scope.sure_globals & declared_global) - scope.dels),
+        iterated=frozenset(scope.iterated),
     )
+
+
+def summarize_genexp(node: ast.GeneratorExp) -> Summary:
+    """A generator expression as the function it is: its first iterable is its argument."""
+    first = node.generators[0]
+    source = ast.Name(id=".0", ctx=ast.Load())
+    inner = ast.GeneratorExp(
+        elt=node.elt,
+        generators=[
+            ast.comprehension(target=first.target, iter=source, ifs=first.ifs, is_async=0),
+            *node.generators[1:],
+        ],
+    )
+    args = ast.arguments(
+        posonlyargs=[], args=[ast.arg(arg=".0")], vararg=None, kwonlyargs=[], kw_defaults=[],
+        kwarg=None, defaults=[],
+    )  # fmt: skip
+    lam = ast.Lambda(args=args, body=inner)
+    lam.lineno = node.lineno
+    return dataclasses.replace(summarize_function(lam, "<genexpr>"), generator=True)
+
+
+# decorators that keep no state between calls of the function they decorate
+_STATELESS_DECORATORS = frozenset(
+    "staticmethod classmethod property setter getter deleter abstractmethod wraps overload "
+    "override final contextmanager asynccontextmanager".split()
+)
+
+
+def _wrapped(node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda) -> bool:
+    """Decorated by something that may keep state between calls (``functools.lru_cache``)."""
+    for dec in getattr(node, "decorator_list", ()):
+        name = dotted(dec.func if isinstance(dec, ast.Call) else dec)
+        if not name or name[-1] not in _STATELESS_DECORATORS:
+            return True
+    return False
+
+
+def _immutable_default(node: ast.AST) -> bool:
+    if isinstance(node, ast.Constant):
+        return True
+    if isinstance(node, ast.Tuple):
+        return all(_immutable_default(e) for e in node.elts)
+    return False
+
+
+def _default_state(args: ast.arguments, scope: _Scope) -> frozenset[str]:
+    """Parameters whose default may be a mutable object the body may change: the function
+    object keeps it between calls (``def f(x, acc=[]): acc.append(x)``)."""
+    positional = args.posonlyargs + args.args
+    pairs = list(
+        zip(positional[len(positional) - len(args.defaults) :], args.defaults, strict=True)
+    )
+    pairs += [
+        (a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=True) if d is not None
+    ]
+    mutable = {a.arg for a, d in pairs if not _immutable_default(d)}
+    if not mutable:
+        return frozenset()
+    touched = scope.stores | scope.deep_stores | scope.augs | scope.iterated
+    touched |= {c for c, _ in scope.inserts}
+    for call in scope.calls:
+        if len(call.func) >= 2:
+            touched.add(call.func[0])
+        touched.update(r for r in call.args if r is not None)
+        touched.update(r for _, r in call.kwargs if r is not None)
+    return frozenset(mutable & touched)
 
 
 def summarize_class(node: ast.ClassDef) -> Summary:

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
+import functools
 import os
 
-from lineage.analysis.records import CallSite, PathExpr, Summary
-from lineage.analysis.specs import GIVEN, Effect, FileEffect, mode_op, union_effects
+from lineage.analysis.records import CallSite, Facts, PathExpr, Summary
+from lineage.analysis.specs import GIVEN, Effect, FileEffect, Specs, mode_op, union_effects
 from lineage.graph.objects import Objects
 from lineage.graph.records import (
     CONTAINER_MODULES,
     CWD,
+    MODULE_ATTRS,
     PURE_METHOD_NAMES,
     STAR_IMPORTS,
     STATE_HOLDERS,
@@ -38,6 +41,9 @@ class Effects(Objects):
         binders = st.binders.get(name)
         if binders:
             eff.deps.update(binders)
+            module = st.modules.get(name)
+            if module is not None:
+                eff.pseudo_reads.add(MODULE_ATTRS + module.split(".")[0])  # mod.x = 1 earlier
         elif STAR_IMPORTS in st.writers and name not in _BUILTIN_NAMES:
             eff.deps.update(st.writers[STAR_IMPORTS])  # perhaps bound by ``from m import *``
         loc = self.loc(name)
@@ -51,7 +57,13 @@ class Effects(Objects):
             summary = st.loc_func.get(loc)
             if summary is not None:
                 # a notebook function passed along may be called by whoever receives it
-                self.apply_summary(summary, eff, {}, self_root=None)
+                outer, self._sure = self._sure, False
+                try:
+                    self.apply_summary(summary, eff, {}, self_root=None, callee=name)
+                    # or what it returns (sorted(xs, key=make_key()) calls make_key's lambda)
+                    self.apply_reachable(summary, eff, frozenset(), 0)
+                finally:
+                    self._sure = outer
 
     def mutate(
         self,
@@ -68,6 +80,8 @@ class Effects(Objects):
         if module is not None and name in self.st.binders:
             # pd.options.display.max_rows = 5: module state, not the module object's history
             eff.pseudo_writes.add("state:" + module.split(".")[0])
+            if not element:  # mymod.setting = 2 (not an option deeper down: pd.options.a.b)
+                eff.pseudo_writes.add(MODULE_ATTRS + module.split(".")[0])
             return
         inside = name in self._elements
         for source, kind in self.link_sources(name):
@@ -91,9 +105,24 @@ class Effects(Objects):
         applied_names: set[str],
     ) -> tuple[str, object]:
         """Apply a call's effects; return how its result relates to existing objects."""
+        outer, self._sure = self._sure, self._sure and call.unconditional
+        try:
+            return self._call(call, eff, rootmap, applied_names)
+        finally:
+            self._sure = outer
+
+    def _call(
+        self,
+        call: CallSite,
+        eff: StatementEffects,
+        rootmap,
+        applied_names: set[str],
+    ) -> tuple[str, object]:
         func = call.func
         if not func:
             self.unknown_call(call, eff, rootmap)
+            if call.callee_root is not None:
+                self.call_value(call.callee_root, eff, rootmap)  # make()(3), fs[0](x)
             return ("new", "")
         head = rootmap(func[0])
         qual = None if call.computed else self.qualify(func, head)
@@ -130,7 +159,7 @@ class Effects(Objects):
                 return ("instance", summary)
             params = self.arg_map(summary, call, rootmap, 0)
             self.apply_summary(summary, eff, params, None, callee=head)
-            return ("new", "")
+            return self.function_result(summary, call, rootmap)
         # a method call on a value: receiver root ``head``, method ``func[-1]``
         method = func[-1]
         if call.receiver is not None and call is self._top_call:
@@ -147,7 +176,11 @@ class Effects(Objects):
                     self.read(name, eff)
             return ("new", "")
         chain = call.receiver_chain or len(func) > 2
+        if chain and self.notebook_rooted(head):
+            self.call_methods(method, call, eff, rootmap)  # Foo().bar(), Foo().new(1).bar(0)
         receiver_type = None if chain else self.type_of(head)
+        if not chain and self.class_call(head, method, call, eff, rootmap):
+            return ("new", "")  # Foo.create(), Foo.helper(x): a method of the class object
         cls = self._notebook_class(head) if receiver_type is not None else None
         if cls is not None:
             summary = _method(cls, method)
@@ -248,6 +281,9 @@ class Effects(Objects):
         if module is not None and module not in ("builtins",) and not self.g.specs.knows(module):
             eff.pseudo_reads.add(f"state:{module}")
             eff.pseudo_writes.add(f"state:{module}")
+            # it may read what the notebook stored on any module it imported (mymod.setting = 2)
+            tops = {path.lstrip(".").split(".")[0] for path in self.st.modules.values()}
+            eff.pseudo_reads.update(MODULE_ATTRS + top for top in tops)
             for state in self.g.specs.object_states:
                 self.may_write_object_state(state)
 
@@ -357,23 +393,35 @@ class Effects(Objects):
 
         if callee is not None and summary.nonlocal_writes:
             self.mutate(callee, eff)  # calling the closure changes the state it keeps
+        self.function_state(summary, eff, params, callee)
         applied: set[str] = set()
         for call in summary.calls:
             self.call(call, eff, rootmap, applied)
         called = {c.func[0] for c in summary.calls if len(c.func) == 1}
-        for nested in summary.nested:
-            # nested functions and lambdas may run during this call (closures returned to the
-            # caller read their globals later, when they are called)
-            for call in nested.calls:
-                self.call(call, eff, rootmap, applied)
-            if nested.name == "<lambda>" or nested.name in called:
-                for name in in_order(nested.reads - local):
-                    self.read(name, eff)
+        outer, self._sure = self._sure, False
+        try:
+            for nested in summary.nested:
+                # nested functions and lambdas may run during this call (closures returned to
+                # the caller read their globals later, when they are called)
+                if nested.deferred:
+                    continue
+                for call in nested.calls:
+                    self.call(call, eff, rootmap, applied)
+                if nested.name == "<lambda>" or nested.name in called:
+                    for name in in_order(nested.reads - local):
+                        self.read(name, eff)
+        finally:
+            self._sure = outer
         for name in in_order(summary.reads):
             self.read(name, eff, apply_func=name not in applied)
         for name in summary.global_binds:
             eff.binds_may.add(name)
-            self.read(name, eff, apply_func=False)
+            if self._sure and name in summary.sure_globals:
+                eff.binds_sure.add(name)  # bound on every path of a call that surely runs
+            else:
+                self.read(name, eff, apply_func=False)
+        for root in summary.iterated:
+            self.consume(rootmap(root), eff)
         for root in summary.stores:
             self.mutate(rootmap(root), eff)
         for root in summary.deep_stores:
@@ -385,6 +433,8 @@ class Effects(Objects):
         for name, arg in params.items():
             if name.startswith("*") and arg is not None:
                 self.mutate(arg, eff)
+        if callee is not None and summary.closure & _changed_roots(summary):
+            self.mutate(callee, eff, element=True)  # a closure changes the objects it holds
 
     def apply_effect(
         self,
@@ -409,6 +459,8 @@ class Effects(Objects):
             name = rootmap(root) if root is not None else None
             if name is not None:
                 self.read(name, eff)
+                if effect.iterates:
+                    self.consume(name, eff)  # sum(it), list(gen): the iterator is used up
         if not self._seeded(effect, call, receiver):
             held = self.g.specs.object_states
             if held and (held.intersection(effect.reads) or held.intersection(effect.writes)):
@@ -593,6 +645,166 @@ class Effects(Objects):
                 return ("part", root)
         return ("new", "")
 
+    # -- state held inside objects and functions ---------------------------------------------------
+    _sure = True  # the call being applied runs whenever its top-level statement runs
+
+    def hidden_state(self, f: Facts, eff: StatementEffects) -> None:
+        """A statement's loops and unpackings consume the iterators they go over; an import
+        reads the attributes earlier statements stored on the module."""
+        for name in f.iterated:
+            self.consume(name, eff)
+        if f.is_import:
+            eff.pseudo_reads.update(MODULE_ATTRS + path.lstrip(".").split(".")[0]
+                                    for path in f.imports.values())  # fmt: skip
+
+    def consume(self, name: str | None, eff: StatementEffects) -> None:
+        """``name`` is looped over: if it holds an iterator, that changes it."""
+        if name is not None and name not in self._elements and self.consumable(name):
+            self.mutate(name, eff)
+
+    def consumable(self, name: str) -> bool:
+        """``name`` may hold an iterator (a generator, a file, ``map(...)``): known from the
+        type's ``__next__`` spec or a notebook class's ``__next__``; a type no spec lists may be
+        one."""
+        loc = self.loc(name)
+        if loc is None or (name in self.st.modules and name in self.st.binders):
+            return False
+        summary = self.st.loc_func.get(loc)
+        if summary is not None and summary.generator:
+            return True
+        t = self.st.loc_type.get(loc)
+        if t is not None and t.startswith("__main__."):
+            cls = self._notebook_class(name)
+            return cls is None or _method(cls, "__next__") is not None
+        if summary is not None:
+            return False  # a function or a class
+        return t is None or _iterator_type(self.g.specs, t)
+
+    def function_state(
+        self, summary: Summary, eff: StatementEffects, params: dict[str, str | None], callee
+    ) -> None:
+        """A function that keeps state in its function object (a mutable default it changes,
+        a cache): each call reads and writes that state, so calls stay ordered."""
+        if not (summary.default_state or summary.wrapped):
+            return
+        starred = any(p.startswith("*") for p in params)
+        if summary.wrapped or starred or any(p not in params for p in summary.default_state):
+            key = f"state:function:{summary.name}:{id(summary)}"
+            eff.pseudo_reads.add(key)
+            eff.pseudo_writes.add(key)
+
+    def function_result(self, summary: Summary, call: CallSite, rootmap) -> tuple[str, object]:
+        """What a notebook function's result holds: a generator runs the body when drained
+        (reading its arguments and globals then); a closure keeps the arguments it captured."""
+        roots = tuple(
+            name
+            for root in (*call.args, *(r for _, r in call.kwargs))
+            if root is not None and (name := rootmap(root)) is not None
+        )
+        if summary.generator:
+            lazy = self.__dict__.setdefault("_lazy_calls", {})
+            lazy[id(call)] = summary
+            return ("copy", roots) if roots else ("new", "")
+        if roots and _keeps_cells(summary):
+            return ("copy", roots)
+        return ("new", "")
+
+    def bind_lazy(self, f: Facts) -> None:
+        """Names bound to a generator made by a notebook generator function hold its body."""
+        lazy = self.__dict__.get("_lazy_calls")
+        if not lazy:
+            return
+        for name, (kind, value) in f.links.items():
+            if kind == "call" and isinstance(value, int) and value < len(f.calls):
+                summary = lazy.get(id(f.calls[value]))
+                loc = self.loc(name)
+                if summary is not None and loc is not None:
+                    self.st.loc_func[loc] = summary
+        lazy.clear()
+
+    def notebook_rooted(self, head: str) -> bool:
+        """``head`` holds a notebook function, class or instance."""
+        loc = self.loc(head)
+        if loc is None:
+            return False
+        t = self.st.loc_type.get(loc) or ""
+        return loc in self.st.loc_func or t.startswith("__main__.")
+
+    def _classes(self) -> list[Summary]:
+        seen: dict[int, Summary] = {}
+        for s in self.st.loc_func.values():
+            if s.is_class:
+                seen.setdefault(id(s), s)
+        return list(seen.values())
+
+    def _functions(self) -> list[Summary]:
+        seen: dict[int, Summary] = {}
+        for s in self.st.loc_func.values():
+            if not s.is_class and not s.generator:
+                seen.setdefault(id(s), s)
+        return list(seen.values())
+
+    def class_call(
+        self, head: str, method: str, call: CallSite, eff: StatementEffects, rootmap
+    ) -> bool:
+        """A method called on a notebook class itself (a classmethod or staticmethod, or a
+        function called with an explicit instance): apply it; False if ``head`` is no class."""
+        cls = self.func_of(head)
+        if cls is None or not cls.is_class or (self.type_of(head) or "").startswith("__main__."):
+            return False  # not a class, or an instance of one
+        m = _method(cls, method)
+        if m is None:
+            return False
+        skip = 1 if m.params and m.params[0] == "cls" else 0
+        self.read(head, eff, apply_func=False)
+        self.apply_summary(m, eff, self.arg_map(m, call, rootmap, skip), head if skip else None)
+        return True
+
+    def call_methods(self, method: str, call: CallSite, eff: StatementEffects, rootmap) -> None:
+        """A method called on a computed receiver made from notebook code (``Foo().bar()``):
+        it may be that method of any notebook class."""
+        outer, self._sure = self._sure, False
+        try:
+            for cls in self._classes():
+                m = _method(cls, method)
+                if m is not None:
+                    self.apply_summary(m, eff, self.arg_map(m, call, rootmap, 1), None)
+        finally:
+            self._sure = outer
+
+    def call_value(self, root: str, eff: StatementEffects, rootmap) -> None:
+        """A function value computed from ``root`` is called (``make()(3)``, ``fs[0](x)``,
+        ``obj.getter()(x)``): it may be any function that ``root``'s function or class defines,
+        and it reads their globals now."""
+        name = rootmap(root)
+        if name is None or name not in self.st.binders or name in self.st.modules:
+            return  # a builtin (getattr(c, "m")()) or a module: nothing notebook-made
+        summary = self.func_of(name)
+        t = self.type_of(name) or "builtins.function"
+        outer, self._sure = self._sure, False
+        try:
+            if summary is not None and (t == "builtins.function" or t.startswith("__main__.")):
+                self.apply_reachable(summary, eff, frozenset(), 0)
+                return
+            # taken out of a container (``fs[0](x)``, ``ops["add"](x)``): any notebook function
+            for s in self._functions():
+                self.apply_summary(s, eff, {}, None)
+                self.apply_reachable(s, eff, frozenset(), 0)
+        finally:
+            self._sure = outer
+
+    def apply_reachable(
+        self, summary: Summary, eff: StatementEffects, enclosing: frozenset[str], depth: int
+    ) -> None:
+        if depth > 3:
+            return
+        inner = enclosing if summary.is_class else enclosing | summary.locals
+        for nested in summary.nested:
+            self.apply_summary(
+                dataclasses.replace(nested, reads=nested.reads - inner), eff, {}, None
+            )
+            self.apply_reachable(nested, eff, inner, depth + 1)
+
     def item_link(self, root: str) -> str:
         """``x = root[...]``: a part of root, unless root's type copies on indexing (specs)."""
         t = self.type_of(root)
@@ -641,6 +853,41 @@ def _argument_value(call: CallSite, index: int | None, kw: str | None) -> object
         consts = dict(call.consts)
         return consts.get(kw, _UNKNOWN)
     return _ABSENT
+
+
+@functools.lru_cache(maxsize=1024)
+def _iterator_type(specs: Specs, type_name: str) -> bool:
+    """The type's ``__next__`` changes it; a type no spec lists may be an iterator."""
+    if type_name in _NOT_ITERATORS:
+        return False
+    effect = specs.listed_method(type_name, "__next__")
+    if effect is not None and not effect.unknown:
+        return "self" in effect.mutates
+    if specs.is_immutable(type_name):
+        return False
+    return not specs.lists_type(type_name)
+
+
+_NOT_ITERATORS = frozenset(
+    "builtins.function builtins.type builtins.builtin_function_or_method builtins.method "
+    "builtins.module functools.partial".split()
+)
+
+
+def _changed_roots(summary: Summary) -> set[str]:
+    """Names a function body may change objects through."""
+    out = set(summary.stores | summary.deep_stores | summary.iterated | summary.nonlocal_writes)
+    out.update(c for c, _ in summary.inserts)
+    for call in summary.calls:
+        if len(call.func) >= 2 and call.func[-1] not in PURE_METHOD_NAMES:
+            out.add(call.func[0])
+        out.update(r for r in call.args if r is not None)
+    return out
+
+
+def _keeps_cells(summary: Summary) -> bool:
+    """A function defining closures over its own locals: its result may hold them."""
+    return any(nested.reads & summary.locals for nested in summary.nested)
 
 
 def given_keywords(call: CallSite) -> frozenset[str]:

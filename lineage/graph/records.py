@@ -18,6 +18,7 @@ CWD = "state:cwd"  # the working directory: relative paths are read through it
 STAR_IMPORTS = "imports:*"  # the statements that ran ``from m import *``
 MIXED = "?"  # the type of a location holding objects of different types (State.loc_type)
 STATE_HOLDERS = ("sys.path.", "os.environ.")
+MODULE_ATTRS = "attrs:"  # + top-level module: attributes stored on it (``mymod.setting = 2``)
 CONTAINER_MODULES = ("builtins.", "collections.")
 # method names that change nothing on any type we know of; used when the receiver's type is unknown
 PURE_METHOD_NAMES = frozenset(
@@ -98,7 +99,9 @@ class State:
 class StatementEffects:
     """What one statement reads and changes, gathered before the state is updated."""
 
-    __slots__ = ("applied", "binds_may", "deps", "mutated", "pseudo_reads", "pseudo_writes")
+    __slots__ = (
+        "applied", "binds_may", "binds_sure", "deps", "mutated", "pseudo_reads", "pseudo_writes"
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.deps: set[NodeId] = set()
@@ -106,6 +109,7 @@ class StatementEffects:
         self.pseudo_reads: set[str] = set()
         self.pseudo_writes: set[str] = set()
         self.binds_may: set[str] = set()
+        self.binds_sure: set[str] = set()  # ``global`` names a called function surely binds
         self.applied: set[int] = set()  # ids of summaries already applied (cycle guard)
 
 

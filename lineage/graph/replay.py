@@ -85,6 +85,7 @@ class Replay(Effects):
             self._top_call = None
             for summary in f.inline_funcs:
                 self.apply_summary(summary, eff, {}, self_root=None)
+            self.hidden_state(f, eff)
             # reading a name may apply a function's summary, the one step whose order counts:
             # a fixed order then, whatever the hash seed (no summary yet: no cost)
             for name in in_order(f.reads) if self.st.loc_func else f.reads:
@@ -134,6 +135,7 @@ class Replay(Effects):
             import lineage as own  # ``from lineage import *`` binds its public names
 
             self.st.lineage_names.update((n, f"lineage.{n}") for n in own.__all__)
+        self.bind_lazy(f)
         changed_dir = CWD in eff.pseudo_writes or (stmt.magic and _CHANGES_DIR.search(stmt.text))
         if changed_dir and not (self.moved and _plain_call(stmt.text)):
             # a change the analysis cannot place (in a loop or branch, undone by a with block,
@@ -214,7 +216,7 @@ class Replay(Effects):
         for name in in_order(names):
             if siblings and name in siblings:
                 continue
-            may = name not in f.binds
+            may = name not in f.binds and name not in eff.binds_sure
             fresh: int | None = None  # the name's own new location, while nothing shares it
             kind, value = links.get(name, ("new", ""))
             made_by = None
