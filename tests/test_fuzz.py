@@ -22,7 +22,23 @@ SESSIONS = 7  # per family: 12 families take about 60 s on a quiet 2-core machin
 STEPS = 3  # family draws per session, after the base cells
 
 # family -> what it finds on the current main code (issue 10 item numbers)
-KNOWN_FAILURES: dict[str, str] = {}
+KNOWN_FAILURES: dict[str, str] = {
+    "alias": "item 6: a mutation after a display of the name (v = (a, a); a.extend(...)) is "
+    "lost, for a itself too; a part taken by (g + [])[0] is not linked to g",
+    "control": "a name assigned in a with contextlib.suppress(...) body that raised counts as "
+    "a definite def (slice-raised NameError)",
+    "functions": "item 7: a closure over a mutable object (push = make(a); push(5)) loses "
+    "the call's mutation",
+    "classes": "item 7: Foo().bar() reading a global drops the global (slice-raised NameError)",
+    "iterators": "item 7: an iterator consumed by a builtin (max(it)) then next(it, None)",
+    "cache": "item 7: functools.cache / lru_cache hit computed under an older global",
+    "files": "item 12: a failing os.chdir shows lineage frames in its traceback; item 13: a "
+    "deleted working folder makes save raise FileNotFoundError",
+    "raising": "item 1: t[0] += [x] on a tuple, a.append(x) or 1 / 0, a loop raising on its "
+    "third pass lose what the statement did",
+    "imports": "item 2: code in the cell that loads the extension is lost; item 3: "
+    "from lineage import save leaves save(...) calls in later slices",
+}
 
 
 def _params() -> list[object]:

@@ -28,8 +28,23 @@ FAMILIES: tuple[str, ...] = (
     "imports",
 )
 
-# how the extra save cells call lineage (the ``imports`` family draws among them)
-SAVE_STYLES: tuple[str, ...] = ("plain", "alias", "from", "multi")
+# how, and where, the extra save cells call lineage (the ``imports`` family draws among them)
+_SAVE_CELLS: dict[str, str] = {
+    "plain": "import lineage\nlineage.save({v}, {v!r})",
+    "alias": "import lineage as lg\nlg.save({v}, {v!r})",
+    "from": "from lineage import save\nsave({v}, {v!r})",
+    "multi": "import json, lineage\nlineage.save({v}, {v!r})",
+    "in_loop": "import lineage\nfor _k in range(1):\n    lineage.save({v}, {v!r})",
+    "in_if": "import lineage\nif len(dir()) > 0:\n    lineage.save({v}, {v!r})",
+    "in_with": "import contextlib, lineage\nwith contextlib.nullcontext():\n    lineage.save({v}, {v!r})",
+    "in_try": "import lineage\ntry:\n    lineage.save({v}, {v!r})\nexcept KeyError:\n    pass",
+}
+SAVE_STYLES: tuple[str, ...] = tuple(_SAVE_CELLS)
+
+
+def save_cell(style: str, name: str) -> str:
+    """The extra cell that saves ``name`` under its own name, in ``style``."""
+    return _SAVE_CELLS[style].format(v=name)
 
 
 @dataclass(frozen=True)
@@ -412,7 +427,7 @@ def fam_files(g: Gen) -> None:
     if r.random() < 0.5:
         g.cell(f"with open({fname!r}, 'a') as fh:\n    fh.write(',9')")
     g.cell(f"with open({fname!r}) as fh:\n    {back} = fh.read().split(',')")
-    choice = r.randrange(3)
+    choice = r.randrange(5)
     if choice == 0:
         g.inputs["input.csv"] = "1,2,3\n"
         g.cell(f"{txt} = open('input.csv').read().strip()")
@@ -420,12 +435,26 @@ def fam_files(g: Gen) -> None:
         g.cell("from pathlib import Path")
         g.cell(f"Path('p{g.count}.txt').write_text(str({a}))")
         g.cell(f"{txt} = Path('p{g.count}.txt').read_text()")
-    else:
+    elif choice == 2:
         g.cell("import json")
         d = g.pick("dict")
         g.cell(f"with open('d.json', 'w') as fh:\n    json.dump({d}, fh)")
         g.cell(f"{d}['late'] = [1]")
         g.cell(f"with open('d.json') as fh:\n    {txt} = json.load(fh)")
+    # chdir only to names made here or to ``top`` (the session's folder), never to '..'
+    elif choice == 3:  # a subfolder, entered and left; a chdir that fails
+        g.cell("import os", "top = os.getcwd()", "os.makedirs('sub', exist_ok=True)")
+        g.cell("os.chdir('sub')")
+        g.cell(f"with open('s.txt', 'w') as fh:\n    fh.write(str({a}))")
+        g.cell(f"{txt} = open('s.txt').read()", "os.chdir(top)")
+        if r.random() < 0.5:
+            g.cell("os.chdir('nowhere')")
+    else:  # the working folder deleted under the session
+        g.cell("import os", "top = os.getcwd()", "os.makedirs('gone', exist_ok=True)")
+        g.cell("os.chdir('gone')", "os.rmdir(os.path.join(top, 'gone'))")
+        g.cell(f"{txt} = str(len({a}))")
+        if r.random() < 0.5:
+            g.cell("os.chdir(top)")
     g.target(back, txt)
 
 

@@ -13,8 +13,8 @@ import re
 import time
 from collections.abc import Callable, Sequence
 
-from tests.fuzz.generator import Cell, Session
-from tests.fuzz.runner import Failure, failures, run_batch, save_cell
+from tests.fuzz.generator import Cell, Session, save_cell
+from tests.fuzz.runner import Failure, failures, run_batch
 
 Cells = tuple[Cell, ...]
 # the first call on ``random`` must seed it, or a shrunk session would draw unseeded numbers

@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.fuzz.generator import Cell, Session
+from tests.fuzz.generator import Cell, Session, save_cell
 
 ROOT = Path(__file__).resolve().parents[2]
 _ADDR = re.compile(r" at 0x[0-9a-fA-F]+")
@@ -148,16 +148,6 @@ def _files(work: Path) -> dict[str, str]:
         if path.is_file():
             found[str(path.relative_to(work))] = path.read_bytes()[:2000].decode("latin-1")
     return found
-
-
-def save_cell(style: str, name: str) -> str:
-    call = {
-        "plain": "import lineage\nlineage.save({v}, {v!r})",
-        "alias": "import lineage as lg\nlg.save({v}, {v!r})",
-        "from": "from lineage import save\nsave({v}, {v!r})",
-        "multi": "import json, lineage\nlineage.save({v}, {v!r})",
-    }[style]
-    return call.format(v=name)
 
 
 def _choose(session: Session, ns: dict[str, Any], save: list[str] | None) -> list[str]:
