@@ -18,7 +18,7 @@ from tests.fuzz.minimize import describe
 from tests.fuzz.runner import check
 
 SEED = 10
-SESSIONS = 7  # per family: 12 families take about 60 s on a quiet 2-core machine
+SESSIONS = 20  # per family: 12 families take about 60 s on a quiet 2-core machine
 STEPS = 3  # family draws per session, after the base cells
 
 # family -> what it finds on the current main code (issue 10 item numbers)
