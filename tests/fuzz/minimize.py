@@ -34,8 +34,22 @@ def reproduces(
     session: Session, failure: Failure, hashseed: int, until: float
 ) -> Callable[[list[Cells]], int]:
     """A test over candidate cell lists: the index of the first that fails like ``failure``
-    (-1 for none, and for every list once the clock passed ``until``)."""
+    (-1 for none, and for every list once the clock passed ``until``).
+
+    The first call must be on the whole session: the cells that raised there are the only ones
+    allowed to raise in a candidate (a shrunk session where a cell fails for a new reason, such
+    as a name no longer defined, is another program)."""
     save = [*failure.saved_before, failure.target] if failure.target else []
+    raised: list[list[str]] = []
+
+    def allowed(cells: Cells, statuses: list[dict[str, str]]) -> bool:
+        for cell, status in zip(cells, statuses, strict=False):
+            lines = cell.text.splitlines()
+            if status["status"] != "ok" and not any(
+                all(line in original for line in lines) for original in raised
+            ):
+                return False
+        return True
 
     def first_failing(candidates: list[Cells]) -> int:
         if time.monotonic() > until:
@@ -47,7 +61,17 @@ def reproduces(
         outcomes = run_batch(
             batch, [save] * len(batch), plain=needs_plain(failure.kind), hashseed=hashseed
         )
+        first = not raised
         for i, (plain, traced) in zip(valid, outcomes, strict=True):
+            if first:
+                raised.extend(
+                    c.text.splitlines()
+                    for c, st in zip(candidates[i], traced.cells, strict=False)
+                    if st["status"] != "ok"
+                )
+                raised.append(["<the original session ran>"])
+            elif not allowed(candidates[i], traced.cells):
+                continue
             got = failures(plain, traced)
             if any(f.kind == failure.kind and f.target == failure.target for f in got):
                 return i
