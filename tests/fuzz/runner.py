@@ -20,6 +20,7 @@ import re
 import subprocess
 import sys
 import tempfile
+import tokenize
 import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -30,7 +31,6 @@ from tests.fuzz.generator import Cell, Session, save_cell
 ROOT = Path(__file__).resolve().parents[2]
 _ADDR = re.compile(r" at 0x[0-9a-fA-F]+")
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
-_MENTIONS = re.compile(r"\blineage\b|\blg\b|\bsave\(")
 
 # The slice runs here, in a new interpreter: compare.py is loaded by path, so the slice's
 # interpreter imports nothing of lineage but its comparison.
@@ -164,6 +164,25 @@ def _choose(session: Session, ns: dict[str, Any], save: list[str] | None) -> lis
     return present[: 3 + session.seed % 3]
 
 
+def mentions_lineage(code: str) -> bool:
+    """True when the code names lineage (``lineage``, the ``lg`` alias, a bare ``save(...)``);
+    comments and strings do not count."""
+    try:
+        tokens = [t for t in tokenize.generate_tokens(io.StringIO(code).readline)]
+    except (tokenize.TokenError, SyntaxError):
+        return "lineage" in code
+    for i, tok in enumerate(tokens):
+        if tok.type != tokenize.NAME:
+            continue
+        if tok.string in ("lineage", "lg"):
+            return True
+        after = tokens[i + 1].string if i + 1 < len(tokens) else ""
+        before = tokens[i - 1].string if i else ""
+        if tok.string == "save" and after == "(" and before != ".":
+            return True
+    return False
+
+
 def _verify(name: str, empty: Path, inputs: dict[str, str]) -> dict[str, str]:
     import lineage
     import lineage.compare
@@ -171,7 +190,7 @@ def _verify(name: str, empty: Path, inputs: dict[str, str]) -> dict[str, str]:
     art = lineage.get(name)
     code = art.code
     result = {"name": name, "outcome": "ok", "detail": "", "code": code}
-    if _MENTIONS.search(code):
+    if mentions_lineage(code):
         return {**result, "outcome": "mentions-lineage", "detail": "the slice refers to lineage"}
     if art.record.value_path is None:
         return {**result, "outcome": "unpicklable"}
