@@ -18,7 +18,7 @@ from tests.fuzz.minimize import describe
 from tests.fuzz.runner import check
 
 SEED = 10
-SESSIONS = 20  # per family: 12 families take about 60 s on a quiet 2-core machine
+SESSIONS = 20  # per family: 13 families take about 60 s on a quiet 2-core machine
 STEPS = 3  # family draws per session, after the base cells
 
 # family -> what it finds on the current main code (issue 10 item numbers)
@@ -38,6 +38,8 @@ KNOWN_FAILURES: dict[str, str] = {
     "third pass lose what the statement did",
     "imports": "item 2: code in the cell that loads the extension is lost; item 3: "
     "from lineage import save leaves save(...) calls in later slices",
+    "ipython": "item 10: a top-level await enters the slice as is (SyntaxError: 'await' outside "
+    "function); item 9: a mutation run by %timeit -n1 -r1 is lost",
 }
 
 

@@ -161,6 +161,24 @@ CASES = [
         "y10",
         xfail="item 7",
     ),
+    # -- items 9 and 10: IPython syntax --------------------------------------------------------
+    Case(
+        "mutation_in_timeit",
+        ("a = [1]", "%timeit -n1 -r1 -q a.append(5)"),
+        "a",
+        xfail="item 9: the mutation inside the line magic is lost",
+    ),
+    Case(
+        "top_level_await",
+        (
+            "import asyncio",
+            "async def twice(v):\n    await asyncio.sleep(0)\n    return v * 2",
+            "aw = await twice([1])",
+        ),
+        "aw",
+        xfail="item 10: the slice holds a top-level await (SyntaxError)",
+    ),
+    Case("capture_cell_magic", ("a = [8]", "%%capture cap\na.append(2)\nprint(a)"), "a"),
 ]
 
 

@@ -26,6 +26,7 @@ FAMILIES: tuple[str, ...] = (
     "rerun",
     "raising",
     "imports",
+    "ipython",
 )
 
 # how, and where, the extra save cells call lineage (the ``imports`` family draws among them)
@@ -527,6 +528,26 @@ def fam_imports(g: Gen) -> None:
     g.target(j)
 
 
+def fam_ipython(g: Gen) -> None:
+    """IPython syntax around Python code: %%capture, line magics, top-level await."""
+    r = g.rng
+    a = g.pick("ilist")
+    choice = r.randrange(4)
+    if choice == 3:  # a mutation run by a line magic (item 9); -q keeps the timing out of stdout
+        g.cell(f"%timeit -n1 -r1 -q {a}.append(5)")
+    elif choice == 0:
+        g.cell(f"%%capture cap\n{a}.append({r.randint(0, 9)})\nprint({a})")
+    elif choice == 1:
+        out = g.fresh("ilist", "aw")
+        g.cell("import asyncio")
+        g.cell("async def twice(v):\n    await asyncio.sleep(0)\n    return v * 2")
+        g.cell(f"{out} = await twice({a})")
+        g.target(out)
+    else:
+        g.cell(f"%pdef len\n{a}.append(1)")
+    g.target(a)
+
+
 FAMILY_FUNCS: dict[str, Callable[[Gen], None]] = {
     "alias": fam_alias,
     "mutation": fam_mutation,
@@ -540,6 +561,7 @@ FAMILY_FUNCS: dict[str, Callable[[Gen], None]] = {
     "rerun": fam_rerun,
     "raising": fam_raising,
     "imports": fam_imports,
+    "ipython": fam_ipython,
 }
 assert tuple(FAMILY_FUNCS) == FAMILIES
 
