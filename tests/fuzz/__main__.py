@@ -17,7 +17,7 @@ from pathlib import Path
 
 from tests.fuzz import minimize as mz
 from tests.fuzz.generator import FAMILIES, Session, generate
-from tests.fuzz.runner import Failure, failures, run_batch
+from tests.fuzz.runner import Failure, failures, run_batch, slice_diffs
 
 
 @dataclass
@@ -42,13 +42,16 @@ def explore(seed: int, until: float, families: tuple[str, ...], batch: int, c: C
         hashseed = (seed * 7919 + k) % 4_000_000_000
         sessions = [generate(seed * 1_000_000 + k * batch + i, families) for i in range(batch)]
         k += 1
-        for session, (plain, traced) in zip(
-            sessions, run_batch(sessions, hashseed=hashseed), strict=True
-        ):
+        runs = run_batch(sessions, hashseed=hashseed)
+        # every third batch, the traced run again under the next hash seed (item 11)
+        seconds = run_batch(sessions, plain=False, hashseed=hashseed + 1) if k % 3 == 0 else []
+        for i, (session, (plain, traced)) in enumerate(zip(sessions, runs, strict=True)):
             c.sessions += 1
             c.slices += sum(s["outcome"] != "unpicklable" for s in traced.saves)
-            for f in failures(plain, traced):
-                c.found.append(Found(session, f, hashseed))
+            found = failures(plain, traced)
+            if seconds:
+                found += slice_diffs(traced, seconds[i][1], (hashseed, hashseed + 1))
+            c.found += [Found(session, f, hashseed) for f in found]
         print(f"  {c.sessions} sessions, {len(c.found)} failures", file=sys.stderr)
 
 

@@ -143,8 +143,14 @@ def base(g: Gen) -> None:
 # -- families ----------------------------------------------------------------------------------------
 def fam_alias(g: Gen) -> None:
     r = g.rng
-    choice = r.randrange(7)
-    if choice == 0:  # plain alias, mutated through either name
+    choice = r.randrange(8)
+    if choice == 7:  # unpacking a display of a list and a tuple (item 11: hash-seed dependent)
+        z, x, y = g.fresh("llist", "z"), g.fresh("ilist", "x"), g.fresh("tuple", "y")
+        g.cell(f"{z} = [[{r.randint(0, 9)}], ()]")
+        g.cell(f"{x}, {y} = {z}")
+        g.cell(f"{x}.append({r.randint(0, 9)})")
+        g.target(z, y)
+    elif choice == 0:  # plain alias, mutated through either name
         a = g.pick("ilist", "dict")
         b = g.fresh(g.kinds[a])
         g.cell(f"{b} = {a}")

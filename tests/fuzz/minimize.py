@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Sequence
 
 from tests.fuzz.generator import Cell, Session, save_cell
-from tests.fuzz.runner import Failure, failures, run_batch
+from tests.fuzz.runner import HASHSEED_KIND, Failure, Outcome, failures, run_batch, slice_diffs
 
 Cells = tuple[Cell, ...]
 # the first call on ``random`` must seed it, or a shrunk session would draw unseeded numbers
@@ -72,7 +72,8 @@ def reproduces(
                 raised.append(["<the original session ran>"])
             elif not allowed(candidates[i], traced.cells):
                 continue
-            got = failures(plain, traced)
+            small = batch[valid.index(i)]
+            got = failures(plain, traced) + again_once(small, save, traced, failure, hashseed)
             if any(f.kind == failure.kind and f.target == failure.target for f in got):
                 return i
         return -1
@@ -142,10 +143,20 @@ def minimize(
     small = session.with_cells(cells, (failure.target,) if failure.target else ())
     save = [*failure.saved_before, failure.target] if failure.target else []
     [(plain, traced)] = run_batch([small], [save], needs_plain(failure.kind), hashseed)
-    for got in failures(plain, traced):
+    for got in failures(plain, traced) + again_once(small, save, traced, failure, hashseed):
         if got.kind == failure.kind and got.target == failure.target:
             return small, got, True
     return small, failure, True
+
+
+def again_once(
+    small: Session, save: list[str], traced: Outcome, failure: Failure, hashseed: int
+) -> list[Failure]:
+    """For a hash-seed failure: how the slices differ in a second traced run, one seed later."""
+    if failure.kind != HASHSEED_KIND:
+        return []
+    [(_, other)] = run_batch([small], [save], plain=False, hashseed=hashseed + 1)
+    return slice_diffs(traced, other, (hashseed, hashseed + 1))
 
 
 # -- printing ------------------------------------------------------------------------------------------

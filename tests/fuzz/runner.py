@@ -383,6 +383,23 @@ def failures(plain: Outcome | None, traced: Outcome) -> list[Failure]:
     return found
 
 
+HASHSEED_KIND = "hashseed-slice"
+
+
+def slice_diffs(a: Outcome, b: Outcome, seeds: tuple[int, int]) -> list[Failure]:
+    """Saves whose slice differs between two traced runs of one session under two
+    ``PYTHONHASHSEED`` values (item 11: a slice must not depend on it)."""
+    other = {s["name"]: s.get("code") for s in b.saves}
+    found = []
+    for i, save in enumerate(a.saves):
+        code, code2 = save.get("code"), other.get(save["name"])
+        if code is not None and code2 is not None and code != code2:
+            detail = f"PYTHONHASHSEED={seeds[0]}:\n{code}\nPYTHONHASHSEED={seeds[1]}:\n{code2}"
+            before = tuple(s["name"] for s in a.saves[:i])
+            found.append(Failure(HASHSEED_KIND, save["name"], detail, code, before))
+    return found
+
+
 def _last_exc(tb: str) -> str:
     for line in reversed(tb.strip().splitlines()):
         m = re.match(r"^([A-Za-z_][\w.]*(Error|Exception|Warning|Exit|Interrupt)\b)", line)
