@@ -18,7 +18,7 @@ from tests.fuzz.minimize import describe
 from tests.fuzz.runner import check
 
 SEED = 10
-SESSIONS = 20  # per family: 13 families take about 60 s on a quiet 2-core machine
+SESSIONS = 15  # per family: 13 families, about 120 s of CPU, about 60 s on an idle 2-core machine
 STEPS = 3  # family draws per session, after the base cells
 
 # family -> what it finds on the current main code (issue 10 item numbers)
