@@ -70,7 +70,7 @@ def shrink(until: float, c: Campaign) -> None:
                 continue
             item = queue.pop(0)
             small, failure, ok = mz.minimize(item.session, item.failure, item.hashseed, until)
-            known.append((failure.kind, small.families))
+            known.append((failure.kind, small.tags))
             c.classes.setdefault(mz.key_of(failure, small), (small, failure, ok))
             print(f"  minimised {mz.key_of(failure, small)}", file=sys.stderr)
             if time.monotonic() >= until:

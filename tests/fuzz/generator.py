@@ -67,6 +67,14 @@ class Session:
     def families(self) -> frozenset[str]:
         return frozenset(c.family for c in self.cells if c.family != "base")
 
+    @property
+    def tags(self) -> frozenset[str]:
+        """The families, plus how the traced run loads and saves when not the plain way."""
+        extra = {f"save:{self.save_style}"} if self.save_style != "plain" else set()
+        if self.load_in_first_cell:
+            extra.add("load-in-first-cell")
+        return self.families | extra
+
     def with_cells(self, cells: tuple[Cell, ...], targets: tuple[str, ...]) -> Session:
         return Session(
             self.seed, cells, targets, self.inputs, self.save_style, self.load_in_first_cell

@@ -8,10 +8,12 @@ process start, not one per candidate."""
 from __future__ import annotations
 
 import ast
+import dataclasses
 import math
 import re
 import time
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from tests.fuzz.generator import Cell, Session, save_cell
 from tests.fuzz.runner import HASHSEED_KIND, Failure, Outcome, failures, run_batch, slice_diffs
@@ -139,6 +141,10 @@ def minimize(
     test = reproduces(session, failure, hashseed, until)
     if test([session.cells]) < 0:  # flaky or dependent on the other saves: keep it whole
         return session, failure, False
+    simpler = plainer(session, failure, hashseed, until)
+    if simpler != session:
+        session, test = simpler, reproduces(simpler, failure, hashseed, until)
+        test([session.cells])  # the first call sets which cells may raise
     cells = drop_statements(ddmin(session.cells, test), test)
     small = session.with_cells(cells, (failure.target,) if failure.target else ())
     save = [*failure.saved_before, failure.target] if failure.target else []
@@ -147,6 +153,19 @@ def minimize(
         if got.kind == failure.kind and got.target == failure.target:
             return small, got, True
     return small, failure, True
+
+
+def plainer(session: Session, failure: Failure, hashseed: int, until: float) -> Session:
+    """The session with plain save cells and a separate ``%load_ext`` cell, where it still
+    fails the same way (so a reproducer names only the lineage calls it needs)."""
+    changes: list[dict[str, Any]] = [{"save_style": "plain"}, {"load_in_first_cell": False}]
+    for change in changes:
+        variant = dataclasses.replace(session, **change)
+        if variant == session:
+            continue
+        if reproduces(variant, failure, hashseed, until)([variant.cells]) == 0:
+            session = variant
+    return session
 
 
 def again_once(
@@ -202,7 +221,7 @@ def _indent(text: str) -> str:
 
 
 def key_of(failure: Failure, session: Session) -> str:
-    return f"{failure.kind} [{', '.join(sorted(session.families)) or 'base'}]"
+    return f"{failure.kind} [{', '.join(sorted(session.tags)) or 'base'}]"
 
 
 def explained(
@@ -210,4 +229,4 @@ def explained(
 ) -> bool:
     """True when an already minimised class of the same kind needs only families this
     session has (so minimising it again would most likely find the same class)."""
-    return any(kind == failure.kind and fams <= session.families for kind, fams in known)
+    return any(kind == failure.kind and fams <= session.tags for kind, fams in known)
