@@ -209,7 +209,8 @@ def as_case(session: Session, failure: Failure) -> str:
 
 def describe(session: Session, failure: Failure) -> str:
     """The reproducer and what went wrong, for a report."""
-    detail = "\n".join(failure.detail.strip().splitlines()[-12:])
+    keep = 60 if failure.kind == HASHSEED_KIND else 12  # both slices, or a traceback's end
+    detail = "\n".join(failure.detail.strip().splitlines()[-keep:])
     out = [as_case(session, failure), "", "what went wrong:", _indent(detail)]
     if failure.code:
         out += ["the slice:", _indent(failure.code.strip())]
