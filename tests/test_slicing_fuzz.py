@@ -35,6 +35,12 @@ CASES = [
         "raise_tuple_iadd", ("i1 = [1, 9, 6]", "t5 = (i1, 1)", "t5[0] += [6]"), "i1", xfail="item 1"
     ),
     Case(
+        "append_or_raise",
+        ("i2 = [4, 7, 8]", "i2.append(4) or 1 / 0", "import json\njs4 = json.dumps(i2)"),
+        "js4",
+        xfail="item 1",
+    ),
+    Case(
         "raise_open_w_created_file",
         (
             "with open('d.txt', 'w') as fh:\n    fh.write(','.join(map(str, undefined)))",
