@@ -402,7 +402,7 @@ def slice_diffs(a: Outcome, b: Outcome, seeds: tuple[int, int]) -> list[Failure]
 
 def _last_exc(tb: str) -> str:
     for line in reversed(tb.strip().splitlines()):
-        m = re.match(r"^([A-Za-z_][\w.]*(Error|Exception|Warning|Exit|Interrupt)\b)", line)
+        m = re.match(r"^(?:[a-z_]\w*\.)*([A-Z]\w*)(:|$)", line)  # "ValueError: ..", "StopIteration"
         if m:
             return m.group(1).rsplit(".", 1)[-1]
     return "unknown"
