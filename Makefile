@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: test demo lint format bench clean
+.PHONY: test demo lint format bench fuzz clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,14 @@ test: lint
 BENCH_ARGS ?= --instructions
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run $(BENCH_ARGS)
+
+# the differential fuzzer (tests/fuzz, docs/fuzzing.md): random sessions run plain and traced,
+# each slice re-run alone; prints a minimised table Case per failure class
+FUZZ_SECONDS ?= 120
+FUZZ_SEED    ?= 1
+FUZZ_ARGS    ?=
+fuzz: $(STAMP)
+	LINEAGE_DEV_MODE=1 $(BIN)/python -m tests.fuzz --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED) $(FUZZ_ARGS)
 
 demo: $(STAMP)
 	$(BIN)/python examples/demo.py
