@@ -11,10 +11,10 @@ import ast
 from lineage.analysis.expressions import (
     CONST_TYPES,
     DISPLAY_TYPES,
-    display_link,
     dotted,
     path_expr,
     root_name,
+    value_link,
 )
 from lineage.analysis.records import EMPTY_FACTS, CallSite, Facts, PathExpr, Summary
 from lineage.analysis.visitor import scope_facts
@@ -85,13 +85,8 @@ def _fast_facts(node: ast.stmt) -> Facts | None:
         link: tuple[str, object] = ("same", value.id)  # type: ignore[attr-defined]
     elif vt is ast.Subscript and type(value.value) is ast.Name:  # type: ignore[attr-defined]
         link = ("item", value.value.id)  # type: ignore[attr-defined]
-    elif vt is ast.Attribute or vt is ast.Subscript:
-        root = root_name(value)
-        link = ("part", root) if root is not None else ("new", "")
-    elif vt is ast.List or vt is ast.Tuple or vt is ast.Set:
-        link = display_link(value)  # type: ignore[arg-type]
     else:
-        link = ("new", "")
+        link = value_link(value)  # no calls here
     display = DISPLAY_TYPES.get(vt)
     if display is None and vt is ast.Constant:
         display = CONST_TYPES.get(type(value.value))  # type: ignore[attr-defined]

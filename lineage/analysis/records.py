@@ -28,6 +28,9 @@ class CallSite:
     starred: bool  # *args or **kwargs: argument positions unknown
     receiver_chain: bool  # callee is an attribute of something more than the root (a.b.m())
     computed: bool = False  # the receiver is computed (df.dropna().sum(), d["k"].append(x))
+    # for each positional argument that is itself a call (``next(iter(g))``), that call's site;
+    # empty when no argument is a call
+    arg_calls: tuple[CallSite | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +73,11 @@ class Facts:
     augs: frozenset[str]  # names updated by ``x op= ...`` (in place for mutable objects)
     calls: tuple[CallSite, ...]
     # target -> how it relates to an existing object: ("same", root) | ("part", root) |
-    # ("item", root) for ``root[...]`` | ("call", index into calls) | ("new", "");
-    # only for plain-name targets
+    # ("item", root) for ``root[...]`` | ("parts", roots): the same as or a part of any |
+    # ("holds", roots): a new display holding them | ("copy", roots): a new container holding
+    # their elements | ("concat", roots): ``a + b``, a copy when the result is a container |
+    # ("call", index into calls) | ("callpart", index): a part of what that call returned |
+    # ("new", ""); only for plain-name targets
     links: dict[str, tuple[str, object]]
     consts: dict[str, PathExpr]  # names bound to path-like constants
     imports: dict[str, str]  # bound name -> dotted module or object path

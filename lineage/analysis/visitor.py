@@ -15,14 +15,13 @@ from typing import Any
 from lineage.analysis.expressions import (
     CONST_TYPES,
     DISPLAY_TYPES,
-    comprehension_link,
-    display_link,
     dotted,
     flatten_targets,
     literal,
     may_share,
     path_expr,
     root_name,
+    value_link,
 )
 from lineage.analysis.records import CallSite, PathExpr, Summary
 
@@ -190,6 +189,10 @@ class _Visitor(ast.NodeVisitor):
             self._bind(target.id)
         else:
             self._visit_store_target(target)
+            root = root_name(target)
+            if root is not None:
+                # x[k] += v changes the old x[k] in place first when it is mutable
+                self.s.deep_stores.add(root)
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self.visit(node.value)
@@ -263,9 +266,16 @@ class _Visitor(ast.NodeVisitor):
             if root is not None:
                 func = (root, node.func.attr)
                 receiver_chain = computed = True
+        nested = [self.s.call_index.get(id(a)) if type(a) is ast.Call else None for a in node.args]
+        arg_calls = (
+            tuple(self.s.calls[i] if i is not None else None for i in nested)
+            if any(i is not None for i in nested)
+            else ()
+        )
         self.s.call_index[id(node)] = len(self.s.calls)
         self.s.calls.append(
             CallSite(
+                arg_calls=arg_calls,
                 func=func,
                 args=tuple(root_name(a) for a in node.args),
                 kwargs=tuple((kw.arg or "**", root_name(kw.value)) for kw in node.keywords),
@@ -331,9 +341,7 @@ class _Visitor(ast.NodeVisitor):
 
     def _element_links(self, target: ast.AST, iterable: ast.AST) -> None:
         """Loop and comprehension variables hold elements of what they iterate."""
-        kind, value = self._link_of(iterable)
-        if kind in ("same", "item"):
-            kind = "part"
+        kind, value = _element_of(self._link_of(iterable))
         flat: list[ast.AST] = []
         flatten_targets(target, flat)
         for t in flat:
@@ -490,11 +498,10 @@ class _Visitor(ast.NodeVisitor):
                 return
             flat: list[ast.AST] = []
             flatten_targets(target, flat)
-            link = self._link_of(value)
-            kind = "part" if link[0] in ("same", "item") else link[0]
+            link = _element_of(self._link_of(value))
             for flat_target in flat:
                 if isinstance(flat_target, ast.Name):
-                    self.s.links[flat_target.id] = (kind, link[1])
+                    self.s.links[flat_target.id] = link
             return
         if isinstance(target, ast.Starred):
             target = target.value
@@ -511,29 +518,21 @@ class _Visitor(ast.NodeVisitor):
             self.s.literal_types[target.id] = display
 
     def _link_of(self, value: ast.AST) -> tuple[str, object]:
-        if isinstance(value, ast.Name):
-            return ("same", value.id)
-        if isinstance(value, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
-            return display_link(value)
-        if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            return comprehension_link(value)
-        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
-            return ("item", value.value.id)  # x = root[...]: the root type's specs decide
-        if isinstance(value, (ast.Attribute, ast.Subscript)):
-            base: ast.AST = value
-            while isinstance(base, (ast.Attribute, ast.Subscript)):
-                base = base.value
-            if isinstance(base, ast.Call):
-                # f(x)[0], model.predict(X)[:, 1]: a part of what the call returned
-                return ("call", self.s.call_index.get(id(base), len(self.s.calls) - 1))
-            root = root_name(value)
-            if root is not None:
-                return ("part", root)
-        if isinstance(value, ast.Call):
-            return ("call", self.s.call_index.get(id(value), len(self.s.calls) - 1))
-        if isinstance(value, ast.NamedExpr):
-            return self._link_of(value.value)
-        return ("new", "")
+        return value_link(value, self._call_link)
+
+    def _call_link(self, call: ast.Call) -> tuple[str, object]:
+        return ("call", self.s.call_index.get(id(call), len(self.s.calls) - 1))
+
+
+def _element_of(link: tuple[str, object]) -> tuple[str, object]:
+    """The link of an element of a value linked by ``link`` (unpacking, iterating): a part of
+    the object, or of one of the objects a display or copy holds."""
+    kind, value = link
+    if kind in ("same", "item"):
+        return ("part", value)
+    if kind in ("holds", "copy", "concat"):
+        return ("parts", value)
+    return link
 
 
 def scope_facts(body: list[ast.stmt], in_function: bool) -> _Scope:

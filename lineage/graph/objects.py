@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from lineage.analysis.records import PathExpr, Summary
 from lineage.graph.records import (
+    PLAIN_CONTAINERS,
     WILDCARD_FILE,
     Deps,
     Node,
@@ -22,7 +23,21 @@ if TYPE_CHECKING:
 
 class Objects:
     """Location bookkeeping for one replay: union-find over object locations, their last
-    writers, and what shallow copies share."""
+    writers, what shallow copies share, and which objects hold which (containment).
+
+    Containment API (shared by every part of the graph that knows one object holds another):
+
+    * :meth:`contain` ``(container, element)``: one-way. Changing the element changes the
+      container (its readers see the change); changing an element *through* the container
+      (``c[0].append(1)``, :meth:`contents_of`) changes the element; changing the container
+      itself (``c.append(1)``, ``c[0] = x``) leaves the element alone.
+    * :meth:`share` ``(a, b)``: each holds the other, for a part whose relation is unknown (a
+      view, an attribute of an opaque object, what an unknown call returned): a change of either
+      is a change of both, while each keeps its own type.
+    * :meth:`containers_of` / :meth:`contents_of`: transitively, what holds / is held by a
+      location. :meth:`hold` picks one-way or mutual from the container's type.
+    * ``merge`` (union-find) stays for one object under two names (``b = a``, same run-time id).
+    """
 
     def __init__(
         self,
@@ -45,6 +60,8 @@ class Objects:
         self._links: dict[str, tuple[str, object]] = {}
         self._call_results: dict[int, tuple[str, object]] = {}
         self._elements: frozenset[str] = frozenset()
+        # the result link of each call of the running statement, by id of its CallSite
+        self._site_links: dict[int, tuple[str, object]] = {}
 
     def find(self, loc: int) -> int:
         parent = self.st.parent
@@ -75,7 +92,86 @@ class Objects:
             st.elements_of[ra] = st.elements_of.get(ra, ()) + st.elements_of.pop(rb)
         if rb in st.configured:
             st.configured[ra] = st.configured.get(ra, frozenset()) | st.configured.pop(rb)
+        if rb in st.deep_writers:
+            st.deep_writers[ra] = union(st.deep_writers.get(ra, ()), st.deep_writers.pop(rb))
+        if rb in st.holds:
+            st.holds[ra] = st.holds.get(ra, ()) + st.holds.pop(rb)
+        if rb in st.held_by:
+            st.held_by[ra] = st.held_by.get(ra, ()) + st.held_by.pop(rb)
         return ra
+
+    # -- containment ------------------------------------------------------------------------------
+    def contain(self, container: int, element: int) -> None:
+        """``container`` holds ``element`` from now on (one-way; see the class docstring)."""
+        st = self.st
+        c, e = self.find(container), self.find(element)
+        if c == e:
+            return
+        held = st.holds.get(c, ())
+        if e not in held:
+            st.holds[c] = (*held, e)
+        holders = st.held_by.get(e, ())
+        if c not in holders:
+            st.held_by[e] = (*holders, c)
+
+    def share(self, a: int, b: int) -> None:
+        """``a`` and ``b`` may be parts of each other (a view, an attribute of an opaque object):
+        a change of either changes both."""
+        self.contain(a, b)
+        self.contain(b, a)
+
+    def hold(self, container: int, element: int) -> None:
+        """``container`` holds ``element``: one-way when the container is a plain container
+        (list, dict, tuple, set...), mutual otherwise (its own methods may change its parts)."""
+        if self.st.loc_type.get(self.find(container)) in PLAIN_CONTAINERS:
+            self.contain(container, element)
+        else:
+            self.share(container, element)
+
+    def link_part(self, loc: int, src: int, element: bool = False) -> None:
+        """The new location ``loc`` is (a part of) ``src``'s object; ``element``: surely one of
+        its elements (a loop variable). A part of a copy is a part of what was copied."""
+        for target in self.element_sources(src) or [src]:
+            if element and self.st.loc_type.get(self.find(target)) in PLAIN_CONTAINERS:
+                self.contain(target, loc)
+            else:
+                self.share(target, loc)
+
+    def containers_of(self, loc: int) -> list[int]:
+        """Every location that holds ``loc``, transitively (roots, ``loc`` itself excluded)."""
+        return self._closure(loc, self.st.held_by)
+
+    def contents_of(self, loc: int) -> list[int]:
+        """Every location ``loc`` holds, transitively (roots, ``loc`` itself excluded)."""
+        return self._closure(loc, self.st.holds)
+
+    def _closure(self, loc: int, edges: dict[int, tuple[int, ...]]) -> list[int]:
+        if not edges:
+            return []
+        start = self.find(loc)
+        seen = {start}
+        out: list[int] = []
+        stack = list(edges.get(start, ()))
+        while stack:
+            nxt = self.find(stack.pop())
+            if nxt not in seen:
+                seen.add(nxt)
+                out.append(nxt)
+                stack.extend(edges.get(nxt, ()))
+        return out
+
+    def touch_containers(self, changed: set[int], nid: NodeId) -> None:
+        """After statement ``nid`` changed the locations ``changed``: every container holding
+        one of them changed too (without the statement depending on the container's history)."""
+        st = self.st
+        if not st.held_by:
+            return
+        roots = {self.find(loc) for loc in changed}
+        for loc in roots:
+            for c in self.containers_of(loc):
+                if c not in roots:
+                    st.writers[c] = union(st.writers.get(c, ()), (nid,))
+                    st.deep_writers[c] = union(st.deep_writers.get(c, ()), (nid,))
 
     def element_sources(self, loc: int) -> list[int]:
         """The locations whose elements a (shallow copy) location shares, transitively; its
@@ -117,19 +213,25 @@ class Objects:
         kind, value = link
         if kind == "call":
             kind, value = self._call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
+        elif kind == "callpart":
+            kind, value = self._call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
+            kind = "parts" if kind in ("copy", "holds") else kind
+        elif kind == "concat":
+            kind = "copy"
         if kind in ("same", "part", "item") and isinstance(value, str):
             return [(value, kind)]
-        if kind in ("parts", "copy"):
+        if kind in ("parts", "copy", "holds"):
             return [(v, kind) for v in value]  # type: ignore[attr-defined]
         return []
 
     def insert(self, container: str, value: str) -> None:
-        """``container`` now holds ``value``'s object: they share history from here on."""
+        """``container`` now holds ``value``'s object (``c[k] = v``, ``c.attr = v``,
+        ``c.append(v)``): changing the value changes the container from here on."""
         if self.immutable(value) or self.immutable(container):
             return
         a, b = self.loc(container), self.loc(value)
         if a is not None and b is not None:
-            self.merge(a, b)
+            self.hold(a, b)
 
     def pseudo_writers(self, p: str) -> Deps:
         st = self.st

@@ -16,6 +16,12 @@ CWD = "state:cwd"  # the working directory: relative paths are read through it
 STAR_IMPORTS = "imports:*"  # the statements that ran ``from m import *``
 STATE_HOLDERS = ("sys.path.", "os.environ.")
 CONTAINER_MODULES = ("builtins.", "collections.")
+# containers whose own changes (append, setitem, pop, sort...) never change the objects they
+# hold, and whose items are the held objects themselves (not views or copies)
+PLAIN_CONTAINERS = frozenset(
+    "builtins.list builtins.dict builtins.tuple builtins.set builtins.frozenset "
+    "collections.deque collections.OrderedDict collections.defaultdict collections.Counter".split()
+)
 # method names that change nothing on any type we know of; used when the receiver's type is unknown
 PURE_METHOD_NAMES = frozenset(
     "copy get keys values items count index startswith endswith format join split rsplit "
@@ -64,6 +70,13 @@ class State:
     # keywords given a value (not None) when the object at a location was made or configured:
     # RandomForestClassifier(random_state=0), est.set_params(random_state=1)
     configured: dict[int, frozenset[str]] = field(default_factory=dict)
+    # containment (one-way, see Objects.contain): container location -> the locations it holds,
+    # and element location -> the containers holding it; entries may be stale roots (use find)
+    holds: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    held_by: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    # the statements that last changed something an object holds (not the object itself): what a
+    # shallow copy of it sees (``c = list(a); a[0].append(1)``, but not ``a.append(1)``)
+    deep_writers: dict[int, Deps] = field(default_factory=dict)
 
     def copy(self) -> State:
         return State(
@@ -71,17 +84,22 @@ class State:
             dict(self.loc_type), dict(self.loc_func), dict(self.modules), dict(self.consts),
             dict(self.rid), dict(self.id_map), set(self.file_locs), self.next_loc,
             dict(self.elements_of), dict(self.configured),
+            holds=dict(self.holds), held_by=dict(self.held_by),
+            deep_writers=dict(self.deep_writers),
         )  # fmt: skip
 
 
 class StatementEffects:
     """What one statement reads and changes, gathered before the state is updated."""
 
-    __slots__ = ("applied", "binds_may", "deps", "mutated", "pseudo_reads", "pseudo_writes")
+    __slots__ = (
+        "applied", "binds_may", "deep", "deps", "mutated", "pseudo_reads", "pseudo_writes"
+    )  # fmt: skip
 
     def __init__(self) -> None:
         self.deps: set[NodeId] = set()
         self.mutated: set[int] = set()
+        self.deep: set[int] = set()  # of those, the ones whose elements may have changed too
         self.pseudo_reads: set[str] = set()
         self.pseudo_writes: set[str] = set()
         self.binds_may: set[str] = set()

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import ast
 import re
+from typing import Any
 
 from lineage.analysis.cells import Stmt
 from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects, given_keywords
 from lineage.graph.records import (
     CWD,
+    PLAIN_CONTAINERS,
     STAR_IMPORTS,
     WILDCARD_FILE,
     Node,
@@ -62,19 +64,25 @@ class Replay(Effects):
             if f.is_import:
                 eff.pseudo_reads.add("state:sys.path")
             applied_names: set[str] = set()
+            self._site_links = {}
             for i, call in enumerate(f.calls):
                 call_results[i] = self.call(call, eff, lambda n: n, applied_names)
+                self._site_links[id(call)] = call_results[i]
             for summary in f.inline_funcs:
                 self.apply_summary(summary, eff, {}, self_root=None)
+            # the names a statement reads before binding them are the outer bindings, even a
+            # loop variable's (``for i, names in enumerate(names)``)
+            self._elements = frozenset()
             for name in f.reads:
                 self.read(name, eff, apply_func=name not in applied_names)
+            self._elements = f.elements
             for name in f.stores:
-                self.mutate(name, eff)
+                self.mutate(name, eff, shallow=True)  # x[k] = v, x.a = v, del x[k]
             for name in f.deep_stores:
                 self.mutate(name, eff, element=True)
             for name in f.augs:
                 if not self.immutable(name) and name in self.st.loc_of:
-                    self.mutate(name, eff)
+                    self.mutate(name, eff, shallow=self.type_of(name) in PLAIN_CONTAINERS)
         else:
             for name in f.reads:
                 self.read(name, eff, apply_func=False)
@@ -86,6 +94,9 @@ class Replay(Effects):
         # -- the statement has run: update the state ------------------------------------------------
         for loc in eff.mutated:
             st.writers[self.find(loc)] = (nid,)
+        for loc in eff.deep:
+            st.deep_writers[self.find(loc)] = (nid,)
+        self.touch_containers(eff.mutated, nid)
         for p in eff.pseudo_writes:
             if p == WILDCARD_FILE:
                 st.writers[p] = union(st.writers.get(p, ()), (nid,))
@@ -134,27 +145,29 @@ class Replay(Effects):
         # where each link's source points before any target is rebound (``a, b = b, a``)
         sources: dict[str, int | None] = {}
         siblings: list[str] = []
+        resolved: dict[str, tuple[str, Any]] = {}
         for target, (k, v) in links.items():
-            if k in ("same", "part", "item") and isinstance(v, str):
-                sources[v] = self.loc(v)
-            elif k == "parts":
+            if k == "sibling":
+                if target in names:
+                    siblings.append(target)
+                continue
+            k, v = resolved[target] = self.resolve_link(k, v, call_results, runtime.get(target))
+            if k in ("same", "part") and isinstance(v, str):
+                sources.setdefault(v, self.loc(v))
+            elif k in ("parts", "holds", "copy"):
                 sources.update((r, self.loc(r)) for r in v if r not in sources)
-            elif k == "sibling" and target in names:
-                siblings.append(target)
         for name in names:
             if siblings and name in siblings:
                 continue
             may = name not in f.binds
-            kind, value = links.get(name, ("new", ""))
+            static_kind, value = links.get(name, ("new", ""))
+            # a static part of a plain container (``x = c[0]``, ``for x in c``) is one of its
+            # elements: changing the container itself leaves it alone
+            element = static_kind in ("item", "part") or name in f.elements
             made_by = None
-            if kind == "call" and isinstance(value, int) and value < len(f.calls):
+            if static_kind == "call" and isinstance(value, int) and value < len(f.calls):
                 made_by = f.calls[value]  # RandomForestClassifier(random_state=0)
-            if kind == "call":
-                kind, value = call_results.get(int(value), ("new", ""))
-            elif kind == "item":
-                kind = self.item_link(str(value))
-                if isinstance(value, str) and value not in sources:
-                    sources[value] = self.loc(value)
+            kind, value = resolved.get(name, ("new", ""))
             old = self.loc(name)
             if name in f.augs and old is not None and not self.immutable(name):
                 loc = old  # in-place update: same object
@@ -169,11 +182,14 @@ class Replay(Effects):
                             src = sources.get(part_of, self.loc(part_of))
                             if src is not None and not self.immutable(part_of):
                                 # sharing parts with src is not writing src: this statement
-                                # stays the name's binder only; a part of a copy is a part
-                                # of what was copied
+                                # stays the name's binder only
                                 st.writers[loc] = ()
-                                for target in self.element_sources(src) or [src]:
-                                    loc = self.merge(target, loc)
+                                self.link_part(loc, src, element=element)
+                elif kind == "holds":
+                    for held in value:  # a display: the new container holds these objects
+                        src = sources.get(held, self.loc(held))
+                        if src is not None and not self.immutable(held) and held not in st.modules:
+                            self.contain(loc, src)
                 elif kind == "copy":
                     originals = tuple(
                         src
@@ -225,6 +241,34 @@ class Replay(Effects):
             st.consts.pop(name, None)
             if first in st.consts:
                 st.consts[name] = st.consts[first]
+
+    def resolve_link(
+        self,
+        kind: str,
+        value: object,
+        call_results: dict[int, tuple[str, object]],
+        rt: RuntimeName | None,
+    ) -> tuple[str, Any]:
+        """A static link with calls, indexing and concatenation resolved against the state:
+        one of same / part / parts / holds / copy / instance / new."""
+        if kind == "call":
+            return call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
+        if kind == "callpart":  # a part of what a call returned: f(x)[0], sorted(g)[0]
+            k, v = call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
+            if k in ("same", "part"):
+                return ("part", v)
+            if k in ("parts", "copy", "holds"):
+                return ("parts", v)  # an element of a copy is an element of the original
+            return ("new", "")
+        if kind == "item":
+            return (self.item_link(str(value)), value)
+        if kind == "concat":
+            # g + h holds the operands' elements when it is a list or tuple (else a new value:
+            # numbers, strings, arrays)
+            if rt is None or rt.type_name in ("builtins.list", "builtins.tuple"):
+                return ("copy", value)
+            return ("new", "")
+        return (kind, value)
 
     def observe(self, name: str, loc: int, rt: RuntimeName) -> int:
         """Use the run-time identity: a name holding an object another name holds is an alias."""
