@@ -418,7 +418,236 @@ ONE_WAY = [
     ),
 ]
 
-CASES = INDIRECT + ONE_WAY
+# -- item 14: element-level precision for literal indices and keys ------------------------------
+ELEMENTS = [
+    Case(
+        "aug_other_index",
+        ("lst = [1, 2, 3]", "lst[0] += 1", "y = lst[1]"),
+        "y",
+        must_not=("lst[0] += 1",),
+    ),
+    Case(
+        "set_other_index",
+        ("lst = [1, 2, 3]", "lst[2] = 9", "y = lst[1] * 2"),
+        "y",
+        must_not=("lst[2] = 9",),
+    ),
+    Case(
+        "aug_same_index",
+        ("lst = [1, 2, 3]", "lst[1] += 1", "y = lst[1]"),
+        "y",
+        must=("lst[1] += 1",),
+    ),
+    Case(
+        "overwrite_ends_dependency",
+        ("lst = [1, 2, 3]", "lst[1] = 42", "lst[1] = 43"),
+        "lst",
+        must=("lst[1] = 43",),
+        must_not=("lst[1] = 42",),
+    ),
+    Case(
+        "overwrite_then_read",
+        ("src = [7]", "lst = [1, 2]", "lst[1] = src[0]", "lst[1] = 5", "y = lst[1]"),
+        "y",
+        must_not=("lst[1] = src[0]", "src = [7]"),
+    ),
+    Case(
+        "whole_save_keeps_every_element",
+        ("lst = [1, 2, 3]", "lst[0] += 1", "lst[2] = 0"),
+        "lst",
+        must=("lst[0] += 1", "lst[2] = 0"),
+    ),
+    Case(
+        "slice_needs_every_element",
+        ("lst = [1, 2, 3]", "lst[0] += 1", "y = lst[0:2]"),
+        "y",
+        must=("lst[0] += 1",),
+    ),
+    Case(
+        "append_shifts_to_whole",
+        ("lst = [1, 2]", "lst[0] += 1", "lst.append(3)", "y = lst[1]"),
+        "y",
+    ),
+    Case(
+        "insert_shifts",
+        ("lst = [1, 2]", "lst[0] = 5", "lst.insert(0, 9)", "y = lst[1]"),
+        "y",
+        must=("lst[0] = 5", "lst.insert(0, 9)"),
+    ),
+    Case(
+        "del_shifts",
+        ("lst = [1, 2, 3]", "lst[1] = 7", "del lst[0]", "y = lst[0]"),
+        "y",
+        must=("lst[1] = 7", "del lst[0]"),
+    ),
+    Case(
+        "pop_shifts",
+        ("lst = [1, 2, 3]", "lst[1] = 7", "lst.pop(0)", "y = lst[0]"),
+        "y",
+        must=("lst[1] = 7", "lst.pop(0)"),
+    ),
+    Case(
+        "negative_index_is_whole",
+        ("lst = [1, 2, 3]", "lst[-1] = 7", "y = lst[2]"),
+        "y",
+        must=("lst[-1] = 7",),
+    ),
+    Case(
+        "negative_read_is_whole",
+        ("lst = [1, 2, 3]", "lst[2] = 7", "y = lst[-1]"),
+        "y",
+        must=("lst[2] = 7",),
+    ),
+    Case(
+        "computed_index_is_whole",
+        ("lst = [1, 2, 3]", "i = 1", "lst[i] = 7", "y = lst[1]"),
+        "y",
+        must=("lst[i] = 7",),
+    ),
+    Case(
+        "dict_other_key",
+        ("d = {'a': 1, 'b': 2}", "d['a'] += 10", "y = d['b']"),
+        "y",
+        must_not=("d['a'] += 10",),
+    ),
+    Case(
+        "dict_new_key_other",
+        ("d = {'a': 1}", "d['c'] = 3", "y = d['a'] + 1"),
+        "y",
+        must_not=("d['c'] = 3",),
+    ),
+    Case("dict_same_key", ("d = {'a': 1}", "d['a'] = 3", "y = d['a']"), "y", must=("d['a'] = 3",)),
+    Case(
+        "dict_key_order_kept",
+        ("d = {}", "d['a'] = 1", "d['b'] = 2", "d['a'] = 3"),
+        "list(d)",
+        must=("d['a'] = 1", "d['b'] = 2", "d['a'] = 3"),
+    ),
+    Case(
+        "dict_update_is_whole",
+        ("d = {'a': 1}", "d['b'] = 5", "d.update(a=2)", "y = d['a']"),
+        "y",
+        must=("d.update(a=2)",),
+    ),
+    Case(
+        "dict_pop_is_whole",
+        ("d = {'a': 1, 'b': 2}", "d['a'] = 5", "d.pop('b')", "y = d['a']"),
+        "y",
+        must=("d['a'] = 5",),
+    ),
+    Case(
+        "int_and_str_keys_differ",
+        ("d = {1: 'x', '1': 'y'}", "d[1] = 'z'", "y = d['1']"),
+        "y",
+        must_not=("d[1] = 'z'",),
+    ),
+    Case(
+        "alias_sees_element",
+        ("lst = [1, 2]", "b = lst", "b[1] = 9", "y = lst[1]"),
+        "y",
+        must=("b[1] = 9",),
+    ),
+    Case(
+        "alias_other_element",
+        ("lst = [1, 2]", "b = lst", "b[0] = 9", "y = lst[1]"),
+        "y",
+        must_not=("b[0] = 9",),
+    ),
+    Case(
+        "element_object_changed_through_alias",
+        ("x = [0]", "lst = [[1], x]", "x.append(5)", "y = lst[1]"),
+        "y",
+        must=("x.append(5)",),
+    ),
+    Case(
+        "aug_element_list_in_place",
+        ("x = [0]", "lst = [x, 1]", "lst[0] += [2]"),
+        "x",
+        must=("lst[0] += [2]",),
+    ),
+    Case(
+        "element_write_reaches_container",
+        ("lst = [1, 2]", "box = [lst]", "lst[0] = 5"),
+        "box",
+        must=("lst[0] = 5",),
+    ),
+    Case(
+        "loop_body_element_write",
+        ("lst = [0, 0]", "for _ in range(3):\n    lst[0] += 1", "y = lst[1]"),
+        "y",
+        must_not=("for _ in range(3):\n    lst[0] += 1",),
+    ),
+    Case(
+        "unknown_type_is_whole",
+        ("import collections", "d = collections.defaultdict(int)", "d['a'] += 1", "y = d['b']"),
+        "y",
+        must=("d['a'] += 1",),
+    ),
+    Case("tuple_of_lists_item_read", ("t = ([1], [2])", "t[0].append(3)", "y = t[1]"), "y"),
+    Case(
+        "same_cell_precision",
+        ("lst = [1, 2, 3]\nlst[0] += 1\ny = lst[1]",),
+        "y",
+        must_not=("lst[0] += 1",),
+    ),
+]
+
+ELEMENTS += [
+    Case(
+        "many_keys_fall_back_to_whole",
+        ("d = {}", *(f"d['k{i}'] = {i}" for i in range(40)), "d['k3'] += 100", "y = d['k3']"),
+        "y",
+        must=("d['k3'] = 3", "d['k3'] += 100"),
+    ),
+    Case(
+        "many_keys_whole_save",
+        ("d = {}", *(f"d['k{i}'] = [{i}]" for i in range(36)), "d['k0'].append(1)"),
+        "d",
+        must=("d['k0'] = [0]", "d['k35'] = [35]", "d['k0'].append(1)"),
+    ),
+    Case(
+        "view_keeps_own_type",
+        ("d = {'a': [1]}", "vals = d.values()", "d.pop('a')", "d['b'] = [2]"),
+        "[list(v) for v in vals]",
+        must=("d.pop('a')", "d['b'] = [2]"),
+    ),
+]
+
+ONE_WAY += [
+    Case(
+        "get_result_not_later_keys",
+        ("cfg = {'layers': [1]}", "layers = cfg.get('layers')", "cfg['lr'] = 0.1"),
+        "layers",
+        must_not=("cfg['lr'] = 0.1",),
+    ),
+    Case(
+        "get_result_change_reaches_dict",
+        ("cfg = {'layers': [1]}", "layers = cfg.get('layers')", "layers.append(2)"),
+        "cfg",
+        must=("layers.append(2)",),
+    ),
+    Case(
+        "min_result_not_later_append",
+        ("g = [[3], [1]]", "m = min(g)", "g.append([0])"),
+        "m",
+        must_not=("g.append([0])",),
+    ),
+    Case(
+        "iterator_follows_list",
+        ("lst = [1, 2]", "it = iter(lst)", "lst.append(3)"),
+        "list(it)",
+        must=("lst.append(3)",),
+    ),
+    Case(
+        "pop_result_change_not_dict",
+        ("d = {'a': [1], 'b': [2]}", "x = d.pop('a')", "x.append(5)", "d['c'] = [3]"),
+        "x",
+        must=("x.append(5)",),
+        must_not=("d['c'] = [3]",),
+    ),
+]
+
+CASES = INDIRECT + ONE_WAY + ELEMENTS
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])

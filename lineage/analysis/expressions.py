@@ -155,6 +155,21 @@ def literal(node: ast.AST) -> tuple[bool, object]:
     return False, None
 
 
+def literal_key(node: ast.AST) -> tuple[bool, object]:
+    """A literal int or str key (``lst[0]``, ``d["k"]``); bools and floats are not keys we
+    can tell apart from ints."""
+    if type(node) is ast.Constant and type(node.value) in (int, str):
+        return True, node.value
+    if (
+        type(node) is ast.UnaryOp
+        and type(node.op) is ast.USub
+        and type(node.operand) is ast.Constant
+        and type(node.operand.value) is int
+    ):
+        return True, -node.operand.value
+    return False, None
+
+
 def flatten_targets(target: ast.AST, out: list[ast.AST]) -> None:
     if isinstance(target, (ast.Tuple, ast.List)):
         for elt in target.elts:

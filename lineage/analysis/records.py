@@ -94,6 +94,12 @@ class Facts:
     # of what is iterated, never the name's earlier value
     elements: frozenset[str] = frozenset()
     star_import: bool = False  # ``from m import *`` binds names nobody listed
+    # names read only through literal keys (``lst[0]``, ``d["k"]``) -> the keys read (empty when
+    # the statement only writes elements: ``lst[1] = 42`` reads the list, not its elements)
+    slot_reads: dict[str, tuple[int | str, ...]] = field(default_factory=dict)
+    # (name, key, augmented) for names changed only through literal keys: ``lst[1] = 42``
+    # overwrites element 1, ``lst[0] += 1`` updates element 0
+    slot_stores: tuple[tuple[str, int | str, bool], ...] = ()
 
 
 EMPTY_FACTS = Facts(

@@ -18,6 +18,7 @@ from lineage.analysis.expressions import (
     dotted,
     flatten_targets,
     literal,
+    literal_key,
     may_share,
     path_expr,
     root_name,
@@ -51,6 +52,11 @@ class _Scope:
         self.globals: set[str] = set()
         self.nonlocals: set[str] = set()
         self.mentions_lineage = False
+        # element-level facts: names read or stored only through literal keys (``lst[0]``)
+        self.slot_reads: dict[str, set[int | str]] = {}
+        self.whole_reads: set[str] = set()
+        self.slot_stores: list[tuple[str, int | str, bool]] = []
+        self.whole_stores: set[str] = set()
 
 
 _AT_NAME = re.compile(r"@([A-Za-z_]\w*)")
@@ -106,10 +112,14 @@ class _Visitor(ast.NodeVisitor):
                 self._bind(t.id)
             else:
                 # x[i] = v / x.a = v: evaluates x (and the index), then changes what x holds
-                self._visit_store_target(t)
+                self._visit_store_target(t, slot="set")
 
-    def _visit_store_target(self, t: ast.AST) -> None:
+    def _visit_store_target(self, t: ast.AST, slot: str = "") -> None:
+        """``slot``: "set" for ``x[k] = v``, "aug" for ``x[k] += v`` (a literal key may then
+        change only that element); empty for ``del`` and the rest."""
         if isinstance(t, ast.Subscript):
+            if slot and type(t.value) is ast.Name and self._slot_store(t.value.id, t, slot):
+                return
             self.visit(t.value)
             self.visit(t.slice)
         elif isinstance(t, ast.Attribute):
@@ -122,12 +132,38 @@ class _Visitor(ast.NodeVisitor):
             # x[i] = v changes x itself; x[i][j] = v or x.a.b = v changes an element of x
             deep = not isinstance(t.value, ast.Name)
             (self.s.deep_stores if deep else self.s.stores).add(root)
+            self.s.whole_stores.add(root)
+
+    def _slot_store(self, name: str, t: ast.Subscript, slot: str) -> bool:
+        """``name[<literal>] = v``: record the element written; False when the key is not a
+        literal int or str."""
+        ok, key = literal_key(t.slice)
+        if not ok:
+            return False
+        if name not in self.s.bound:
+            self.s.reads.add(name)  # the object is read (it must exist), not its elements
+            self.s.slot_reads.setdefault(name, set())
+        self.s.stores.add(name)
+        self.s.slot_stores.append((name, key, slot == "aug"))  # type: ignore[arg-type]
+        return True
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        value = node.value
+        if type(value) is ast.Name and type(node.ctx) is ast.Load and value.id != "lineage":
+            ok, key = literal_key(node.slice)
+            if ok:  # lst[0], d["k"]: a read of one element
+                if value.id not in self.s.bound:
+                    self.s.reads.add(value.id)
+                    self.s.slot_reads.setdefault(value.id, set()).add(key)  # type: ignore[arg-type]
+                return
+        self.generic_visit(node)
 
     # -- names ----------------------------------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
             if node.id not in self.s.bound:
                 self.s.reads.add(node.id)
+                self.s.whole_reads.add(node.id)
             if node.id == "lineage":
                 self.s.mentions_lineage = True
         elif isinstance(node.ctx, ast.Store):
@@ -188,7 +224,7 @@ class _Visitor(ast.NodeVisitor):
             self.s.augs.add(target.id)
             self._bind(target.id)
         else:
-            self._visit_store_target(target)
+            self._visit_store_target(target, slot="aug")
             root = root_name(target)
             if root is not None:
                 # x[k] += v changes the old x[k] in place first when it is mutable

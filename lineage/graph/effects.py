@@ -41,7 +41,7 @@ class Effects(Objects):
         loc = self.loc(name)
         if loc is None:
             return
-        eff.deps.update(st.writers.get(loc, ()))
+        eff.deps.update(self.whole_writers(loc) if st.slots else st.writers.get(loc, ()))
         if st.elements_of:
             for src in self.element_sources(loc):  # a copy's elements changed through the original
                 eff.deps.update(st.deep_writers.get(src, ()))

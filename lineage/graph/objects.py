@@ -21,6 +21,12 @@ if TYPE_CHECKING:
     from lineage.graph import SessionGraph
 
 
+_MAX_SLOTS = 32  # element-level writers kept per object
+# an object given more literal keys than that: its elements are no longer told apart (until its
+# next whole change), so that no read or write of it costs more than a few steps
+_COARSE: dict[int | str, Deps] = {}
+
+
 class Objects:
     """Location bookkeeping for one replay: union-find over object locations, their last
     writers, what shallow copies share, and which objects hold which (containment).
@@ -94,10 +100,15 @@ class Objects:
             st.configured[ra] = st.configured.get(ra, frozenset()) | st.configured.pop(rb)
         if rb in st.deep_writers:
             st.deep_writers[ra] = union(st.deep_writers.get(ra, ()), st.deep_writers.pop(rb))
+        if st.slots and (ra in st.slots or rb in st.slots):
+            # one object under two names: its elements' writers become the whole's
+            for r in (ra, rb):
+                for deps in st.slots.pop(r, {}).values():
+                    st.writers[ra] = union(st.writers.get(ra, ()), deps)
         if rb in st.holds:
-            st.holds[ra] = st.holds.get(ra, ()) + st.holds.pop(rb)
+            st.holds.setdefault(ra, set()).update(st.holds.pop(rb))
         if rb in st.held_by:
-            st.held_by[ra] = st.held_by.get(ra, ()) + st.held_by.pop(rb)
+            st.held_by.setdefault(ra, set()).update(st.held_by.pop(rb))
         return ra
 
     # -- containment ------------------------------------------------------------------------------
@@ -107,18 +118,15 @@ class Objects:
         c, e = self.find(container), self.find(element)
         if c == e:
             return
-        held = st.holds.get(c, ())
-        if e not in held:
-            st.holds[c] = (*held, e)
-        holders = st.held_by.get(e, ())
-        if c not in holders:
-            st.held_by[e] = (*holders, c)
+        st.holds.setdefault(c, set()).add(e)
+        st.held_by.setdefault(e, set()).add(c)
 
-    def share(self, a: int, b: int) -> None:
+    def share(self, a: int, b: int) -> int:
         """``a`` and ``b`` may be parts of each other (a view, an attribute of an opaque object):
-        a change of either changes both."""
-        self.contain(a, b)
-        self.contain(b, a)
+        a change of either changes both, so they are one location (constant time, where mutual
+        containment would walk long chains such as ``node = node.next``); each name keeps the
+        type observed for it at run time. Returns the location."""
+        return self.merge(a, b)
 
     def hold(self, container: int, element: int) -> None:
         """``container`` holds ``element``: one-way when the container is a plain container
@@ -128,14 +136,55 @@ class Objects:
         else:
             self.share(container, element)
 
-    def link_part(self, loc: int, src: int, element: bool = False) -> None:
+    def link_part(self, loc: int, src: int, element: bool = False) -> int:
         """The new location ``loc`` is (a part of) ``src``'s object; ``element``: surely one of
-        its elements (a loop variable). A part of a copy is a part of what was copied."""
+        its elements (``x = c[0]``, a loop variable). A part of a copy is a part of what was
+        copied. Returns the location."""
         for target in self.element_sources(src) or [src]:
             if element and self.st.loc_type.get(self.find(target)) in PLAIN_CONTAINERS:
                 self.contain(target, loc)
             else:
-                self.share(target, loc)
+                loc = self.share(target, loc)
+        return loc
+
+    # -- elements under literal keys ------------------------------------------------------------
+    def slot_precise(self, name: str, keys: tuple[int | str, ...]) -> bool:
+        """Elements of ``name`` under these literal keys can be told apart: a list (keys that
+        are non-negative ints) or a dict, of a type known exactly."""
+        if name in self._elements or name in self.st.modules:
+            return False
+        if self.st.slots:
+            loc = self.loc(name)
+            if loc is not None and self.st.slots.get(loc) is _COARSE:
+                return False
+        t = self.type_of(name)
+        if t == "builtins.dict":
+            return True
+        return t == "builtins.list" and all(type(k) is int and k >= 0 for k in keys)
+
+    def whole_writers(self, loc: int) -> Deps:
+        """The last writers of a location and of each of its elements."""
+        out = self.st.writers.get(loc, ())
+        slots = self.st.slots.get(loc) if self.st.slots else None
+        if slots:
+            for deps in slots.values():
+                out = union(out, deps)
+        return out
+
+    def set_slots(self, writes: list[tuple[int, int | str]], nid: NodeId) -> None:
+        """After statement ``nid`` wrote these elements (location, key)."""
+        st = self.st
+        for loc, key in writes:
+            root = self.find(loc)
+            slots = dict(st.slots.get(root, ()))
+            slots[key] = (nid,)
+            if len(slots) > _MAX_SLOTS:
+                # many literal keys (a dict filled key by key): the whole object's writers
+                for deps in slots.values():
+                    st.writers[root] = union(st.writers.get(root, ()), deps)
+                st.slots[root] = _COARSE
+            else:
+                st.slots[root] = slots
 
     def containers_of(self, loc: int) -> list[int]:
         """Every location that holds ``loc``, transitively (roots, ``loc`` itself excluded)."""
@@ -145,7 +194,7 @@ class Objects:
         """Every location ``loc`` holds, transitively (roots, ``loc`` itself excluded)."""
         return self._closure(loc, self.st.holds)
 
-    def _closure(self, loc: int, edges: dict[int, tuple[int, ...]]) -> list[int]:
+    def _closure(self, loc: int, edges: dict[int, set[int]]) -> list[int]:
         if not edges:
             return []
         start = self.find(loc)
@@ -190,6 +239,9 @@ class Objects:
         return None if loc is None else self.find(loc)
 
     def type_of(self, name: str) -> str | None:
+        observed = self.st.rid.get(name)  # one location may stand for a dict and its views
+        if observed is not None:
+            return observed[1]
         loc = self.loc(name)
         return None if loc is None else self.st.loc_type.get(loc)
 

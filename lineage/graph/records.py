@@ -72,11 +72,15 @@ class State:
     configured: dict[int, frozenset[str]] = field(default_factory=dict)
     # containment (one-way, see Objects.contain): container location -> the locations it holds,
     # and element location -> the containers holding it; entries may be stale roots (use find)
-    holds: dict[int, tuple[int, ...]] = field(default_factory=dict)
-    held_by: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    holds: dict[int, set[int]] = field(default_factory=dict)
+    held_by: dict[int, set[int]] = field(default_factory=dict)
     # the statements that last changed something an object holds (not the object itself): what a
     # shallow copy of it sees (``c = list(a); a[0].append(1)``, but not ``a.append(1)``)
     deep_writers: dict[int, Deps] = field(default_factory=dict)
+    # element-level writers of a list or dict since its last whole change: loc -> key -> the
+    # statements that last wrote that element (``lst[1] = 42``); never changed in place (a
+    # copied state shares the inner dictionaries)
+    slots: dict[int, dict[int | str, Deps]] = field(default_factory=dict)
 
     def copy(self) -> State:
         return State(
@@ -84,8 +88,9 @@ class State:
             dict(self.loc_type), dict(self.loc_func), dict(self.modules), dict(self.consts),
             dict(self.rid), dict(self.id_map), set(self.file_locs), self.next_loc,
             dict(self.elements_of), dict(self.configured),
-            holds=dict(self.holds), held_by=dict(self.held_by),
-            deep_writers=dict(self.deep_writers),
+            holds={k: set(v) for k, v in self.holds.items()},
+            held_by={k: set(v) for k, v in self.held_by.items()},
+            deep_writers=dict(self.deep_writers), slots=dict(self.slots),
         )  # fmt: skip
 
 
@@ -93,13 +98,15 @@ class StatementEffects:
     """What one statement reads and changes, gathered before the state is updated."""
 
     __slots__ = (
-        "applied", "binds_may", "deep", "deps", "mutated", "pseudo_reads", "pseudo_writes"
+        "applied", "binds_may", "deep", "deps", "mutated", "pseudo_reads", "pseudo_writes",
+        "slot_writes",
     )  # fmt: skip
 
     def __init__(self) -> None:
         self.deps: set[NodeId] = set()
         self.mutated: set[int] = set()
         self.deep: set[int] = set()  # of those, the ones whose elements may have changed too
+        self.slot_writes: list[tuple[int, int | str]] = []  # (location, key) of lst[1] = 42
         self.pseudo_reads: set[str] = set()
         self.pseudo_writes: set[str] = set()
         self.binds_may: set[str] = set()

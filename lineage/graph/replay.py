@@ -73,13 +73,24 @@ class Replay(Effects):
             # the names a statement reads before binding them are the outer bindings, even a
             # loop variable's (``for i, names in enumerate(names)``)
             self._elements = frozenset()
+            slot_reads = f.slot_reads
             for name in f.reads:
-                self.read(name, eff, apply_func=name not in applied_names)
+                keys = slot_reads.get(name) if slot_reads else None
+                if keys is not None and self.slot_precise(name, keys):
+                    self.read_slots(name, keys, eff)  # y = lst[1]: not lst[0]'s writers
+                else:
+                    self.read(name, eff, apply_func=name not in applied_names)
             self._elements = f.elements
+            precise = self.precise_slot_stores(f.slot_stores) if f.slot_stores else set()
             for name in f.stores:
-                self.mutate(name, eff, shallow=True)  # x[k] = v, x.a = v, del x[k]
+                if name not in precise:
+                    self.mutate(name, eff, shallow=True)  # x[k] = v, x.a = v, del x[k]
             for name in f.deep_stores:
-                self.mutate(name, eff, element=True)
+                if name not in precise:
+                    self.mutate(name, eff, element=True)
+            for name, key, aug in f.slot_stores if precise else ():
+                if name in precise:
+                    self.write_slot(name, key, aug, eff)
             for name in f.augs:
                 if not self.immutable(name) and name in self.st.loc_of:
                     self.mutate(name, eff, shallow=self.type_of(name) in PLAIN_CONTAINERS)
@@ -90,13 +101,19 @@ class Replay(Effects):
         for p in eff.pseudo_reads:
             eff.deps.update(self.pseudo_writers(p))
         for loc in eff.mutated:
-            eff.deps.update(st.writers.get(self.find(loc), ()))
+            eff.deps.update(self.whole_writers(self.find(loc)))
         # -- the statement has run: update the state ------------------------------------------------
         for loc in eff.mutated:
             st.writers[self.find(loc)] = (nid,)
+            if st.slots:
+                st.slots.pop(self.find(loc), None)  # a whole change ends the elements' own
         for loc in eff.deep:
             st.deep_writers[self.find(loc)] = (nid,)
-        self.touch_containers(eff.mutated, nid)
+        if eff.slot_writes:
+            self.set_slots(eff.slot_writes, nid)
+            self.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
+        else:
+            self.touch_containers(eff.mutated, nid)
         for p in eff.pseudo_writes:
             if p == WILDCARD_FILE:
                 st.writers[p] = union(st.writers.get(p, ()), (nid,))
@@ -113,6 +130,7 @@ class Replay(Effects):
             st.loc_of.pop(name, None)
             st.consts.pop(name, None)
             st.modules.pop(name, None)
+            st.rid.pop(name, None)
         self.bind_all(f, nid, call_results, runtime, eff)
         changed_dir = CWD in eff.pseudo_writes or (stmt.magic and _CHANGES_DIR.search(stmt.text))
         if changed_dir and not (self.moved and _plain_call(stmt.text)):
@@ -128,6 +146,46 @@ class Replay(Effects):
                 reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
             )
         )  # fmt: skip
+
+    def read_slots(self, name: str, keys: tuple[int | str, ...], eff: StatementEffects) -> None:
+        """A read of ``name``'s elements under literal keys only (``lst[1]``): its binders, its
+        whole changes, and the last writers of those elements."""
+        st = self.st
+        eff.deps.update(st.binders.get(name, ()))
+        loc = self.loc(name)
+        if loc is None:
+            return
+        eff.deps.update(st.writers.get(loc, ()))
+        slots = st.slots.get(loc) if st.slots else None
+        if slots:
+            for key in keys:
+                eff.deps.update(slots.get(key, ()))
+        if st.elements_of:
+            for src in self.element_sources(loc):
+                eff.deps.update(st.deep_writers.get(src, ()))
+
+    def precise_slot_stores(self, stores: tuple[tuple[str, int | str, bool], ...]) -> set[str]:
+        """The names whose element stores in this statement can all be told apart."""
+        keys: dict[str, list[int | str]] = {}
+        for name, key, _ in stores:
+            keys.setdefault(name, []).append(key)
+        return {n for n, ks in keys.items() if self.slot_precise(n, tuple(ks))}
+
+    def write_slot(self, name: str, key: int | str, aug: bool, eff: StatementEffects) -> None:
+        """``name[key] = v`` overwrites one element of a list (it needs the object, not the
+        element's history; a dict's key keeps the place its first writer gave it, so that writer
+        stays); ``name[key] += v`` updates it, and may change the old element in place."""
+        keeps_place = self.type_of(name) == "builtins.dict"
+        self.read_slots(name, (key,) if aug or keeps_place else (), eff)
+        loc = self.loc(name)
+        if loc is None:
+            return
+        eff.slot_writes.append((loc, key))
+        if aug:
+            # the old element, if mutable, changed in place: whichever object name holds
+            for held in (*self.element_sources(loc), *self.contents_of(loc)):
+                eff.mutated.add(held)
+                eff.deep.add(held)
 
     def bind_all(
         self,
@@ -162,8 +220,14 @@ class Replay(Effects):
             may = name not in f.binds
             static_kind, value = links.get(name, ("new", ""))
             # a static part of a plain container (``x = c[0]``, ``for x in c``) is one of its
-            # elements: changing the container itself leaves it alone
+            # elements: changing the container itself leaves it alone; so is a part a call
+            # returned (``d.get("k")``, ``min(g)``) that is no view or iterator of it
             element = static_kind in ("item", "part") or name in f.elements
+            if static_kind == "call" and not element:
+                rt = runtime.get(name)
+                element = rt is not None and (
+                    rt.type_name in PLAIN_CONTAINERS or not rt.type_name.startswith("builtins.")
+                )
             made_by = None
             if static_kind == "call" and isinstance(value, int) and value < len(f.calls):
                 made_by = f.calls[value]  # RandomForestClassifier(random_state=0)
@@ -184,7 +248,7 @@ class Replay(Effects):
                                 # sharing parts with src is not writing src: this statement
                                 # stays the name's binder only
                                 st.writers[loc] = ()
-                                self.link_part(loc, src, element=element)
+                                loc = self.link_part(loc, src, element=element)
                 elif kind == "holds":
                     for held in value:  # a display: the new container holds these objects
                         src = sources.get(held, self.loc(held))
@@ -199,6 +263,11 @@ class Replay(Effects):
                     )
                     if originals:
                         st.elements_of[loc] = originals
+                elif kind == "immutable" and not may:
+                    # x1 = x0 + 1 with x0 an int: the same immutable type (for later chains)
+                    types = {self.type_of(n) for n in value}
+                    if len(types) == 1:
+                        st.loc_type[loc] = types.pop()  # type: ignore[assignment]
                 elif kind == "instance":
                     assert isinstance(value, Summary)
                     st.loc_type[loc] = "__main__." + value.name
@@ -210,7 +279,9 @@ class Replay(Effects):
             rt = runtime.get(name)
             if rt is not None:
                 loc = self.observe(name, loc, rt)
-            elif name in literal:
+            elif not (name in f.augs and loc == old):
+                st.rid.pop(name, None)  # the object observed before is no longer this name's
+            if rt is None and name in literal:
                 st.loc_type[loc] = literal[name]
             if name in defs:
                 st.loc_func[self.find(loc)] = defs[name]
@@ -264,10 +335,12 @@ class Replay(Effects):
             return (self.item_link(str(value)), value)
         if kind == "concat":
             # g + h holds the operands' elements when it is a list or tuple (else a new value:
-            # numbers, strings, arrays)
-            if rt is None or rt.type_name in ("builtins.list", "builtins.tuple"):
-                return ("copy", value)
-            return ("new", "")
+            # numbers, strings, arrays); immutable operands make no container
+            if rt is not None:
+                plain = rt.type_name in ("builtins.list", "builtins.tuple")
+                return ("copy", value) if plain else ("new", "")
+            mutable = tuple(n for n in value if not self.immutable(n))  # type: ignore[attr-defined]
+            return ("copy", mutable) if mutable else ("immutable", value)
         return (kind, value)
 
     def observe(self, name: str, loc: int, rt: RuntimeName) -> int:
