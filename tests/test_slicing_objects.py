@@ -613,6 +613,85 @@ ELEMENTS += [
     ),
 ]
 
+INDIRECT += [
+    Case(
+        "get_or_default_part",
+        ("d = {'a': [1]}", "x = d.get('a') or []", "x.append(2)"),
+        "d",
+        must=("x.append(2)",),
+    ),
+    Case(
+        "ifexp_both_parts",
+        ("g = [[1]]", "h = [[2]]", "x = g[0] if len(g) > 5 else h[0]", "x.append(3)"),
+        "h",
+        must=("x.append(3)",),
+    ),
+    Case(
+        "copy_call_index_part",
+        ("g = [[1], [2]]", "x = g.copy()[1]", "x.append(3)"),
+        "g",
+        must=("x.append(3)",),
+    ),
+    Case(
+        "two_starred_display_part",
+        ("g = [[1]]", "h = [[2]]", "x = [*g, *h][1]", "x.append(3)"),
+        "h",
+        must=("x.append(3)",),
+    ),
+    Case(
+        "dict_unpack_display_part",
+        ("d = {'k': [1]}", "x = {**d}['k']", "x.append(3)"),
+        "d",
+        must=("x.append(3)",),
+    ),
+    Case(
+        "reversed_list_index_part",
+        ("g = [[1], [2]]", "last = list(reversed(g))[0]", "last.append(3)"),
+        "g",
+        must=("last.append(3)",),
+    ),
+    Case(
+        "slice_loop_variable_part",
+        ("rows = [[1], [2]]", "for row in rows[:]:\n    pass", "row.append(9)"),
+        "rows",
+        must=("row.append(9)",),
+    ),
+    Case(
+        "nested_unpack_part",
+        ("pairs = [[1], [2], [3]]", "(a, b), rest = pairs[:2], pairs[2:]", "b.append(0)"),
+        "pairs",
+        must=("b.append(0)",),
+    ),
+    Case(
+        "sorted_key_loop_same_cell",
+        ("rows = [[2], [1]]\nfor r in sorted(rows):\n    last = r\nlast.append(5)",),
+        "rows",
+    ),
+]
+
+INDIRECT += [
+    Case(
+        "function_loops_over_values",
+        (
+            "def pad(d):\n    for r in d.values():\n        r.append(0)",
+            "data = {'a': [1]}",
+            "pad(data)",
+        ),
+        "data",
+        must=("pad(data)",),
+    ),
+    Case(
+        "function_loops_over_sorted",
+        (
+            "def pad(rows):\n    for r in sorted(rows):\n        r.append(0)",
+            "data = [[2], [1]]",
+            "pad(data)",
+        ),
+        "data",
+        must=("pad(data)",),
+    ),
+]
+
 ONE_WAY += [
     Case(
         "get_result_not_later_keys",

@@ -180,6 +180,9 @@ def flatten_targets(target: ast.AST, out: list[ast.AST]) -> None:
         out.append(target)
 
 
+_NEW: tuple[str, object] = ("new", "")
+
+
 def value_link(
     value: ast.AST, call_link: Callable[[ast.Call], tuple[str, object]] | None = None
 ) -> tuple[str, object]:
@@ -189,6 +192,15 @@ def value_link(
     t = type(value)
     if t is ast.Name:
         return ("same", value.id)  # type: ignore[attr-defined]
+    if t is ast.Constant:
+        return _NEW
+    if t is ast.BinOp:
+        if type(value.op) is not ast.Add and type(value.op) is not ast.Mult:  # type: ignore[attr-defined]
+            return _NEW
+        # g + h, g * 2: a new list or tuple of the operands' elements (numbers are immutable)
+        roots = link_names(value_link(value.left, call_link))  # type: ignore[attr-defined]
+        roots += link_names(value_link(value.right, call_link))  # type: ignore[attr-defined]
+        return ("concat", roots) if roots else _NEW
     if t in (ast.List, ast.Tuple, ast.Set, ast.Dict):
         return display_link(value)  # type: ignore[arg-type]
     if t in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
@@ -206,12 +218,7 @@ def value_link(
         return _either([value_link(v, call_link) for v in (value.body, value.orelse)])  # type: ignore[attr-defined]
     if t is ast.BoolOp:
         return _either([value_link(v, call_link) for v in value.values])  # type: ignore[attr-defined]
-    if t is ast.BinOp and type(value.op) in (ast.Add, ast.Mult):  # type: ignore[attr-defined]
-        # g + h, g * 2: a new list or tuple of the operands' elements (numbers are immutable)
-        roots = link_names(value_link(value.left, call_link))  # type: ignore[attr-defined]
-        roots += link_names(value_link(value.right, call_link))  # type: ignore[attr-defined]
-        return ("concat", roots) if roots else ("new", "")
-    return ("new", "")
+    return _NEW
 
 
 def link_names(link: tuple[str, object]) -> tuple[str, ...]:

@@ -568,6 +568,8 @@ def _element_of(link: tuple[str, object]) -> tuple[str, object]:
         return ("part", value)
     if kind in ("holds", "copy", "concat"):
         return ("parts", value)
+    if kind == "call":
+        return ("callpart", value)  # for r in sorted(rows): an element of what sorted returned
     return link
 
 

@@ -20,6 +20,11 @@ from lineage.graph.records import (
 )
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# inside a function, what these return is a part of their receiver or first argument
+_PART_GETTERS = frozenset(("get", "values", "items", "keys"))
+_PART_BUILTINS = frozenset(
+    "sorted reversed iter next min max enumerate filter list tuple set frozenset".split()
+)
 
 
 class Effects(Objects):
@@ -303,10 +308,18 @@ class Effects(Objects):
             if name in local:
                 # a local that holds (part of) a parameter or a global stands for it
                 kind, value = links.get(name, ("new", ""))
-                if kind == "call" and isinstance(value, int) and value < len(summary.calls):
+                if (
+                    kind in ("call", "callpart")
+                    and isinstance(value, int)
+                    and value < len(summary.calls)
+                ):
                     call = summary.calls[value]
-                    if len(call.func) >= 2 and call.func[-1] not in PURE_METHOD_NAMES:
+                    if len(call.func) >= 2 and (
+                        call.func[-1] not in PURE_METHOD_NAMES or call.func[-1] in _PART_GETTERS
+                    ):
                         kind, value = "part", call.func[0]
+                    elif len(call.func) == 1 and call.func[0] in _PART_BUILTINS and call.args:
+                        kind, value = "part", call.args[0]  # for r in sorted(rows)
                 if kind in ("same", "part", "item") and isinstance(value, str) and _depth < 8:
                     return rootmap(value, _depth + 1)
                 return None

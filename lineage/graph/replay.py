@@ -21,6 +21,8 @@ from lineage.graph.records import (
     union,
 )
 
+_RESOLVED_KINDS = frozenset(("call", "callpart", "item", "concat"))  # see resolve_link
+_NONE: frozenset[str] = frozenset()
 _CHANGES_DIR = re.compile(r"run_line_magic\(\s*['\"](?:cd|pushd|popd)['\"]")
 
 
@@ -81,7 +83,7 @@ class Replay(Effects):
                 else:
                     self.read(name, eff, apply_func=name not in applied_names)
             self._elements = f.elements
-            precise = self.precise_slot_stores(f.slot_stores) if f.slot_stores else set()
+            precise = self.precise_slot_stores(f.slot_stores) if f.slot_stores else _NONE
             for name in f.stores:
                 if name not in precise:
                     self.mutate(name, eff, shallow=True)  # x[k] = v, x.a = v, del x[k]
@@ -164,12 +166,14 @@ class Replay(Effects):
             for src in self.element_sources(loc):
                 eff.deps.update(st.deep_writers.get(src, ()))
 
-    def precise_slot_stores(self, stores: tuple[tuple[str, int | str, bool], ...]) -> set[str]:
+    def precise_slot_stores(
+        self, stores: tuple[tuple[str, int | str, bool], ...]
+    ) -> frozenset[str]:
         """The names whose element stores in this statement can all be told apart."""
         keys: dict[str, list[int | str]] = {}
         for name, key, _ in stores:
             keys.setdefault(name, []).append(key)
-        return {n for n, ks in keys.items() if self.slot_precise(n, tuple(ks))}
+        return frozenset(n for n, ks in keys.items() if self.slot_precise(n, tuple(ks)))
 
     def write_slot(self, name: str, key: int | str, aug: bool, eff: StatementEffects) -> None:
         """``name[key] = v`` overwrites one element of a list (it needs the object, not the
@@ -209,7 +213,9 @@ class Replay(Effects):
                 if target in names:
                     siblings.append(target)
                 continue
-            k, v = resolved[target] = self.resolve_link(k, v, call_results, runtime.get(target))
+            if k in _RESOLVED_KINDS:
+                k, v = self.resolve_link(k, v, call_results, runtime.get(target))
+            resolved[target] = (k, v)
             if k in ("same", "part") and isinstance(v, str):
                 sources.setdefault(v, self.loc(v))
             elif k in ("parts", "holds", "copy"):
