@@ -302,12 +302,11 @@ class _Visitor(ast.NodeVisitor):
             if root is not None:
                 func = (root, node.func.attr)
                 receiver_chain = computed = True
-        nested = [self.s.call_index.get(id(a)) if type(a) is ast.Call else None for a in node.args]
-        arg_calls = (
-            tuple(self.s.calls[i] if i is not None else None for i in nested)
-            if any(i is not None for i in nested)
-            else ()
-        )
+        arg_calls: tuple[CallSite | None, ...] = ()
+        for a in node.args:
+            if type(a) is ast.Call:  # next(iter(g)): the argument's own call site
+                arg_calls = tuple(self._site_of(x) for x in node.args)
+                break
         self.s.call_index[id(node)] = len(self.s.calls)
         self.s.calls.append(
             CallSite(
@@ -328,6 +327,10 @@ class _Visitor(ast.NodeVisitor):
                 computed=computed,
             )
         )
+
+    def _site_of(self, node: ast.AST) -> CallSite | None:
+        i = self.s.call_index.get(id(node)) if type(node) is ast.Call else None
+        return self.s.calls[i] if i is not None else None
 
     # -- control flow: bindings inside branches are "may" bindings --------------------------------
     def _branch(self, body: list[ast.stmt]) -> set[str]:
