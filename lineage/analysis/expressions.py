@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from collections.abc import Callable
 
 from lineage.analysis.records import PathExpr
 
@@ -108,17 +109,35 @@ def may_share(node: ast.AST) -> bool:
 
 
 def display_link(value: ast.List | ast.Tuple | ast.Set | ast.Dict) -> tuple[str, object]:
-    """A display holds its elements: changing one of them changes the container."""
-    elts = value.values if isinstance(value, ast.Dict) else value.elts
-    roots = tuple(r for e in elts if e is not None and may_share(e) and (r := root_name(e)))
-    return ("parts", roots) if roots else ("new", "")
+    """A display holds its elements: changing one of them changes the container, changing the
+    container itself does not change them."""
+    roots: list[str] = []
+    _held_roots(value, roots)
+    return ("holds", tuple(roots)) if roots else ("new", "")
+
+
+def _held_roots(value: ast.AST, out: list[str]) -> None:
+    """Roots of the objects a display holds, nested displays included (``[[c], d]``)."""
+    elts = value.values if isinstance(value, ast.Dict) else value.elts  # type: ignore[attr-defined]
+    for e in elts:
+        if e is None:
+            continue
+        if isinstance(e, ast.Starred):
+            e = e.value
+        if isinstance(e, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
+            _held_roots(e, out)
+        elif may_share(e) or (isinstance(e, ast.Call) and isinstance(e.func, ast.Attribute)):
+            # a name, a part of one, or what a method returns (``d.values()``, ``m.fit(X)``)
+            r = root_name(e)
+            if r is not None and r not in out:
+                out.append(r)
 
 
 def comprehension_link(
     value: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
 ) -> tuple[str, object]:
-    """``[r for r in rows if ...]`` holds the elements of rows itself; ``[f(r) for r in rows]``
-    holds new values."""
+    """``[r for r in rows if ...]`` holds the elements of rows itself, as a shallow copy does;
+    ``[f(r) for r in rows]`` holds new values."""
     elts = [value.key, value.value] if isinstance(value, ast.DictComp) else [value.elt]
     shared = any(
         may_share(e) or (isinstance(e, (ast.Tuple, ast.List)) and any(may_share(x) for x in e.elts))
@@ -127,12 +146,27 @@ def comprehension_link(
     if not shared:
         return ("new", "")
     roots = tuple(r for g in value.generators if (r := root_name(g.iter)) is not None)
-    return ("parts", roots) if roots else ("new", "")
+    return ("copy", roots) if roots else ("new", "")
 
 
 def literal(node: ast.AST) -> tuple[bool, object]:
     if isinstance(node, ast.Constant):
         return True, node.value
+    return False, None
+
+
+def literal_key(node: ast.AST) -> tuple[bool, object]:
+    """A literal int or str key (``lst[0]``, ``d["k"]``); bools and floats are not keys we
+    can tell apart from ints."""
+    if type(node) is ast.Constant and type(node.value) in (int, str):
+        return True, node.value
+    if (
+        type(node) is ast.UnaryOp
+        and type(node.op) is ast.USub
+        and type(node.operand) is ast.Constant
+        and type(node.operand.value) is int
+    ):
+        return True, -node.operand.value
     return False, None
 
 
@@ -144,3 +178,75 @@ def flatten_targets(target: ast.AST, out: list[ast.AST]) -> None:
         flatten_targets(target.value, out)
     else:
         out.append(target)
+
+
+_NEW: tuple[str, object] = ("new", "")
+
+
+def value_link(
+    value: ast.AST, call_link: Callable[[ast.Call], tuple[str, object]] | None = None
+) -> tuple[str, object]:
+    """How the value of an expression relates to existing objects (see ``Facts.links``): it
+    may be (a part of) any mutable object it reads, unless its form proves it new.
+    ``call_link`` gives the link of a call's result (the analysis numbers the calls)."""
+    t = type(value)
+    if t is ast.Name:
+        return ("same", value.id)  # type: ignore[attr-defined]
+    if t is ast.Constant:
+        return _NEW
+    if t is ast.BinOp:
+        if type(value.op) is not ast.Add and type(value.op) is not ast.Mult:  # type: ignore[attr-defined]
+            return _NEW
+        # g + h, g * 2: a new list or tuple of the operands' elements (numbers are immutable)
+        roots = link_names(value_link(value.left, call_link))  # type: ignore[attr-defined]
+        roots += link_names(value_link(value.right, call_link))  # type: ignore[attr-defined]
+        return ("concat", roots) if roots else _NEW
+    if t in (ast.List, ast.Tuple, ast.Set, ast.Dict):
+        return display_link(value)  # type: ignore[arg-type]
+    if t in (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp):
+        return comprehension_link(value)  # type: ignore[arg-type]
+    if t is ast.Subscript and type(value.value) is ast.Name:  # type: ignore[attr-defined]
+        return ("item", value.value.id)  # type: ignore[attr-defined]  # the root's specs decide
+    if t is ast.Attribute or t is ast.Subscript:
+        # a part of whatever the base is: g.x[0], (g + [])[0], [*g][0], f(x)[0]
+        return _part_of(value_link(value.value, call_link))  # type: ignore[attr-defined]
+    if t is ast.Call:
+        return call_link(value) if call_link is not None else ("new", "")  # type: ignore[arg-type]
+    if t is ast.NamedExpr or t is ast.Starred or t is ast.Await:
+        return value_link(value.value, call_link)  # type: ignore[attr-defined]
+    if t is ast.IfExp:
+        return _either([value_link(v, call_link) for v in (value.body, value.orelse)])  # type: ignore[attr-defined]
+    if t is ast.BoolOp:
+        return _either([value_link(v, call_link) for v in value.values])  # type: ignore[attr-defined]
+    return _NEW
+
+
+def link_names(link: tuple[str, object]) -> tuple[str, ...]:
+    """The names a link relates to (a call's result relates to none known statically)."""
+    kind, value = link
+    if kind in ("same", "part", "item") and isinstance(value, str):
+        return (value,)
+    if kind in ("parts", "holds", "copy", "concat"):
+        return tuple(value)  # type: ignore[arg-type]
+    return ()
+
+
+def _part_of(link: tuple[str, object]) -> tuple[str, object]:
+    """The link of a part (item, attribute) of a value linked by ``link``."""
+    kind, value = link
+    if kind in ("call", "callpart"):
+        return ("callpart", value)
+    if kind in ("same", "item", "part"):
+        return ("part", value)
+    if kind == "new":
+        return link
+    return ("parts", link_names(link))
+
+
+def _either(links: list[tuple[str, object]]) -> tuple[str, object]:
+    """The link of a value that is one of several (``a if c else b``, ``a or b``)."""
+    shared = [link for link in links if link[0] != "new"]
+    if len(shared) <= 1:
+        return shared[0] if shared else ("new", "")
+    names = tuple(n for link in shared for n in link_names(link))
+    return ("parts", names) if names else shared[0]

@@ -11,10 +11,11 @@ import ast
 from lineage.analysis.expressions import (
     CONST_TYPES,
     DISPLAY_TYPES,
-    display_link,
     dotted,
+    literal_key,
     path_expr,
     root_name,
+    value_link,
 )
 from lineage.analysis.records import EMPTY_FACTS, CallSite, Facts, PathExpr, Summary
 from lineage.analysis.visitor import scope_facts
@@ -36,8 +37,9 @@ _EMPTY: frozenset[str] = frozenset()
 _SIMPLE_EXPR = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Tuple, ast.List, ast.Set)
 
 
-def _simple_reads(node: ast.AST, out: set[str]) -> bool:
-    """Collect the names a call-free expression reads; False when it is not that simple."""
+def _simple_reads(node: ast.AST, out: set) -> bool:
+    """Collect the names a call-free expression reads; False when it is not that simple.
+    A read of an element under a literal key (``lst[0]``) is collected as ``(name, key)``."""
     t = type(node)
     if t is ast.Name:
         out.add(node.id)  # type: ignore[attr-defined]
@@ -49,7 +51,13 @@ def _simple_reads(node: ast.AST, out: set[str]) -> bool:
     if t is ast.Attribute:
         return _simple_reads(node.value, out)  # type: ignore[attr-defined]
     if t is ast.Subscript:
-        return _simple_reads(node.value, out) and _simple_reads(node.slice, out)  # type: ignore[attr-defined]
+        value = node.value  # type: ignore[attr-defined]
+        if type(value) is ast.Name:
+            ok, key = literal_key(node.slice)  # type: ignore[attr-defined]
+            if ok:
+                out.add((value.id, key))
+                return True
+        return _simple_reads(value, out) and _simple_reads(node.slice, out)  # type: ignore[attr-defined]
     if t is ast.Slice:
         return all(
             _simple_reads(part, out)
@@ -75,23 +83,29 @@ def _fast_facts(node: ast.stmt) -> Facts | None:
     target = node.targets[0]
     if type(target) is not ast.Name:
         return None
-    reads: set[str] = set()
+    found: set = set()
     value = node.value
-    if not _simple_reads(value, reads):
+    if not _simple_reads(value, found):
         return None
+    reads: set[str] = set()
+    slots: dict[str, tuple[int | str, ...]] = {}
+    for item in found:
+        if type(item) is str:
+            reads.add(item)
+        else:
+            slots[item[0]] = (*slots.get(item[0], ()), item[1])
+    if slots:
+        for n in [n for n in slots if n in reads]:
+            del slots[n]  # read whole somewhere else too
+        reads.update(slots)
     name = target.id
     vt = type(value)
     if vt is ast.Name:
         link: tuple[str, object] = ("same", value.id)  # type: ignore[attr-defined]
     elif vt is ast.Subscript and type(value.value) is ast.Name:  # type: ignore[attr-defined]
         link = ("item", value.value.id)  # type: ignore[attr-defined]
-    elif vt is ast.Attribute or vt is ast.Subscript:
-        root = root_name(value)
-        link = ("part", root) if root is not None else ("new", "")
-    elif vt is ast.List or vt is ast.Tuple or vt is ast.Set:
-        link = display_link(value)  # type: ignore[arg-type]
     else:
-        link = ("new", "")
+        link = value_link(value)  # no calls here
     display = DISPLAY_TYPES.get(vt)
     if display is None and vt is ast.Constant:
         display = CONST_TYPES.get(type(value.value))  # type: ignore[attr-defined]
@@ -100,6 +114,7 @@ def _fast_facts(node: ast.stmt) -> Facts | None:
         frozenset(reads), frozenset((name,)), _EMPTY, _EMPTY, _EMPTY, _EMPTY, (),
         {name: link}, {name: pexpr} if pexpr is not None else {}, {},
         {name: display} if display is not None else {}, {}, (), False, "lineage" in reads,
+        slot_reads=slots,
     )  # fmt: skip
 
 
@@ -131,4 +146,8 @@ def statement_facts(node: ast.stmt) -> Facts:
         elements=frozenset(scope.elements),
         star_import=scope.star_import,
         iterated=frozenset(scope.iterated),
+        slot_reads={
+            n: tuple(keys) for n, keys in scope.slot_reads.items() if n not in scope.whole_reads
+        },
+        slot_stores=tuple(s for s in scope.slot_stores if s[0] not in scope.whole_stores),
     )

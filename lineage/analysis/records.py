@@ -36,6 +36,9 @@ class CallSite:
     callee_root: str | None = None
     # the call runs whenever its statement (or function body) runs: not in a branch or loop
     unconditional: bool = False
+    # for each positional argument that is itself a call (``next(iter(g))``), that call's site;
+    # empty when no argument is a call
+    arg_calls: tuple[CallSite | None, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,8 +89,11 @@ class Facts:
     augs: frozenset[str]  # names updated by ``x op= ...`` (in place for mutable objects)
     calls: tuple[CallSite, ...]
     # target -> how it relates to an existing object: ("same", root) | ("part", root) |
-    # ("item", root) for ``root[...]`` | ("call", index into calls) | ("new", "");
-    # only for plain-name targets
+    # ("item", root) for ``root[...]`` | ("parts", roots): the same as or a part of any |
+    # ("holds", roots): a new display holding them | ("copy", roots): a new container holding
+    # their elements | ("concat", roots): ``a + b``, a copy when the result is a container |
+    # ("call", index into calls) | ("callpart", index): a part of what that call returned |
+    # ("new", ""); only for plain-name targets
     links: dict[str, tuple[str, object]]
     consts: dict[str, PathExpr]  # names bound to path-like constants
     imports: dict[str, str]  # bound name -> dotted module or object path
@@ -107,6 +113,12 @@ class Facts:
     # roots the statement loops over or unpacks (``for _ in it``, ``[*it]``, ``x in it``): an
     # iterator among them is consumed
     iterated: frozenset[str] = frozenset()
+    # names read only through literal keys (``lst[0]``, ``d["k"]``) -> the keys read (empty when
+    # the statement only writes elements: ``lst[1] = 42`` reads the list, not its elements)
+    slot_reads: dict[str, tuple[int | str, ...]] = field(default_factory=dict)
+    # (name, key, augmented) for names changed only through literal keys: ``lst[1] = 42``
+    # overwrites element 1, ``lst[0] += 1`` updates element 0
+    slot_stores: tuple[tuple[str, int | str, bool], ...] = ()
 
 
 EMPTY_FACTS = Facts(

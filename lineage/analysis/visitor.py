@@ -16,14 +16,14 @@ from typing import Any
 from lineage.analysis.expressions import (
     CONST_TYPES,
     DISPLAY_TYPES,
-    comprehension_link,
-    display_link,
     dotted,
     flatten_targets,
     literal,
+    literal_key,
     may_share,
     path_expr,
     root_name,
+    value_link,
 )
 from lineage.analysis.records import CallSite, PathExpr, Summary
 
@@ -58,6 +58,11 @@ class _Scope:
         self.exited = False  # a return or raise was seen (later code may not run)
         self.sure_globals: set[str] = set()  # ``global`` names bound on every path
         self.generator = False  # a yield was seen
+        # element-level facts: names read or stored only through literal keys (``lst[0]``)
+        self.slot_reads: dict[str, set[int | str]] = {}
+        self.whole_reads: set[str] = set()
+        self.slot_stores: list[tuple[str, int | str, bool]] = []
+        self.whole_stores: set[str] = set()
 
 
 _AT_NAME = re.compile(r"@([A-Za-z_]\w*)")
@@ -116,10 +121,14 @@ class _Visitor(ast.NodeVisitor):
                 self._bind(t.id)
             else:
                 # x[i] = v / x.a = v: evaluates x (and the index), then changes what x holds
-                self._visit_store_target(t)
+                self._visit_store_target(t, slot="set")
 
-    def _visit_store_target(self, t: ast.AST) -> None:
+    def _visit_store_target(self, t: ast.AST, slot: str = "") -> None:
+        """``slot``: "set" for ``x[k] = v``, "aug" for ``x[k] += v`` (a literal key may then
+        change only that element); empty for ``del`` and the rest."""
         if isinstance(t, ast.Subscript):
+            if slot and type(t.value) is ast.Name and self._slot_store(t.value.id, t, slot):
+                return
             self.visit(t.value)
             self.visit(t.slice)
         elif isinstance(t, ast.Attribute):
@@ -132,12 +141,38 @@ class _Visitor(ast.NodeVisitor):
             # x[i] = v changes x itself; x[i][j] = v or x.a.b = v changes an element of x
             deep = not isinstance(t.value, ast.Name)
             (self.s.deep_stores if deep else self.s.stores).add(root)
+            self.s.whole_stores.add(root)
+
+    def _slot_store(self, name: str, t: ast.Subscript, slot: str) -> bool:
+        """``name[<literal>] = v``: record the element written; False when the key is not a
+        literal int or str."""
+        ok, key = literal_key(t.slice)
+        if not ok:
+            return False
+        if name not in self.s.bound:
+            self.s.reads.add(name)  # the object is read (it must exist), not its elements
+            self.s.slot_reads.setdefault(name, set())
+        self.s.stores.add(name)
+        self.s.slot_stores.append((name, key, slot == "aug"))  # type: ignore[arg-type]
+        return True
+
+    def visit_Subscript(self, node: ast.Subscript) -> None:
+        value = node.value
+        if type(value) is ast.Name and type(node.ctx) is ast.Load and value.id != "lineage":
+            ok, key = literal_key(node.slice)
+            if ok:  # lst[0], d["k"]: a read of one element
+                if value.id not in self.s.bound:
+                    self.s.reads.add(value.id)
+                    self.s.slot_reads.setdefault(value.id, set()).add(key)  # type: ignore[arg-type]
+                return
+        self.generic_visit(node)
 
     # -- names ----------------------------------------------------------------------------------
     def visit_Name(self, node: ast.Name) -> None:
         if isinstance(node.ctx, ast.Load):
             if node.id not in self.s.bound:
                 self.s.reads.add(node.id)
+                self.s.whole_reads.add(node.id)
             if node.id == "lineage":
                 self.s.mentions_lineage = True
         elif isinstance(node.ctx, ast.Store):
@@ -210,7 +245,11 @@ class _Visitor(ast.NodeVisitor):
             self.s.augs.add(target.id)
             self._bind(target.id)
         else:
-            self._visit_store_target(target)
+            self._visit_store_target(target, slot="aug")
+            root = root_name(target)
+            if root is not None:
+                # x[k] += v changes the old x[k] in place first when it is mutable
+                self.s.deep_stores.add(root)
 
     def visit_NamedExpr(self, node: ast.NamedExpr) -> None:
         self.visit(node.value)
@@ -290,9 +329,15 @@ class _Visitor(ast.NodeVisitor):
             if root is not None:
                 func = (root, node.func.attr)
                 receiver_chain = computed = True
+        arg_calls: tuple[CallSite | None, ...] = ()
+        for a in node.args:
+            if type(a) is ast.Call:  # next(iter(g)): the argument's own call site
+                arg_calls = tuple(self._site_of(x) for x in node.args)
+                break
         self.s.call_index[id(node)] = len(self.s.calls)
         self.s.calls.append(
             CallSite(
+                arg_calls=arg_calls,
                 func=func,
                 args=tuple(root_name(a) for a in node.args),
                 kwargs=tuple((kw.arg or "**", root_name(kw.value)) for kw in node.keywords),
@@ -368,6 +413,9 @@ class _Visitor(ast.NodeVisitor):
         self.s.links[name] = ("copy", (root,)) if root is not None else ("new", "")
         self.s.literal_types[name] = "builtins.generator"
         self._bind(name)
+    def _site_of(self, node: ast.AST) -> CallSite | None:
+        i = self.s.call_index.get(id(node)) if type(node) is ast.Call else None
+        return self.s.calls[i] if i is not None else None
 
     # -- control flow: bindings inside branches are "may" bindings --------------------------------
     def _branch(self, body: list[ast.stmt]) -> set[str]:
@@ -426,9 +474,7 @@ class _Visitor(ast.NodeVisitor):
 
     def _element_links(self, target: ast.AST, iterable: ast.AST) -> None:
         """Loop and comprehension variables hold elements of what they iterate."""
-        kind, value = self._link_of(iterable)
-        if kind in ("same", "item"):
-            kind = "part"
+        kind, value = _element_of(self._link_of(iterable))
         flat: list[ast.AST] = []
         flatten_targets(target, flat)
         for t in flat:
@@ -597,11 +643,10 @@ class _Visitor(ast.NodeVisitor):
                 return
             flat: list[ast.AST] = []
             flatten_targets(target, flat)
-            link = self._link_of(value)
-            kind = "part" if link[0] in ("same", "item") else link[0]
+            link = _element_of(self._link_of(value))
             for flat_target in flat:
                 if isinstance(flat_target, ast.Name):
-                    self.s.links[flat_target.id] = (kind, link[1])
+                    self.s.links[flat_target.id] = link
             return
         if isinstance(target, ast.Starred):
             target = target.value
@@ -618,29 +663,23 @@ class _Visitor(ast.NodeVisitor):
             self.s.literal_types[target.id] = display
 
     def _link_of(self, value: ast.AST) -> tuple[str, object]:
-        if isinstance(value, ast.Name):
-            return ("same", value.id)
-        if isinstance(value, (ast.List, ast.Tuple, ast.Set, ast.Dict)):
-            return display_link(value)
-        if isinstance(value, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
-            return comprehension_link(value)
-        if isinstance(value, ast.Subscript) and isinstance(value.value, ast.Name):
-            return ("item", value.value.id)  # x = root[...]: the root type's specs decide
-        if isinstance(value, (ast.Attribute, ast.Subscript)):
-            base: ast.AST = value
-            while isinstance(base, (ast.Attribute, ast.Subscript)):
-                base = base.value
-            if isinstance(base, ast.Call):
-                # f(x)[0], model.predict(X)[:, 1]: a part of what the call returned
-                return ("call", self.s.call_index.get(id(base), len(self.s.calls) - 1))
-            root = root_name(value)
-            if root is not None:
-                return ("part", root)
-        if isinstance(value, ast.Call):
-            return ("call", self.s.call_index.get(id(value), len(self.s.calls) - 1))
-        if isinstance(value, ast.NamedExpr):
-            return self._link_of(value.value)
-        return ("new", "")
+        return value_link(value, self._call_link)
+
+    def _call_link(self, call: ast.Call) -> tuple[str, object]:
+        return ("call", self.s.call_index.get(id(call), len(self.s.calls) - 1))
+
+
+def _element_of(link: tuple[str, object]) -> tuple[str, object]:
+    """The link of an element of a value linked by ``link`` (unpacking, iterating): a part of
+    the object, or of one of the objects a display or copy holds."""
+    kind, value = link
+    if kind in ("same", "item"):
+        return ("part", value)
+    if kind in ("holds", "copy", "concat"):
+        return ("parts", value)
+    if kind == "call":
+        return ("callpart", value)  # for r in sorted(rows): an element of what sorted returned
+    return link
 
 
 def scope_facts(body: list[ast.stmt], in_function: bool) -> _Scope:

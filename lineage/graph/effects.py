@@ -14,6 +14,7 @@ from lineage.graph.records import (
     CONTAINER_MODULES,
     CWD,
     MODULE_ATTRS,
+    PLAIN_CONTAINERS,
     PURE_METHOD_NAMES,
     STAR_IMPORTS,
     STATE_HOLDERS,
@@ -25,6 +26,11 @@ from lineage.graph.records import (
 )
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
+# inside a function, what these return is a part of their receiver or first argument
+_PART_GETTERS = frozenset(("get", "values", "items", "keys"))
+_PART_BUILTINS = frozenset(
+    "sorted reversed iter next min max enumerate filter list tuple set frozenset".split()
+)
 
 
 class Effects(Objects):
@@ -49,10 +55,10 @@ class Effects(Objects):
         loc = self.loc(name)
         if loc is None:
             return
-        eff.deps.update(st.writers.get(loc, ()))
+        eff.deps.update(self.whole_writers(loc) if st.slots else st.writers.get(loc, ()))
         if st.elements_of:
             for src in self.element_sources(loc):  # a copy's elements changed through the original
-                eff.deps.update(st.writers.get(src, ()))
+                eff.deps.update(st.deep_writers.get(src, ()))
         if apply_func:
             summary = st.loc_func.get(loc)
             if summary is not None:
@@ -71,9 +77,12 @@ class Effects(Objects):
         eff: StatementEffects,
         element: bool = False,
         _seen: frozenset[str] = frozenset(),
+        shallow: bool = False,
     ) -> None:
         """``name``'s object may change; ``element``: through one of its elements or parts
-        (``x[0].append(1)``), which for a shallow copy is an object the original holds too."""
+        (``x[0].append(1)``), which for a shallow copy is an object the original holds too;
+        ``shallow``: only the object itself, never what it holds (``lst.append(x)``,
+        ``c[k] = v``)."""
         if name is None:
             return
         module = self.st.modules.get(name)
@@ -85,8 +94,8 @@ class Effects(Objects):
             return
         inside = name in self._elements
         for source, kind in self.link_sources(name):
-            if source in _seen or (kind == "copy" and not (element or inside)):
-                continue  # a copy's own container changing leaves the original alone
+            if source in _seen or (kind in ("copy", "holds") and not (element or inside)):
+                continue  # a copy's or a display's own changes leave what it holds alone
             self.mutate(source, eff, element or inside or kind != "same", _seen | {name})
         if inside:
             return  # a loop variable inside its loop holds an element, not its earlier value
@@ -96,6 +105,16 @@ class Effects(Objects):
         self.read(name, eff, apply_func=False)
         sources = self.element_sources(loc) if element and self.st.elements_of else ()
         eff.mutated.update(sources or (loc,))
+        if element:
+            eff.deep.update(sources or (loc,))
+            if self.st.holds:
+                # through one of its elements: whichever object it holds may be the one changed
+                for held in sources or (loc,):
+                    inner = self.contents_of(held)
+                    eff.mutated.update(inner)
+                    eff.deep.update(inner)
+        elif not shallow:
+            eff.deep.add(loc)
 
     def call(
         self,
@@ -382,10 +401,18 @@ class Effects(Objects):
             if name in local:
                 # a local that holds (part of) a parameter or a global stands for it
                 kind, value = links.get(name, ("new", ""))
-                if kind == "call" and isinstance(value, int) and value < len(summary.calls):
+                if (
+                    kind in ("call", "callpart")
+                    and isinstance(value, int)
+                    and value < len(summary.calls)
+                ):
                     call = summary.calls[value]
-                    if len(call.func) >= 2 and call.func[-1] not in PURE_METHOD_NAMES:
+                    if len(call.func) >= 2 and (
+                        call.func[-1] not in PURE_METHOD_NAMES or call.func[-1] in _PART_GETTERS
+                    ):
                         kind, value = "part", call.func[0]
+                    elif len(call.func) == 1 and call.func[0] in _PART_BUILTINS and call.args:
+                        kind, value = "part", call.args[0]  # for r in sorted(rows)
                 if kind in ("same", "part", "item") and isinstance(value, str) and _depth < 8:
                     return rootmap(value, _depth + 1)
                 return None
@@ -452,7 +479,8 @@ class Effects(Objects):
                     kw, value = effect.mutates_when
                     if (kw, value) not in call.consts and dict(call.consts).get(kw) != value:
                         continue
-                self.mutate(receiver, eff, element=element)
+                plain = receiver is not None and self.type_of(receiver) in PLAIN_CONTAINERS
+                self.mutate(receiver, eff, element=element, shallow=plain)
             else:
                 self.mutate(self._arg_root(call, target, rootmap), eff)
         for root in [*call.args, *(r for _, r in call.kwargs)]:
@@ -631,18 +659,18 @@ class Effects(Objects):
         if ret.startswith("copy:"):
             which = ret[5:]
             if which == "*":
-                roots = [rootmap(r) for r in (*call.args, *(r for _, r in call.kwargs)) if r]
-                return ("copy", tuple(r for r in roots if r is not None))
-            root = self._arg_root(call, int(which) if which.isdigit() else which, rootmap)
-            return ("copy", (root,)) if root is not None else ("new", "")
+                return ("copy", self.arg_names(call, rootmap, None))
+            names = self.arg_names(call, rootmap, int(which) if which.isdigit() else which)
+            return ("copy", names) if names else ("new", "")
         if ret.startswith("arg:"):
             which = ret[4:]
             if which == "*":
-                roots = [rootmap(r) for r in (*call.args, *(r for _, r in call.kwargs)) if r]
-                return ("parts", tuple(r for r in roots if r is not None))
-            root = self._arg_root(call, int(which) if which.isdigit() else which, rootmap)
-            if root is not None:
-                return ("part", root)
+                return ("parts", self.arg_names(call, rootmap, None))
+            names = self.arg_names(call, rootmap, int(which) if which.isdigit() else which)
+            if len(names) == 1:
+                return ("part", names[0])
+            if names:
+                return ("parts", names)
         return ("new", "")
 
     # -- state held inside objects and functions ---------------------------------------------------
@@ -804,6 +832,25 @@ class Effects(Objects):
                 dataclasses.replace(nested, reads=nested.reads - inner), eff, {}, None
             )
             self.apply_reachable(nested, eff, inner, depth + 1)
+    def arg_names(self, call: CallSite, rootmap, which: int | str | None) -> tuple[str, ...]:
+        """The names an argument's value may be (a part of): its root, or for an argument that
+        is itself a call (``next(iter(g))``) what that call's result links to; ``which``: a
+        position or keyword, None for every argument."""
+        out: list[str] = []
+        positions = range(len(call.args)) if which is None else (which,)
+        for i in positions:
+            nested = call.arg_calls[i] if isinstance(i, int) and i < len(call.arg_calls) else None
+            link = self._site_links.get(id(nested)) if nested is not None else None
+            if link is not None and link[0] not in ("new", "instance"):
+                value = link[1]
+                out.extend((value,) if isinstance(value, str) else value)  # type: ignore[arg-type]
+                continue
+            root = self._arg_root(call, i, rootmap)
+            if root is not None:
+                out.append(root)
+        if which is None:
+            out.extend(n for _, r in call.kwargs if r and (n := rootmap(r)) is not None)
+        return tuple(out)
 
     def item_link(self, root: str) -> str:
         """``x = root[...]``: a part of root, unless root's type copies on indexing (specs)."""

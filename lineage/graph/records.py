@@ -20,6 +20,12 @@ MIXED = "?"  # the type of a location holding objects of different types (State.
 STATE_HOLDERS = ("sys.path.", "os.environ.")
 MODULE_ATTRS = "attrs:"  # + top-level module: attributes stored on it (``mymod.setting = 2``)
 CONTAINER_MODULES = ("builtins.", "collections.")
+# containers whose own changes (append, setitem, pop, sort...) never change the objects they
+# hold, and whose items are the held objects themselves (not views or copies)
+PLAIN_CONTAINERS = frozenset(
+    "builtins.list builtins.dict builtins.tuple builtins.set builtins.frozenset "
+    "collections.deque collections.OrderedDict collections.defaultdict collections.Counter".split()
+)
 # method names that change nothing on any type we know of; used when the receiver's type is unknown
 PURE_METHOD_NAMES = frozenset(
     "copy get keys values items count index startswith endswith format join split rsplit "
@@ -85,6 +91,17 @@ class State:
     # a hidden state that holds an object (pyplot's current figure, bound as a name in
     # loc_of/binders) -> every location it held since it last held nothing
     held: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # containment (one-way, see Objects.contain): container location -> the locations it holds,
+    # and element location -> the containers holding it; entries may be stale roots (use find)
+    holds: dict[int, set[int]] = field(default_factory=dict)
+    held_by: dict[int, set[int]] = field(default_factory=dict)
+    # the statements that last changed something an object holds (not the object itself): what a
+    # shallow copy of it sees (``c = list(a); a[0].append(1)``, but not ``a.append(1)``)
+    deep_writers: dict[int, Deps] = field(default_factory=dict)
+    # element-level writers of a list or dict since its last whole change: loc -> key -> the
+    # statements that last wrote that element (``lst[1] = 42``); never changed in place (a
+    # copied state shares the inner dictionaries)
+    slots: dict[int, dict[int | str, Deps]] = field(default_factory=dict)
 
     def copy(self) -> State:
         return State(
@@ -93,6 +110,9 @@ class State:
             dict(self.rid), dict(self.id_map), set(self.file_locs), self.next_loc,
             dict(self.elements_of), dict(self.configured), dict(self.lineage_names),
             dict(self.held),
+            holds={k: set(v) for k, v in self.holds.items()},
+            held_by={k: set(v) for k, v in self.held_by.items()},
+            deep_writers=dict(self.deep_writers), slots=dict(self.slots),
         )  # fmt: skip
 
 
@@ -100,12 +120,15 @@ class StatementEffects:
     """What one statement reads and changes, gathered before the state is updated."""
 
     __slots__ = (
-        "applied", "binds_may", "binds_sure", "deps", "mutated", "pseudo_reads", "pseudo_writes"
+        "applied", "binds_may", "binds_sure", "deep", "deps", "mutated", "pseudo_reads",
+        "pseudo_writes", "slot_writes",
     )  # fmt: skip
 
     def __init__(self) -> None:
         self.deps: set[NodeId] = set()
         self.mutated: set[int] = set()
+        self.deep: set[int] = set()  # of those, the ones whose elements may have changed too
+        self.slot_writes: list[tuple[int, int | str]] = []  # (location, key) of lst[1] = 42
         self.pseudo_reads: set[str] = set()
         self.pseudo_writes: set[str] = set()
         self.binds_may: set[str] = set()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
+from typing import Any
 
 from lineage.analysis.cells import Stmt, code_magic
 from lineage.analysis.own_calls import (
@@ -17,6 +18,7 @@ from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects, given_keywords
 from lineage.graph.records import (
     CWD,
+    PLAIN_CONTAINERS,
     STAR_IMPORTS,
     WILDCARD_FILE,
     CellEndReset,
@@ -29,6 +31,8 @@ from lineage.graph.records import (
 )
 
 _LINEAGE_STAR = re.compile(r"from\s+lineage(?:\.api)?\s+import\s+\*")
+_RESOLVED_KINDS = frozenset(("call", "callpart", "item", "concat"))  # see resolve_link
+_NONE: frozenset[str] = frozenset()
 _CHANGES_DIR = re.compile(r"run_line_magic\(\s*['\"](?:cd|pushd|popd)['\"]")
 
 
@@ -79,24 +83,41 @@ class Replay(Effects):
             if f.is_import:
                 eff.pseudo_reads.add("state:sys.path")
             applied_names: set[str] = set()
+            self._site_links = {}
             for i, call in enumerate(f.calls):
                 self._top_call = call
                 call_results[i] = self.call(call, eff, lambda n: n, applied_names)
+                self._site_links[id(call)] = call_results[i]
             self._top_call = None
             for summary in f.inline_funcs:
                 self.apply_summary(summary, eff, {}, self_root=None)
             self.hidden_state(f, eff)
+            # the names a statement reads before binding them are the outer bindings, even a
+            # loop variable's (``for i, names in enumerate(names)``)
+            self._elements = frozenset()
+            slot_reads = f.slot_reads
             # reading a name may apply a function's summary, the one step whose order counts:
             # a fixed order then, whatever the hash seed (no summary yet: no cost)
             for name in in_order(f.reads) if self.st.loc_func else f.reads:
-                self.read(name, eff, apply_func=name not in applied_names)
+                keys = slot_reads.get(name) if slot_reads else None
+                if keys is not None and self.slot_precise(name, keys):
+                    self.read_slots(name, keys, eff)  # y = lst[1]: not lst[0]'s writers
+                else:
+                    self.read(name, eff, apply_func=name not in applied_names)
+            self._elements = f.elements
+            precise = self.precise_slot_stores(f.slot_stores) if f.slot_stores else _NONE
             for name in f.stores:
-                self.mutate(name, eff)
+                if name not in precise:
+                    self.mutate(name, eff, shallow=True)  # x[k] = v, x.a = v, del x[k]
             for name in f.deep_stores:
-                self.mutate(name, eff, element=True)
+                if name not in precise:
+                    self.mutate(name, eff, element=True)
+            for name, key, aug in f.slot_stores if precise else ():
+                if name in precise:
+                    self.write_slot(name, key, aug, eff)
             for name in f.augs:
                 if not self.immutable(name) and name in self.st.loc_of:
-                    self.mutate(name, eff)
+                    self.mutate(name, eff, shallow=self.type_of(name) in PLAIN_CONTAINERS)
         else:
             for name in f.reads:
                 self.read(name, eff, apply_func=False)
@@ -106,12 +127,28 @@ class Replay(Effects):
         for p in eff.pseudo_reads:
             eff.deps.update(self.pseudo_writers(p))
         for loc in eff.mutated:
-            eff.deps.update(st.writers.get(self.find(loc), ()))
+            eff.deps.update(self.whole_writers(self.find(loc)))
         # -- the statement has run: update the state ------------------------------------------------
         may_write = bool(stmt.raised)  # it raised: what it changes may not have changed yet
         for loc in eff.mutated:
             root = self.find(loc)
             st.writers[root] = union(st.writers.get(root, ()), (nid,)) if may_write else (nid,)
+            if st.slots and not may_write:
+                st.slots.pop(root, None)  # a whole change ends the elements' own
+        for loc in eff.deep:
+            root = self.find(loc)
+            deep = st.deep_writers.get(root, ()) if may_write else ()
+            st.deep_writers[root] = union(deep, (nid,))
+        if eff.slot_writes and may_write:  # it raised: the elements' earlier writers stay
+            for loc, _ in eff.slot_writes:
+                root = self.find(loc)
+                st.writers[root] = union(st.writers.get(root, ()), (nid,))
+            self.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
+        elif eff.slot_writes:
+            self.set_slots(eff.slot_writes, nid)
+            self.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
+        else:
+            self.touch_containers(eff.mutated, nid)
         for p in eff.pseudo_writes:
             if p == WILDCARD_FILE or may_write:
                 st.writers[p] = union(st.writers.get(p, ()), (nid,))
@@ -128,6 +165,7 @@ class Replay(Effects):
             st.loc_of.pop(name, None)
             st.consts.pop(name, None)
             st.modules.pop(name, None)
+            st.rid.pop(name, None)
         self.bind_all(f, nid, call_results, runtime, eff)
         if lineage and f.binds:
             self.bind_handle(stmt.text, dict(lineage))
@@ -190,6 +228,48 @@ class Replay(Effects):
             )
         )  # fmt: skip
 
+    def read_slots(self, name: str, keys: tuple[int | str, ...], eff: StatementEffects) -> None:
+        """A read of ``name``'s elements under literal keys only (``lst[1]``): its binders, its
+        whole changes, and the last writers of those elements."""
+        st = self.st
+        eff.deps.update(st.binders.get(name, ()))
+        loc = self.loc(name)
+        if loc is None:
+            return
+        eff.deps.update(st.writers.get(loc, ()))
+        slots = st.slots.get(loc) if st.slots else None
+        if slots:
+            for key in keys:
+                eff.deps.update(slots.get(key, ()))
+        if st.elements_of:
+            for src in self.element_sources(loc):
+                eff.deps.update(st.deep_writers.get(src, ()))
+
+    def precise_slot_stores(
+        self, stores: tuple[tuple[str, int | str, bool], ...]
+    ) -> frozenset[str]:
+        """The names whose element stores in this statement can all be told apart."""
+        keys: dict[str, list[int | str]] = {}
+        for name, key, _ in stores:
+            keys.setdefault(name, []).append(key)
+        return frozenset(n for n, ks in keys.items() if self.slot_precise(n, tuple(ks)))
+
+    def write_slot(self, name: str, key: int | str, aug: bool, eff: StatementEffects) -> None:
+        """``name[key] = v`` overwrites one element of a list (it needs the object, not the
+        element's history; a dict's key keeps the place its first writer gave it, so that writer
+        stays); ``name[key] += v`` updates it, and may change the old element in place."""
+        keeps_place = self.type_of(name) == "builtins.dict"
+        self.read_slots(name, (key,) if aug or keeps_place else (), eff)
+        loc = self.loc(name)
+        if loc is None:
+            return
+        eff.slot_writes.append((loc, key))
+        if aug:
+            # the old element, if mutable, changed in place: whichever object name holds
+            for held in (*self.element_sources(loc), *self.contents_of(loc)):
+                eff.mutated.add(held)
+                eff.deep.add(held)
+
     def bind_all(
         self,
         f,
@@ -206,28 +286,38 @@ class Replay(Effects):
         # where each link's source points before any target is rebound (``a, b = b, a``)
         sources: dict[str, int | None] = {}
         siblings: list[str] = []
+        resolved: dict[str, tuple[str, Any]] = {}
         for target, (k, v) in links.items():
-            if k in ("same", "part", "item") and isinstance(v, str):
-                sources[v] = self.loc(v)
-            elif k == "parts":
+            if k == "sibling":
+                if target in names:
+                    siblings.append(target)
+                continue
+            if k in _RESOLVED_KINDS:
+                k, v = self.resolve_link(k, v, call_results, runtime.get(target))
+            resolved[target] = (k, v)
+            if k in ("same", "part") and isinstance(v, str):
+                sources.setdefault(v, self.loc(v))
+            elif k in ("parts", "holds", "copy"):
                 sources.update((r, self.loc(r)) for r in v if r not in sources)
-            elif k == "sibling" and target in names:
-                siblings.append(target)
         for name in in_order(names):
             if siblings and name in siblings:
                 continue
             may = name not in f.binds and name not in eff.binds_sure
             fresh: int | None = None  # the name's own new location, while nothing shares it
-            kind, value = links.get(name, ("new", ""))
+            static_kind, value = links.get(name, ("new", ""))
+            # a static part of a plain container (``x = c[0]``, ``for x in c``) is one of its
+            # elements: changing the container itself leaves it alone; so is a part a call
+            # returned (``d.get("k")``, ``min(g)``) that is no view or iterator of it
+            element = static_kind in ("item", "part") or name in f.elements
+            if static_kind == "call" and not element:
+                rt = runtime.get(name)
+                element = rt is not None and (
+                    rt.type_name in PLAIN_CONTAINERS or not rt.type_name.startswith("builtins.")
+                )
             made_by = None
-            if kind == "call" and isinstance(value, int) and value < len(f.calls):
+            if static_kind == "call" and isinstance(value, int) and value < len(f.calls):
                 made_by = f.calls[value]  # RandomForestClassifier(random_state=0)
-            if kind == "call":
-                kind, value = call_results.get(int(value), ("new", ""))
-            elif kind == "item":
-                kind = self.item_link(str(value))
-                if isinstance(value, str) and value not in sources:
-                    sources[value] = self.loc(value)
+            kind, value = resolved.get(name, ("new", ""))
             old = self.loc(name)
             if name in f.augs and old is not None and not self.immutable(name):
                 loc = old  # in-place update: same object
@@ -242,11 +332,14 @@ class Replay(Effects):
                             src = sources.get(part_of, self.loc(part_of))
                             if src is not None and not self.immutable(part_of):
                                 # sharing parts with src is not writing src: this statement
-                                # stays the name's binder only; a part of a copy is a part
-                                # of what was copied
+                                # stays the name's binder only
                                 st.writers[loc] = ()
-                                for target in self.element_sources(src) or [src]:
-                                    loc = self.merge(target, loc)
+                                loc = self.link_part(loc, src, element=element)
+                elif kind == "holds":
+                    for held in value:  # a display: the new container holds these objects
+                        src = sources.get(held, self.loc(held))
+                        if src is not None and not self.immutable(held) and held not in st.modules:
+                            self.contain(loc, src)
                 elif kind == "copy":
                     originals = tuple(
                         src
@@ -256,6 +349,11 @@ class Replay(Effects):
                     )
                     if originals:
                         st.elements_of[loc] = originals
+                elif kind == "immutable" and not may:
+                    # x1 = x0 + 1 with x0 an int: the same immutable type (for later chains)
+                    types = {self.type_of(n) for n in value}
+                    if len(types) == 1:
+                        st.loc_type[loc] = types.pop()  # type: ignore[assignment]
                 elif kind == "instance":
                     assert isinstance(value, Summary)
                     st.loc_type[loc] = "__main__." + value.name
@@ -267,7 +365,9 @@ class Replay(Effects):
             rt = runtime.get(name)
             if rt is not None:
                 loc = self.observe(name, loc, rt, fresh)
-            elif name in literal:
+            elif not (name in f.augs and loc == old):
+                st.rid.pop(name, None)  # the object observed before is no longer this name's
+            if rt is None and name in literal:
                 root = self.find(loc)
                 self.set_type(root, literal[name], replace=root == fresh)
             if name in defs:
@@ -328,6 +428,36 @@ class Replay(Effects):
             names[name] = path
         elif names and name in names:
             del names[name]
+
+    def resolve_link(
+        self,
+        kind: str,
+        value: object,
+        call_results: dict[int, tuple[str, object]],
+        rt: RuntimeName | None,
+    ) -> tuple[str, Any]:
+        """A static link with calls, indexing and concatenation resolved against the state:
+        one of same / part / parts / holds / copy / instance / new."""
+        if kind == "call":
+            return call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
+        if kind == "callpart":  # a part of what a call returned: f(x)[0], sorted(g)[0]
+            k, v = call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
+            if k in ("same", "part"):
+                return ("part", v)
+            if k in ("parts", "copy", "holds"):
+                return ("parts", v)  # an element of a copy is an element of the original
+            return ("new", "")
+        if kind == "item":
+            return (self.item_link(str(value)), value)
+        if kind == "concat":
+            # g + h holds the operands' elements when it is a list or tuple (else a new value:
+            # numbers, strings, arrays); immutable operands make no container
+            if rt is not None:
+                plain = rt.type_name in ("builtins.list", "builtins.tuple")
+                return ("copy", value) if plain else ("new", "")
+            mutable = tuple(n for n in value if not self.immutable(n))  # type: ignore[attr-defined]
+            return ("copy", mutable) if mutable else ("immutable", value)
+        return (kind, value)
 
     def observe(self, name: str, loc: int, rt: RuntimeName, fresh: int | None = None) -> int:
         """Use the run-time identity: a name holding an object another name holds is an alias.
