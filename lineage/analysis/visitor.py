@@ -413,6 +413,7 @@ class _Visitor(ast.NodeVisitor):
         self.s.links[name] = ("copy", (root,)) if root is not None else ("new", "")
         self.s.literal_types[name] = "builtins.generator"
         self._bind(name)
+
     def _site_of(self, node: ast.AST) -> CallSite | None:
         i = self.s.call_index.get(id(node)) if type(node) is ast.Call else None
         return self.s.calls[i] if i is not None else None

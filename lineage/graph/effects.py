@@ -21,8 +21,8 @@ from lineage.graph.records import (
     WILDCARD_FILE,
     NodeId,
     StatementEffects,
-    union,
     in_order,
+    union,
 )
 
 _BUILTIN_NAMES = frozenset(dir(builtins))
@@ -832,6 +832,7 @@ class Effects(Objects):
                 dataclasses.replace(nested, reads=nested.reads - inner), eff, {}, None
             )
             self.apply_reachable(nested, eff, inner, depth + 1)
+
     def arg_names(self, call: CallSite, rootmap, which: int | str | None) -> tuple[str, ...]:
         """The names an argument's value may be (a part of): its root, or for an argument that
         is itself a call (``next(iter(g))``) what that call's result links to; ``which``: a

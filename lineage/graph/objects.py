@@ -124,6 +124,7 @@ class Objects:
             types[root] = type_name
         elif known != type_name:
             types[root] = MIXED
+
     # -- containment ------------------------------------------------------------------------------
     def contain(self, container: int, element: int) -> None:
         """``container`` holds ``element`` from now on (one-way; see the class docstring)."""

@@ -201,6 +201,7 @@ class Replay(Effects):
             else:
                 return ()
         return (("lineage", "lineage"), *names.items())
+
     def cell_end_reset(self, reset: CellEndReset) -> None:
         """The cell before this one ended, and the shell reset ``reset.state`` (the inline
         backend closed pyplot's figures): a statement that does the same in a script, on which
