@@ -105,6 +105,35 @@ CASES = [
         "r",
         must=("r = check(1)",),
     ),
+    # -- a with body whose manager may swallow the exception: its bindings are "may" ones -------
+    Case(
+        "suppressed_assignment_keeps_earlier",
+        (
+            "n = 16",
+            "import contextlib",
+            "with contextlib.suppress(ZeroDivisionError):\n    n = 1 / 0",
+        ),
+        "n",
+        must=("n = 16",),
+    ),
+    Case(
+        "notebook_manager_may_swallow",
+        (
+            "class Quiet:\n    def __enter__(self):\n        return self\n"
+            "    def __exit__(self, *exc):\n        return True",
+            "total = [1]",
+            "with Quiet():\n    total = undefined_name\n    total = [2]",
+        ),
+        "total",
+        must=("total = [1]",),
+    ),
+    Case(
+        "open_never_swallows",
+        ("text = 'old'", "with open('in.txt') as fh:\n    text = fh.read()"),
+        "text",
+        must_not=("text = 'old'",),
+        inputs={"in.txt": "new"},
+    ),
     # -- overwrites end a dependency ---------------------------------------------------------------
     Case(
         "overwrite_same_cell",

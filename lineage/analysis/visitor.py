@@ -410,7 +410,7 @@ class _Visitor(ast.NodeVisitor):
         self.visit(node.generators[0].iter)
         self.s.defs[name] = summarize_genexp(node)
         root = root_name(node.generators[0].iter)
-        self.s.links[name] = ("copy", (root,)) if root is not None else ("new", "")
+        self.s.links[name] = ("holds", (root,)) if root is not None else ("new", "")
         self.s.literal_types[name] = "builtins.generator"
         self._bind(name)
 
@@ -495,7 +495,12 @@ class _Visitor(ast.NodeVisitor):
             if item.optional_vars is not None:
                 self._record_links(item.optional_vars, item.context_expr)
                 self._bind_target(item.optional_vars)
-        self.s.cond += 1  # __exit__ may swallow an exception raised in the body
+        if any(_may_suppress(item.context_expr) for item in node.items):
+            # __exit__ may swallow an exception raised in the body (contextlib.suppress): what
+            # the body binds after that point was not bound, so its bindings are "may" ones
+            self._branch(node.body)
+            return
+        self.s.cond += 1
         for stmt in node.body:
             self.visit(stmt)
         self.s.cond -= 1
@@ -837,3 +842,24 @@ def _decorator_stmts(node: ast.FunctionDef | ast.AsyncFunctionDef) -> list[ast.s
     exprs = list(node.decorator_list) + list(node.args.defaults)
     exprs += [d for d in node.args.kw_defaults if d is not None]
     return [ast.Expr(e) for e in exprs]
+
+
+# context managers known never to swallow an exception raised in their body (their __exit__
+# returns a false value): called by these names, a ``with`` body's bindings are sure ones
+_NON_SUPPRESSING = frozenset(
+    "open closing nullcontext redirect_stdout redirect_stderr chdir catch_warnings errstate "
+    "no_grad enable_grad inference_mode option_context rc_context context TemporaryDirectory "
+    "NamedTemporaryFile TemporaryFile SpooledTemporaryFile Lock RLock Pool ThreadPoolExecutor "
+    "ProcessPoolExecutor localcontext timer".split()
+)
+
+
+def _may_suppress(expr: ast.expr) -> bool:
+    """A ``with`` item whose context manager may swallow an exception from the body: anything
+    but a call of a manager known not to (``open(...)``, ``np.errstate(...)``). When unsure,
+    it may (its body's bindings are then "may" bindings, which only keep earlier ones)."""
+    if not isinstance(expr, ast.Call):
+        return True
+    func = expr.func
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
+    return name not in _NON_SUPPRESSING

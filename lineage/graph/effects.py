@@ -181,6 +181,9 @@ class Effects(Objects):
             return self.function_result(summary, call, rootmap)
         # a method call on a value: receiver root ``head``, method ``func[-1]``
         method = func[-1]
+        chain = call.receiver_chain or len(func) > 2
+        if chain and head is not None and self.notebook_rooted(head):
+            self.call_methods(method, call, eff, rootmap)  # Foo().bar(), Foo().new(1).bar(0)
         if call.receiver is not None and call is self._top_call:
             resolved = self.resolve_receiver(call.receiver)
             if resolved is _NEW_OBJECT:
@@ -194,9 +197,6 @@ class Effects(Objects):
                 if name is not None:
                     self.read(name, eff)
             return ("new", "")
-        chain = call.receiver_chain or len(func) > 2
-        if chain and self.notebook_rooted(head):
-            self.call_methods(method, call, eff, rootmap)  # Foo().bar(), Foo().new(1).bar(0)
         receiver_type = None if chain else self.type_of(head)
         if not chain and self.class_call(head, method, call, eff, rootmap):
             return ("new", "")  # Foo.create(), Foo.helper(x): a method of the class object
@@ -732,7 +732,7 @@ class Effects(Objects):
         if summary.generator:
             lazy = self.__dict__.setdefault("_lazy_calls", {})
             lazy[id(call)] = summary
-            return ("copy", roots) if roots else ("new", "")
+            return ("holds", roots) if roots else ("new", "")
         if roots and _keeps_cells(summary):
             return ("copy", roots)
         return ("new", "")
@@ -828,10 +828,19 @@ class Effects(Objects):
             return
         inner = enclosing if summary.is_class else enclosing | summary.locals
         for nested in summary.nested:
-            self.apply_summary(
-                dataclasses.replace(nested, reads=nested.reads - inner), eff, {}, None
-            )
-            self.apply_reachable(nested, eff, inner, depth + 1)
+            # the copy made below has an identity of its own: guard on the original's, or
+            # classes whose methods make each other (Foo.new -> Bar(), Bar.foo -> Foo()) recurse
+            key = id(nested)
+            if key in eff.applied:
+                continue
+            eff.applied.add(key)
+            try:
+                self.apply_summary(
+                    dataclasses.replace(nested, reads=nested.reads - inner), eff, {}, None
+                )
+                self.apply_reachable(nested, eff, inner, depth + 1)
+            finally:
+                eff.applied.discard(key)
 
     def arg_names(self, call: CallSite, rootmap, which: int | str | None) -> tuple[str, ...]:
         """The names an argument's value may be (a part of): its root, or for an argument that
