@@ -1072,8 +1072,10 @@ def _snapshot_names(files: dict[str, str | None]) -> list[str]:
 def _check_returns(effect: Effect, out: Outcome) -> None:
     rel, c, returns = out.relations, out.call, effect.returns
     # a shallow copy is a new container that shares the elements of what it copies, if any
-    is_copy = returns.startswith("copy")
+    # (a lazy iterator holding its argument, "holds:N", is checked as the argument's copy)
+    is_copy = returns.startswith(("copy", "holds"))
     returns = "part" if returns == "copy" else returns.replace("copy:", "arg:")
+    returns = returns.replace("holds:", "arg:")
     if returns == "self":
         assert rel == {"self"}, f"spec returns self; result relates to {sorted(rel) or 'nothing'}"
         return

@@ -52,7 +52,7 @@ _FILE_KEYS = frozenset({"path", "path_kw", "op", "mode", "mode_kw", "default_mod
 _WHEN_KEYS = frozenset({"kw", "equals"})
 _HOLDS_WHEN_KEYS = frozenset({"arg", "kw", "equals", "holds", "$comment"})
 _RETURNS = re.compile(
-    r"new|self|part|copy|(?:arg|copy):(?:\d+|\*|[A-Za-z_]\w*)|state:[A-Za-z_][\w.]*"
+    r"new|self|part|copy|(?:arg|copy|holds):(?:\d+|\*|[A-Za-z_]\w*)|state:[A-Za-z_][\w.]*"
 )
 _HOLDS = re.compile(r"new|none|any|arg:(?:\d+|[A-Za-z_]\w*)")
 _GIVEN = object()  # holds_when without "equals": the argument is passed (not a literal None)
@@ -425,7 +425,7 @@ def _effect(raw: object, where: str, *, method: bool) -> Effect:
         raise _Invalid(
             f"{where}.returns",
             "expected 'new', 'self', 'part', 'copy', 'arg:N', 'arg:<keyword>', 'arg:*' or "
-            f"'copy:N' / 'copy:<keyword>' / 'copy:*', got {returns!r}",
+            f"'copy:N' / 'copy:<keyword>' / 'copy:*' or 'holds:N', got {returns!r}",
         )
     if not method and returns in ("self", "part", "copy"):
         raise _Invalid(

@@ -662,6 +662,14 @@ class Effects(Objects):
                 return ("copy", self.arg_names(call, rootmap, None))
             names = self.arg_names(call, rootmap, int(which) if which.isdigit() else which)
             return ("copy", names) if names else ("new", "")
+        if ret.startswith("holds:"):
+            # a lazy view or iterator over the argument (iter(xs)): it holds that object, so a
+            # change of it shows in the result, and using the result up leaves it alone
+            which = ret[6:]
+            names = self.arg_names(
+                call, rootmap, None if which == "*" else int(which) if which.isdigit() else which
+            )
+            return ("holds", names) if names else ("new", "")
         if ret.startswith("arg:"):
             which = ret[4:]
             if which == "*":
