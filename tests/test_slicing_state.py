@@ -1103,6 +1103,20 @@ MORE = [
         "b",
     ),
     Case(
+        "call_result_argument_not_consumed",
+        (
+            "import numpy as np\nfrom sklearn.linear_model import LogisticRegression\n"
+            "from sklearn.model_selection import GridSearchCV",
+            "X = np.array([[0.0], [1.0], [2.0], [3.0], [4.0], [5.0]])\n"
+            "y = np.array([0, 0, 0, 1, 1, 1])",
+            "search = GridSearchCV(LogisticRegression(), {'C': [0.1, 1.0]}, cv=2).fit(X, y)",
+            "best = search.best_estimator_",
+            "labels = sorted(best.predict(X))",
+        ),
+        "best",
+        must_not=("labels = sorted(best.predict(X))",),
+    ),
+    Case(
         "dataframe_looped_not_consumed",
         (
             "import pandas as pd",

@@ -483,11 +483,14 @@ class Effects(Objects):
                 self.mutate(receiver, eff, element=element, shallow=plain)
             else:
                 self.mutate(self._arg_root(call, target, rootmap), eff)
-        for root in [*call.args, *(r for _, r in call.kwargs)]:
+        nested = call.arg_calls
+        for i, root in enumerate([*call.args, *(r for _, r in call.kwargs)]):
             name = rootmap(root) if root is not None else None
             if name is not None:
                 self.read(name, eff)
-                if effect.iterates:
+                # an argument that is a call's result (``f(model.predict(X))``) is not the
+                # object its expression starts from: iterating it consumes nothing of that
+                if effect.iterates and not (i < len(nested) and nested[i] is not None):
                     self.consume(name, eff)  # sum(it), list(gen): the iterator is used up
         if not self._seeded(effect, call, receiver):
             held = self.g.specs.object_states
