@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,8 +22,17 @@ def _isolated_home(
     return home
 
 
+def forget_shell(shell: InteractiveShell) -> None:
+    """Drop the exit hook IPython registers for every shell: it keeps the shell (and its
+    session) alive until the process ends, then runs a full ``gc.collect()`` per shell, which
+    for a whole suite's shells took longer than the suite."""
+    atexit.unregister(shell.atexit_operations)
+
+
 def new_shell() -> InteractiveShell:
     """A fresh shell (the old singleton is dropped), history off."""
+    if InteractiveShell.initialized():
+        forget_shell(InteractiveShell.instance())
     InteractiveShell.clear_instance()
     config = Config()
     config.HistoryManager.enabled = False
@@ -43,5 +53,6 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Interacti
     yield sh
     assert not tracer.errors, f"capture failed: {tracer.errors!r}"
     sh.run_line_magic("unload_ext", "lineage")
+    forget_shell(sh)
     InteractiveShell.clear_instance()
     os.chdir(tmp_path)

@@ -27,7 +27,7 @@ from lineage import tracer as tracer_mod
 from lineage.errors import UnreplayedCodeWarning
 from lineage.verify import verify
 
-from .conftest import new_shell
+from .conftest import forget_shell, new_shell
 
 LINEAGE_DIR = str(Path(lineage.__file__).parent)
 IPYTHON = str(Path(sys.executable).with_name("ipython"))
@@ -64,6 +64,7 @@ def bare_shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Inte
     if with_tracer is not None:
         assert not with_tracer.errors, f"capture failed: {with_tracer.errors!r}"
         sh.run_line_magic("unload_ext", "lineage")
+    forget_shell(sh)
     InteractiveShell.clear_instance()
     os.chdir(tmp_path)
 
@@ -638,6 +639,7 @@ def test_capture_changes_nothing_the_user_sees(tmp_path: Path, monkeypatch) -> N
     traced = _seen(traced_shell)
     assert not tracer_mod.active_tracer().errors
     traced_shell.run_line_magic("unload_ext", "lineage")
+    forget_shell(traced_shell)
     InteractiveShell.clear_instance()
     assert traced == plain
 
