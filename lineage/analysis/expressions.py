@@ -209,7 +209,7 @@ def value_link(
         return ("item", value.value.id)  # type: ignore[attr-defined]  # the root's specs decide
     if t is ast.Attribute or t is ast.Subscript:
         # a part of whatever the base is: g.x[0], (g + [])[0], [*g][0], f(x)[0]
-        return _part_of(value_link(value.value, call_link))  # type: ignore[attr-defined]
+        return part_link(value_link(value.value, call_link))  # type: ignore[attr-defined]
     if t is ast.Call:
         return call_link(value) if call_link is not None else ("new", "")  # type: ignore[arg-type]
     if t is ast.NamedExpr or t is ast.Starred or t is ast.Await:
@@ -231,7 +231,7 @@ def link_names(link: tuple[str, object]) -> tuple[str, ...]:
     return ()
 
 
-def _part_of(link: tuple[str, object]) -> tuple[str, object]:
+def part_link(link: tuple[str, object]) -> tuple[str, object]:
     """The link of a part (item, attribute) of a value linked by ``link``."""
     kind, value = link
     if kind in ("call", "callpart"):

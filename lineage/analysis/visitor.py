@@ -21,6 +21,7 @@ from lineage.analysis.expressions import (
     literal,
     literal_key,
     may_share,
+    part_link,
     path_expr,
     root_name,
     value_link,
@@ -492,9 +493,16 @@ class _Visitor(ast.NodeVisitor):
     def visit_With(self, node: ast.With) -> None:
         for item in node.items:
             self.visit(item.context_expr)
-            if item.optional_vars is not None:
-                self._record_links(item.optional_vars, item.context_expr)
-                self._bind_target(item.optional_vars)
+            target = item.optional_vars
+            if isinstance(target, ast.Name):
+                # ``as`` binds what the manager's __enter__ returns: the manager itself
+                # (open), its argument (nullcontext, closing) or a part of either (a
+                # @contextmanager yielding x[0]): a part of the manager, or of what it holds
+                self.s.links[target.id] = part_link(self._link_of(item.context_expr))
+            elif target is not None:
+                self._record_links(target, item.context_expr)
+            if target is not None:
+                self._bind_target(target)
         if any(_may_suppress(item.context_expr) for item in node.items):
             # __exit__ may swallow an exception raised in the body (contextlib.suppress): what
             # the body binds after that point was not bound, so its bindings are "may" ones

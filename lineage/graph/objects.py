@@ -6,7 +6,7 @@ import os
 import posixpath
 from typing import TYPE_CHECKING
 
-from lineage.analysis.records import PathExpr, Summary
+from lineage.analysis.records import CallSite, PathExpr, Summary
 from lineage.graph.records import (
     MIXED,
     PLAIN_CONTAINERS,
@@ -66,6 +66,7 @@ class Objects:
         self.base = 0 if base is None else base
         self._links: dict[str, tuple[str, object]] = {}
         self._call_results: dict[int, tuple[str, object]] = {}
+        self._calls: tuple[CallSite, ...] = ()  # the running statement's calls
         self._elements: frozenset[str] = frozenset()
         self._top_call: object = None  # the statement's own call being applied (not a callee's)
         # the result link of each call of the running statement, by id of its CallSite
@@ -285,8 +286,7 @@ class Objects:
         if kind == "call":
             kind, value = self._call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
         elif kind == "callpart":
-            kind, value = self._call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
-            kind = "parts" if kind in ("copy", "holds") else kind
+            kind, value = self.result_part(int(value))  # type: ignore[call-overload]
         elif kind == "concat":
             kind = "copy"
         if kind in ("same", "part", "item") and isinstance(value, str):
@@ -294,6 +294,23 @@ class Objects:
         if kind in ("parts", "copy", "holds"):
             return [(v, kind) for v in value]  # type: ignore[attr-defined]
         return []
+
+    def result_part(self, index: int) -> tuple[str, object]:
+        """How a part of what call ``index`` of the running statement returned relates to
+        existing objects (``f(x)[0]``, ``sorted(g)[0]``, ``with M(x) as z``): a part of what
+        the result shares; for an instance of a notebook class, a part of any argument it was
+        built from (its ``__enter__`` may return ``self.d['a']``)."""
+        kind, value = self._call_results.get(index, ("new", ""))
+        if kind in ("same", "part"):
+            return ("part", value)
+        if kind in ("parts", "copy", "holds"):
+            return ("parts", value)  # an element of a copy is an element of the original
+        if kind == "instance" and index < len(self._calls):
+            call = self._calls[index]
+            roots = tuple(r for r in (*call.args, *(r for _, r in call.kwargs)) if r is not None)
+            if roots:
+                return ("parts", roots)
+        return ("new", "")
 
     def insert(self, container: str, value: str) -> None:
         """``container`` now holds ``value``'s object (``c[k] = v``, ``c.attr = v``,

@@ -76,7 +76,7 @@ class Replay(Effects):
         opaque = stmt.magic and not f.mentions_lineage and code_magic(stmt.text) is not None
         call_results: dict[int, tuple[str, object]] = {}
         # names bound inside this statement (loop variables...) stand for what they link to
-        self._links, self._call_results = f.links, call_results
+        self._links, self._call_results, self._calls = f.links, call_results, f.calls
         self._elements = f.elements
         self.moved = False
         if not excluded or opaque:
@@ -442,12 +442,7 @@ class Replay(Effects):
         if kind == "call":
             return call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
         if kind == "callpart":  # a part of what a call returned: f(x)[0], sorted(g)[0]
-            k, v = call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
-            if k in ("same", "part"):
-                return ("part", v)
-            if k in ("parts", "copy", "holds"):
-                return ("parts", v)  # an element of a copy is an element of the original
-            return ("new", "")
+            return self.result_part(int(value))  # type: ignore[call-overload]
         if kind == "item":
             return (self.item_link(str(value)), value)
         if kind == "concat":

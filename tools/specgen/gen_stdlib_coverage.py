@@ -7,7 +7,8 @@ a spec (tests/test_specs_coverage.py checks it). Rules, by module:
 - warnings keeps its filters in state:warnings; decimal its context in state:decimal (an object
   getcontext returns: changing ctx.prec changes later arithmetic);
 - typing, enum, abc, numbers, dataclasses, types, contextlib: constructs and decorators that
-  build new objects (decorators that return their argument say so);
+  build new objects (decorators that return their argument say so); the context managers whose
+  ``__enter__`` returns their argument (nullcontext, closing, redirect_stdout) hold it;
 - encoders, hashes, pretty-printers, difflib, calendar, struct, zlib: pure; what reads or
   writes a file object changes that object.
 """
@@ -47,6 +48,10 @@ SPECIAL = {
     "decimal.setcontext": {"reads": [DEC], "writes": [DEC], "holds": "arg:0"},
     "decimal.localcontext": {"reads": [DEC], "writes": [DEC]},
     "typing.cast": {"returns": "arg:1"},
+    # managers whose __enter__ returns their argument: the manager holds it, and the ``as``
+    # target (a part of the manager or of what it holds) may be it
+    **{f"contextlib.{n}": {"returns": "holds:0"}
+       for n in ("closing", "aclosing", "nullcontext", "redirect_stdout", "redirect_stderr")},
     "hashlib.file_digest": {"mutates": [0, "fileobj"]},
     "base64.encode": {"mutates": [0, 1, "input", "output"]},
     "base64.decode": {"mutates": [0, 1, "input", "output"]},
@@ -69,7 +74,6 @@ SPECIAL = {
     "calendar.setfirstweekday": {"writes": ["state:calendar"]},
     "calendar.firstweekday": {"reads": ["state:calendar"]},
     "struct.pack_into": {"mutates": [1, "buffer"]},
-    "contextlib.redirect_stdout": {}, "contextlib.redirect_stderr": {},
     "gzip.GzipFile": {"files": [{"path": 0, "path_kw": "filename", "op": "mode", "mode": 1,
                                  "mode_kw": "mode", "default_mode": "r"}]},
 }
