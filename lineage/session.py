@@ -111,12 +111,13 @@ class Session:
         if self._graph is not None and self._graph.cell_end_resets != self.cell_end_resets:
             self._graph, self._built = None, 0  # the backend changed: replay every cell again
         if self._graph is None:
-            from lineage.analysis.specs import load_specs
+            from lineage.analysis.specs import imported_specs
             from lineage.graph import SessionGraph
 
-            self._graph = SessionGraph(load_specs(), resolve_func=self._resolve_func)
+            self._graph = SessionGraph(imported_specs(), resolve_func=self._resolve_func)
             self._graph.cell_end_resets = self.cell_end_resets
         graph = self._graph
+        graph.load_imported_specs()
         while self._built < len(self.records):
             index = self._built
             record = self.records[index]

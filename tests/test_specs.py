@@ -34,6 +34,7 @@ import re
 import shutil
 import statistics
 import string
+import subprocess
 import sys
 import textwrap
 import types
@@ -44,7 +45,15 @@ from typing import Any
 
 import pytest
 
-from lineage.analysis.specs import PURE, Effect, FileEffect, Specs, load_specs, mode_op
+from lineage.analysis.specs import (
+    PURE,
+    Effect,
+    FileEffect,
+    Specs,
+    imported_specs,
+    load_specs,
+    mode_op,
+)
 from lineage.errors import LineageError
 
 NO_RECV: Any = object()
@@ -1566,8 +1575,10 @@ def test_malformed_documents_are_rejected(doc: Any, needle: str) -> None:
 @pytest.fixture
 def fresh_specs() -> Iterator[None]:
     load_specs.cache_clear()
+    imported_specs.cache_clear()
     yield
     load_specs.cache_clear()
+    imported_specs.cache_clear()
 
 
 def test_user_spec_files_extend_and_override(
@@ -1649,3 +1660,69 @@ def test_importing_does_no_io() -> None:
 
     root = str(Path(__file__).resolve().parents[1])
     subprocess.run([sys.executable, "-c", code], check=True, cwd=root)
+
+
+# -- documents merged once their library is imported ---------------------------------------------
+_LIB_A = {"functions": {"liba.f": {"mutates": [0]}, "shared.g": {"mutates": [0]}}}
+_LIB_B = {"functions": {"libb.h": {}, "shared.g": {"unknown": True}}}
+_USER = {"functions": {"liba.f": {"returns": "arg:0"}}}
+
+
+@pytest.mark.parametrize(
+    ("imported", "expected"),
+    [
+        # nothing imported: only the document given with extend (a user's) is there
+        ((), {"liba.f": Effect(returns="arg:0"), "libb.h": None, "shared.g": None}),
+        # liba imported: its entries, but the later user document still wins for liba.f
+        (("liba",), {"liba.f": Effect(returns="arg:0"), "shared.g": Effect(mutates=(0,))}),
+        # libb after liba: the later document wins, whichever was imported first
+        (("libb", "liba"), {"shared.g": Effect(unknown=True), "libb.h": PURE}),
+        (("liba", "libb"), {"shared.g": Effect(unknown=True), "liba.f": Effect(returns="arg:0")}),
+        # a module both documents describe brings both in
+        (("shared",), {"shared.g": Effect(unknown=True), "libb.h": PURE}),
+    ],
+)
+def test_deferred_documents_merge_in_their_order(
+    imported: tuple[str, ...], expected: dict[str, Effect | None]
+) -> None:
+    specs = Specs()
+    specs.defer(_LIB_A, source="a.json")
+    specs.defer(_LIB_B, source="b.json")
+    specs.extend(_USER, source="user.json")
+    for module in imported:  # one import at a time, as a session's saves see them
+        specs.load_imported({module})
+    assert specs.load_imported(set(imported)) is False  # nothing new to merge
+    for name, effect in expected.items():
+        assert specs.function(name) == effect, name
+
+
+def test_a_deferred_document_is_validated_when_merged() -> None:
+    specs = Specs()
+    specs.defer({"functions": {"libc.f": {"mutate": [0]}}}, source="c.json")
+    assert specs.load_imported({"numpy"}) is False
+    with pytest.raises(LineageError, match=r"c\.json.*mutate"):
+        specs.load_imported({"libc"})
+
+
+def test_a_session_loads_a_librarys_specs_once_it_is_imported(tmp_path: Path) -> None:
+    """In a fresh process: scipy's specs are merged at the first save after ``import scipy``,
+    not before (a session that never imports it never pays for them)."""
+    code = (
+        "import sys\n"
+        "from IPython.core.interactiveshell import InteractiveShell\n"
+        "from lineage.analysis.specs import imported_specs\n"
+        "shell = InteractiveShell.instance()\n"
+        "shell.run_cell('%load_ext lineage')\n"
+        "shell.run_cell('import lineage\\nx = [1]\\nlineage.save(x, \"x\")').raise_error()\n"
+        "assert 'scipy' not in sys.modules\n"
+        "assert imported_specs().function('scipy.special.expit') is None\n"
+        "shell.run_cell('import scipy.special\\ny = scipy.special.expit(0.0)\\n"
+        "lineage.save(y, \"y\")').raise_error()\n"
+        "assert imported_specs().function('scipy.special.expit') is not None\n"
+        "print('ok')\n"
+    )
+    env = {**os.environ, "LINEAGE_HOME": str(tmp_path / "home"), "LINEAGE_SPECS": ""}
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, env=env, capture_output=True, text=True
+    )
+    assert done.stdout.strip().endswith("ok"), done.stderr

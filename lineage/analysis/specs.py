@@ -14,7 +14,7 @@ import functools
 import json
 import os
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Container, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
@@ -26,6 +26,7 @@ __all__ = [
     "Effect",
     "FileEffect",
     "Specs",
+    "imported_specs",
     "load_specs",
     "mode_op",
 ]
@@ -131,6 +132,10 @@ class Specs:
         self._modules: set[str] = set()
         # hidden states that hold an object (a call returns it: ``"returns": "state:..."``)
         self.object_states: frozenset[str] = frozenset()
+        self._docs: list[tuple[int, _Document]] = []  # merged, with their place in the order
+        # documents merged once a module they describe is imported: (place in the order,
+        # top-level modules, source, decoded data); a library nobody imported made no objects
+        self._pending: list[tuple[int, frozenset[str], str, Mapping[str, object]]] = []
 
     def function(self, qualname: str) -> Effect | None:
         """The spec of a function by its import path (``"json.dump"``); None when unknown."""
@@ -193,6 +198,47 @@ class Specs:
         Nothing is merged when the document is invalid.
         """
         doc = _parse_document(data, source)
+        self._docs.append((self._given(), doc))
+        self._merge(doc)
+
+    def defer(self, data: Mapping[str, object], *, source: str = "<spec>") -> None:
+        """Keep a document to merge (validated then) once one of the modules it describes is
+        imported (:meth:`load_imported`); its place in the order is where it was given."""
+        self._pending.append((self._given(), _top_modules(data), source, data))
+
+    def load_imported(self, modules: Container[str]) -> bool:
+        """Merge the deferred documents that describe one of ``modules`` (``sys.modules``),
+        each at its place in the order; True when any was merged."""
+        due = [p for p in self._pending if not p[1].isdisjoint(modules)]
+        if not due:
+            return False
+        self._pending = [p for p in self._pending if p not in due]
+        last = max((order for order, _ in self._docs), default=-1)
+        self._docs += [(order, _parse_document(data, source)) for order, _, source, data in due]
+        self._docs.sort(key=lambda d: d[0])
+        if min(p[0] for p in due) < last:  # a later document's entries must keep winning
+            self._reset()
+            for _, doc in self._docs:
+                self._merge(doc)
+        else:
+            for _, doc in self._docs[-len(due):]:
+                self._merge(doc)
+        return True
+
+    def _given(self) -> int:
+        return len(self._docs) + len(self._pending)
+
+    def load_all(self) -> Specs:
+        """Merge every deferred document now."""
+        self.load_imported({m for p in self._pending for m in p[1]})
+        return self
+
+    def _reset(self) -> None:
+        self._functions, self._methods, self._aliases = {}, {}, {}
+        self._immutable, self._modules = set(), set()
+        self.object_states = frozenset()
+
+    def _merge(self, doc: _Document) -> None:
         self._by_method.clear()
         self._immutable |= doc.immutable
         self._aliases.update(doc.aliases)
@@ -263,9 +309,21 @@ def load_specs() -> Specs:
     ``$LINEAGE_SPECS`` holds paths separated by :data:`os.pathsep`; a directory stands for the
     ``*.json`` files in it. Call ``load_specs.cache_clear()`` to reload.
     """
+    return _packaged_and_users().load_all()
+
+
+@functools.cache
+def imported_specs() -> Specs:
+    """The specs as :func:`load_specs` has them, with each packaged library's document merged
+    only once its library is imported (``Specs.load_imported(sys.modules)``, before each
+    replay): a session that never imports scipy never pays for its specs. Cached."""
+    return _packaged_and_users()
+
+
+def _packaged_and_users() -> Specs:
     specs = Specs()
     for source, text in _packaged_documents():
-        specs.extend(_decode(text, source), source=source)
+        specs.defer(_decode(text, source), source=source)
     for path in _user_spec_files(os.environ.get(ENV_VAR, "")):
         try:
             text = path.read_text(encoding="utf-8")
@@ -282,6 +340,21 @@ def _packaged_documents() -> Iterator[tuple[str, str]]:
     for entry in sorted(folder.iterdir(), key=lambda e: e.name):
         if entry.name.endswith(".json") and entry.is_file():
             yield f"lineage/specs/{entry.name}", entry.read_text(encoding="utf-8")
+
+
+def _top_modules(data: Mapping[str, object]) -> frozenset[str]:
+    """The top-level modules a spec document describes (``numpy`` for ``numpy.linalg.norm``)."""
+    names: list[object] = [*_keys(data.get("functions")), *_keys(data.get("methods"))]
+    aliases = data.get("aliases")
+    if isinstance(aliases, Mapping):
+        names += [*aliases, *aliases.values()]
+    types = data.get("immutable_types")
+    names += types if isinstance(types, list) else []
+    return frozenset(n.split(".")[0] for n in names if isinstance(n, str))
+
+
+def _keys(table: object) -> list[object]:
+    return list(table) if isinstance(table, Mapping) else []
 
 
 def _user_spec_files(value: str) -> Iterator[Path]:

@@ -14,6 +14,7 @@ still running when ``save`` is called are replayed on a copy of the state.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
@@ -89,6 +90,12 @@ class SessionGraph:
             list(stmts), runtime
         )
         return extra, state
+
+    def load_imported_specs(self) -> None:
+        """Merge the specs of the libraries imported since the last replay (before replaying
+        more statements: no object of a library exists before it is imported)."""
+        if self.specs.load_imported(sys.modules):
+            self._immutable.clear()
 
     def is_immutable(self, type_name: str) -> bool:
         known = self._immutable.get(type_name)
