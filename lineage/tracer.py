@@ -130,7 +130,7 @@ class Tracer:
             self._fail(exc)
             return
         self._info, self._depth, self._shown = info, 1, _SYS.get("last_value")
-        if "chdir" in text or ("magic(" in text and _MOVES.search(text)):
+        if _may_move(text):
             self._watch_cwd = True
             self._cwd = ""  # it may have moved before the magic ran: where it started is unknown
         if getattr(info, "silent", False):
@@ -212,7 +212,7 @@ class Tracer:
             self._read_cwd()
         else:
             text = getattr(info, "transformed_cell", None)  # IPython >= 8.22 hands it over
-            if text is None or "chdir" in text or ("magic(" in text and _MOVES.search(text)):
+            if text is None or _may_move(text):
                 self._watch_cwd = True  # this cell may move: the next ones read where they start
                 self._read_cwd()  # (no cost to read now, and it sees a change between cells)
 
@@ -409,6 +409,12 @@ _MOVES = re.compile(
     r"run_(?:line|cell)_magic\(\s*['\"](?:cd|pushd|popd|run|rerun)['\"]"
     r"|(?:\\n|['\"])\s*%*(?:cd|pushd|popd|run|rerun)\b"
 )
+
+
+def _may_move(text: str) -> bool:
+    """The cell's (transformed) code may change the working directory: it names chdir, or
+    runs %cd, %pushd, %popd or %run."""
+    return "chdir" in text or ("magic(" in text and _MOVES.search(text) is not None)
 
 
 def _current_cwd() -> str:
