@@ -195,37 +195,53 @@ INDIRECT = [
     # ``with M as z`` binds M.__enter__(): M, its argument, or a part of either
     Case(
         "with_nullcontext_of_part",  # found by the fuzzer (seed 33)
-        ("l2 = [[2], [3]]", "p3 = l2[0]", "import contextlib",
-         "with contextlib.nullcontext(p3) as z5:\n    z5.append(1)"),
+        (
+            "l2 = [[2], [3]]",
+            "p3 = l2[0]",
+            "import contextlib",
+            "with contextlib.nullcontext(p3) as z5:\n    z5.append(1)",
+        ),
         "l2",
         must=("p3 = l2[0]",),
     ),
     Case(
         "with_named_manager_holds_argument",
-        ("import contextlib", "g = [1]", "cm = contextlib.closing(g)",
-         "try:\n    with cm as z:\n        z.append(2)\nexcept AttributeError:\n    pass"),
+        (
+            "import contextlib",
+            "g = [1]",
+            "cm = contextlib.closing(g)",
+            "try:\n    with cm as z:\n        z.append(2)\nexcept AttributeError:\n    pass",
+        ),
         "g",
     ),
     Case(
         "with_contextmanager_yields_part",
-        ("import contextlib", "g = [[1], [2]]",
-         "@contextlib.contextmanager\ndef first(x):\n    yield x[0]",
-         "with first(g) as z:\n    z.append(3)"),
+        (
+            "import contextlib",
+            "g = [[1], [2]]",
+            "@contextlib.contextmanager\ndef first(x):\n    yield x[0]",
+            "with first(g) as z:\n    z.append(3)",
+        ),
         "g",
     ),
     Case(
         "with_enter_returns_attribute",
-        ("g = {'a': []}",
-         "class Opened:\n    def __init__(self, d):\n        self.d = d\n"
-         "    def __enter__(self):\n        return self.d['a']\n"
-         "    def __exit__(self, *exc):\n        return False",
-         "with Opened(g) as z:\n    z.append(1)"),
+        (
+            "g = {'a': []}",
+            "class Opened:\n    def __init__(self, d):\n        self.d = d\n"
+            "    def __enter__(self):\n        return self.d['a']\n"
+            "    def __exit__(self, *exc):\n        return False",
+            "with Opened(g) as z:\n    z.append(1)",
+        ),
         "g",
     ),
     Case(
         "with_redirect_stdout_target",
-        ("import io, contextlib", "buf = io.StringIO()",
-         "with contextlib.redirect_stdout(buf) as out:\n    out.write('hi')"),
+        (
+            "import io, contextlib",
+            "buf = io.StringIO()",
+            "with contextlib.redirect_stdout(buf) as out:\n    out.write('hi')",
+        ),
         "buf.getvalue()",
     ),
     Case(

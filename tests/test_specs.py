@@ -1717,7 +1717,7 @@ def test_a_session_loads_a_librarys_specs_once_it_is_imported(tmp_path: Path) ->
         "assert 'scipy' not in sys.modules\n"
         "assert imported_specs().function('scipy.special.expit') is None\n"
         "shell.run_cell('import scipy.special\\ny = scipy.special.expit(0.0)\\n"
-        "lineage.save(y, \"y\")').raise_error()\n"
+        'lineage.save(y, "y")\').raise_error()\n'
         "assert imported_specs().function('scipy.special.expit') is not None\n"
         "print('ok')\n"
     )

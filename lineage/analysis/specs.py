@@ -221,7 +221,7 @@ class Specs:
             for _, doc in self._docs:
                 self._merge(doc)
         else:
-            for _, doc in self._docs[-len(due):]:
+            for _, doc in self._docs[-len(due) :]:
                 self._merge(doc)
         return True
 
