@@ -209,7 +209,7 @@ class Specs:
     def load_imported(self, modules: Container[str]) -> bool:
         """Merge the deferred documents that describe one of ``modules`` (``sys.modules``),
         each at its place in the order; True when any was merged."""
-        due = [p for p in self._pending if not p[1].isdisjoint(modules)]
+        due = [p for p in self._pending if any(m in modules for m in p[1])]
         if not due:
             return False
         self._pending = [p for p in self._pending if p not in due]
