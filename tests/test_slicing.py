@@ -8,34 +8,12 @@ not contain (each compared with whole statements of the slice, stripped)."""
 
 from __future__ import annotations
 
-import ast
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
-import lineage
-from lineage.verify import verify
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    cells: tuple[str, ...]
-    target: str = ""  # variable to save in a final cell; empty when the cells save themselves
-    must: tuple[str, ...] = ()
-    must_not: tuple[str, ...] = ()
-    counts: dict[str, int] = field(default_factory=dict)  # statement -> times it must appear
-    inputs: dict[str, str] = field(default_factory=dict)  # files present before the session
-    name: str = "art"
-
-
-def stmts(code: str) -> list[str]:
-    """The top-level statements of a slice, as source text."""
-    tree = ast.parse(code)
-    return [(ast.get_source_segment(code, n) or "").strip() for n in tree.body]
-
+from tests.slicing_harness import Case, check_slice, stmts
 
 CASES = [
     # -- history, not notebook order -------------------------------------------------------------
@@ -997,34 +975,9 @@ CASES = [
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_slice(case: Case, shell, tmp_path: Path) -> None:
-    for rel, text in case.inputs.items():
-        Path(rel).write_text(text)
-    for cell in case.cells:
-        shell.run_cell(cell, store_history=True)
-    if case.target:
-        result = shell.run_cell(
-            f"import lineage\nlineage.save({case.target}, {case.name!r})", store_history=True
-        )
-        result.raise_error()
-    art = lineage.get(case.name)
-    code = art.code
-    assert "lineage" not in code
-    assert "get_ipython" not in code
-    got = stmts(code)
-    for s in case.must:
-        assert s in got, f"slice lacks {s!r}:\n{code}"
-    for s in case.must_not:
-        assert s not in got, f"slice should not hold {s!r}:\n{code}"
-    for s, n in case.counts.items():
-        assert got.count(s) == n, f"{s!r} should appear {n} times:\n{code}"
+    code = check_slice(case, shell, tmp_path, cells_may_fail=True)
     if case.id == "imports_first":
-        assert got[0] == "import math"
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    for rel, text in case.inputs.items():
-        (empty / rel).write_text(text)
-    result = verify(case.name, cwd=empty)
-    assert result.ok, f"{result.detail}\n--- slice ---\n{code}"
+        assert stmts(code)[0] == "import math"
 
 
 def test_case_count() -> None:

@@ -12,33 +12,21 @@ figure when a cell ends, is checked in a real shell in a subprocess at the end.
 
 from __future__ import annotations
 
-import ast
 import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 pytest.importorskip("matplotlib")
 
-import lineage
-from lineage.verify import verify
+from tests.slicing_harness import Case, check_slice, stmts
 
 PLT = "import matplotlib.pyplot as plt"
 NP = "import numpy as np\nimport matplotlib.pyplot as plt"
 LINES = "[l.get_ydata().tolist() for a in fig.axes for l in a.get_lines()]"
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    cells: tuple[str, ...]
-    target: str
-    must: tuple[str, ...] = ()
-    must_not: tuple[str, ...] = ()
 
 
 CASES = [
@@ -421,11 +409,6 @@ CASES = [
 ]
 
 
-def stmts(code: str) -> list[str]:
-    """The top-level statements of a slice, as source text."""
-    return [(ast.get_source_segment(code, n) or "").strip() for n in ast.parse(code).body]
-
-
 @pytest.fixture
 def agg(monkeypatch: pytest.MonkeyPatch):
     """Headless plotting here and in the interpreters verify starts; no figure left over."""
@@ -442,23 +425,7 @@ def agg(monkeypatch: pytest.MonkeyPatch):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_slice(case: Case, shell, tmp_path: Path, agg: None) -> None:
-    for cell in case.cells:
-        shell.run_cell(cell, store_history=True).raise_error()
-    result = shell.run_cell(
-        f"import lineage\nlineage.save({case.target}, 'art')", store_history=True
-    )
-    result.raise_error()
-    code = lineage.get("art").code
-    assert "lineage" not in code
-    got = stmts(code)
-    for s in case.must:
-        assert s in got, f"slice lacks {s!r}:\n{code}"
-    for s in case.must_not:
-        assert s not in got, f"slice should not hold {s!r}:\n{code}"
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    check = verify("art", cwd=empty)
-    assert check.ok, f"{check.detail}\n--- slice ---\n{code}"
+    check_slice(case, shell, tmp_path)
 
 
 def test_case_count() -> None:

@@ -8,32 +8,13 @@ interpreter in an empty folder and checks it rebuilds the stored value (the late
 
 from __future__ import annotations
 
-import ast
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 import lineage
 from lineage.verify import verify
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    cells: tuple[str, ...]
-    name: str = "art"  # the artifact to check
-    target: str = ""  # variable to save in a final cell; empty when the cells save themselves
-    must: tuple[str, ...] = ()  # whole statements of the slice
-    must_not: tuple[str, ...] = ()
-    absent: tuple[str, ...] = ()  # substrings the code must not hold anywhere
-    inputs: dict[str, str] = field(default_factory=dict)
-
-
-def stmts(code: str) -> list[str]:
-    tree = ast.parse(code)
-    return [(ast.get_source_segment(code, n) or "").strip() for n in tree.body]
-
+from tests.slicing_harness import Case, check_slice
 
 IMPORTS = [
     Case(
@@ -459,31 +440,7 @@ CASES = IMPORTS + PLACES + READ_BACK
 
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_slice(case: Case, shell, tmp_path: Path) -> None:
-    for rel, text in case.inputs.items():
-        Path(rel).write_text(text)
-    for cell in case.cells:
-        shell.run_cell(cell, store_history=True).raise_error()
-    name = case.name
-    if case.target:
-        shell.run_cell(
-            f"import lineage\nlineage.save({case.target}, {name!r})", store_history=True
-        ).raise_error()
-    code = lineage.get(name).code
-    assert "lineage" not in code
-    assert "get_ipython" not in code
-    for text in case.absent:
-        assert text not in code, f"slice holds {text!r}:\n{code}"
-    got = stmts(code)
-    for s in case.must:
-        assert s in got, f"slice lacks {s!r}:\n{code}"
-    for s in case.must_not:
-        assert s not in got, f"slice should not hold {s!r}:\n{code}"
-    empty = tmp_path / "empty"
-    empty.mkdir()
-    for rel, text in case.inputs.items():
-        (empty / rel).write_text(text)
-    result = verify(name, cwd=empty)
-    assert result.ok, f"{result.detail}\n--- slice ---\n{code}"
+    check_slice(case, shell, tmp_path)
 
 
 def test_every_iteration_of_a_loop_has_its_own_value(shell) -> None:
