@@ -345,9 +345,7 @@ def _packaged_documents() -> Iterator[tuple[str, str]]:
 def _top_modules(data: Mapping[str, object]) -> frozenset[str]:
     """The top-level modules a spec document describes (``numpy`` for ``numpy.linalg.norm``)."""
     names: list[object] = [*_keys(data.get("functions")), *_keys(data.get("methods"))]
-    aliases = data.get("aliases")
-    if isinstance(aliases, Mapping):
-        names += [*aliases, *aliases.values()]
+    names += _keys(data.get("aliases"))  # not their targets: an alias serves its own type
     types = data.get("immutable_types")
     names += types if isinstance(types, list) else []
     return frozenset(n.split(".")[0] for n in names if isinstance(n, str))
