@@ -217,10 +217,12 @@ class Store:
         """The store cannot be used now (``e`` says why): what to do about it."""
         if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
             advice = "another process kept it locked for a minute; try again"
+        elif self.db_path.is_dir():
+            advice = f"{self.db_path} is a folder: move it away or point LINEAGE_HOME elsewhere"
         else:
             advice = (
-                f"make {self.home} writable (and free disk space), "
-                "or point LINEAGE_HOME at another folder"
+                f"lineage needs a folder it can create and write at {self.home}, on a disk "
+                "with free space: fix that, or point LINEAGE_HOME at another folder"
             )
         where = self.db_path if isinstance(e, sqlite3.Error) else self.home
         return StoreAccessError(f"cannot use the lineage store at {where} ({e}): {advice}")

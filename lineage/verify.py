@@ -189,7 +189,7 @@ def _verdict(found: dict[str, Any], name: str, ran: Path) -> tuple[Outcome, str]
         return outcome, "the stored value cannot be loaded here:\n" + detail
     if found.get("missing"):
         detail += (
-            f"\nhint: {found['missing']} is not in {ran}, where the slice ran: run it in the "
+            f"\nhint: {found['missing']} is not in {ran.resolve()}, where the slice ran: run it in the "
             f"folder that holds its input files with `lineage verify {name} --cwd DIR`"
         )
     return outcome, "the slice raised:\n" + detail
