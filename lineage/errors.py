@@ -28,6 +28,10 @@ class InvalidArtifactNameError(LineageError, ValueError):
     pass
 
 
+class InvalidVersionError(LineageError, ValueError):
+    pass
+
+
 class ArtifactNotFoundError(LineageError, KeyError):
     def __init__(self, name: str, known: Iterable[str] = ()) -> None:
         close = difflib.get_close_matches(name, list(known), n=3, cutoff=0.6)

@@ -39,6 +39,7 @@ from lineage.errors import (
     ArtifactNotFoundError,
     CorruptStoreError,
     InvalidArtifactNameError,
+    InvalidVersionError,
     StoreAccessError,
     UnpicklableValueWarning,
     ValueLoadError,
@@ -400,6 +401,12 @@ class Store:
 
     @staticmethod
     def _find(conn: sqlite3.Connection, name: str, version: int | None) -> sqlite3.Row:
+        validate_name(name)
+        if version is not None and (type(version) is not int or version < 1):
+            raise InvalidVersionError(
+                f"an artifact version is a whole number from 1 (`lineage list` shows them), "
+                f"not {version!r}; omit it for the latest"
+            )
         query = f"SELECT {_COLUMNS} FROM artifacts WHERE name = ?"
         if version is None:
             row = conn.execute(f"{query} ORDER BY version DESC LIMIT 1", (name,)).fetchone()

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage.api import get
+from lineage.errors import LineageError
 
 # Runs in the child: exec the slice in a fresh namespace, then compare with the stored value.
 # The verdict goes to a JSON file, so whatever the slice prints or exits with cannot be taken
@@ -99,6 +100,10 @@ def verify(
     """Run ``name``'s code alone in a new interpreter (in ``cwd``, by default the folder the
     session ran in) and check it rebuilds a value equal to the stored one; a run longer than
     ``timeout`` seconds is stopped (:attr:`Outcome.TIMED_OUT`)."""
+    if cwd is not None and not Path(cwd).is_dir():
+        raise LineageError(f"--cwd {cwd}: no such folder (give the folder to run the code in)")
+    if timeout is not None and not timeout > 0:
+        raise LineageError(f"the timeout is a number of seconds above 0, not {timeout!r}")
     artifact = get(name, version)
     record = artifact.record
 

@@ -301,6 +301,18 @@ SHELL_CASES = [
         traceback=False,
     ),
     ShellCase(
+        id="name-not-a-string",
+        cell="lineage.get(5)",
+        says="InvalidArtifactNameError: artifact names must be strings, not int",
+        traceback=False,
+    ),
+    ShellCase(
+        id="version-not-a-number",
+        cell="lineage.delete('model', version='1')",
+        says="InvalidVersionError: an artifact version is a whole number from 1",
+        traceback=False,
+    ),
+    ShellCase(
         id="inside-a-user-function",
         cell="def load():\n    return lineage.get('nope')\nload()",
         says="ArtifactNotFoundError: no artifact named 'nope'",
