@@ -14,6 +14,7 @@ folder must be, ``/proc``, a folder where the database must be, ``RLIMIT_FSIZE``
 
 from __future__ import annotations
 
+import importlib.util
 import linecache
 import os
 import re
@@ -29,6 +30,8 @@ import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
@@ -477,3 +480,74 @@ def test_unpicklable_warning_points_at_the_script_line(tmp_path: Path) -> None:
 
 def test_lineage_error_is_exported() -> None:
     assert lineage.LineageError is LineageError
+
+
+def _notebook_runner() -> ModuleType:
+    """``examples/notebook_runner.py`` (not a package), as tests/test_notebooks.py loads it."""
+    name = "lineage_examples_notebook_runner"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "examples" / "notebook_runner.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_in_a_jupyter_kernel(tmp_path: Path) -> None:
+    """The same in a real Jupyter kernel: a LineageError is a one-line stderr message and the
+    cell counts as failed; the user's own exception keeps its traceback; the warning names the
+    cell's line."""
+    import nbformat
+
+    cells = [
+        ("%load_ext lineage\nimport lineage", False),
+        ("lineage.get('nope')", True),
+        ("def f():\n    raise ValueError('mine')\nf()", True),
+        ("g = (i for i in [1])\nlineage.save(g, 'g')", False),
+    ]
+    nb = nbformat.v4.new_notebook()
+    for source, raises in cells:
+        cell = nbformat.v4.new_code_cell(source)
+        if raises:
+            cell.metadata["tags"] = ["raises-exception"]
+        nb.cells.append(cell)
+    path = tmp_path / "errors.ipynb"
+    nbformat.write(nb, str(path))
+    done = _notebook_runner().execute_notebook(path, tmp_path, env={"LINEAGE_DEV_MODE": "1"})
+    outputs = [cell.outputs for cell in done.cells]
+
+    def text(cell_outputs: list[Any]) -> str:
+        return "".join(o.get("text", "") for o in cell_outputs if o.output_type == "stream")
+
+    assert [o.output_type for o in outputs[1]] == ["stream"]
+    assert text(outputs[1]) == (
+        "ArtifactNotFoundError: no artifact named 'nope' (`lineage list` shows all)\n"
+    )
+    (error,) = [o for o in outputs[2] if o.output_type == "error"]
+    assert error.ename == "ValueError" and len(error.traceback) > 1
+    warning = text(outputs[3])
+    assert "UnpicklableValueWarning" in warning and PACKAGE not in warning
+    assert ":2: UnpicklableValueWarning" in warning and "lineage.save(g, 'g')" in warning
+
+
+def test_in_a_jupyter_kernel_the_cell_fails(tmp_path: Path) -> None:
+    """The message replaces the traceback, not the error: Jupyter still stops at the cell."""
+    import nbformat
+
+    runner = _notebook_runner()
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [
+        nbformat.v4.new_code_cell("%load_ext lineage\nimport lineage"),
+        nbformat.v4.new_code_cell("lineage.get('nope')"),
+        nbformat.v4.new_code_cell("after = 1"),
+    ]
+    path = tmp_path / "stops.ipynb"
+    nbformat.write(nb, str(path))
+    with pytest.raises(runner.NotebookError) as info:
+        runner.execute_notebook(path, tmp_path, env={"LINEAGE_DEV_MODE": "1"})
+    message = str(info.value)
+    assert "lineage.get('nope')" in message and "after = 1" not in message
+    assert "ArtifactNotFoundError: no artifact named 'nope'" in message
+    assert "Traceback" not in message and PACKAGE not in message
