@@ -160,7 +160,11 @@ def _run(command: list[str], cwd: Path, timeout: float | None) -> tuple[int | No
         _, stderr = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
         _kill(proc)
-        _, stderr = proc.communicate()
+        try:
+            _, stderr = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:  # something that left the group holds the pipe
+            proc.wait()
+            stderr = ""
         return None, stderr
     except BaseException:  # Ctrl-C: do not leave the slice running
         _kill(proc)

@@ -8,6 +8,8 @@ with exit status 2, never a traceback."""
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
 import time
@@ -309,3 +311,44 @@ def test_commands(case: CommandCase, env: dict[str, str], tmp_path: Path) -> Non
     listing = lineage_cmd(env, work, "list").stdout.splitlines()[1:]
     left = sorted((line.split()[0], int(line.split()[1])) for line in listing)
     assert left == sorted(case.left)
+
+
+def test_version_is_the_distributions() -> None:
+    """``lineage --version`` prints ``lineage.__version__``, which is pyproject.toml's."""
+    pyproject = (ROOT / "pyproject.toml").read_text()
+    (declared,) = re.findall(r'(?m)^version = "([^"]+)"$', pyproject)
+    assert lineage.__version__ == declared
+
+
+def _running_with_argument(argument: str) -> list[int]:
+    pids = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and argument.encode() in (proc / "cmdline").read_bytes():
+                pids.append(int(proc.name))
+        except OSError:
+            continue
+    return pids
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="needs /proc")
+def test_timeout_stops_what_the_slice_started(env: dict[str, str], tmp_path: Path) -> None:
+    marker = f"{os.getpid()}.{time.time_ns() % 1000}7"  # a unique `sleep` duration
+    work = tmp_path / "work"
+    save_with_script(
+        env,
+        work,
+        "import os, subprocess\nn = int(os.environ.get('LINEAGE_TEST_N', '10'))\n"
+        "sleeper = subprocess.Popen(['sleep', os.environ.get('LINEAGE_TEST_SLEEP', '0')])\n"
+        "art = (sleeper.args, sum(range(n)))\nlineage.save(art, 'art')\n",
+    )
+    slow = {**env, "LINEAGE_TEST_N": str(10**14), "LINEAGE_TEST_SLEEP": marker}
+    proc = lineage_cmd(slow, work, "verify", "art", "--timeout", "2")
+    assert proc.returncode == Outcome.TIMED_OUT.exit_code, proc.stdout + proc.stderr
+    deadline = time.monotonic() + 10
+    while _running_with_argument(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    left = _running_with_argument(marker)
+    for pid in left:  # the test's own sleeper, known by its unique argument
+        os.kill(pid, signal.SIGKILL)
+    assert left == []
