@@ -65,8 +65,9 @@ class StoreAccessError(LineageError, OSError):
     disk is full, or another process holds the database locked."""
 
 
-class CaptureFailedError(LineageError):
-    """Capture failed earlier in this session, so a slice of it could be wrong."""
+class CaptureFailedError(LineageError, RuntimeError):
+    """Capture failed earlier in this session, so a slice of it could be wrong (a
+    RuntimeError too, which lineage raised here before)."""
 
 
 class ValueNotStoredError(LineageError):
