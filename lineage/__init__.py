@@ -32,14 +32,19 @@ __version__ = "0.1.0"
 
 
 def load_ipython_extension(shell: Any) -> None:
-    """``%load_ext lineage``: start capturing this shell's cells."""
+    """``%load_ext lineage``: start capturing this shell's cells; lineage's errors show as
+    their message, without a traceback."""
+    from lineage.ipython_errors import register
     from lineage.tracer import load
 
     load(shell)
+    register(shell)
 
 
 def unload_ipython_extension(shell: Any) -> None:
     """``%unload_ext lineage``: stop capturing; the shell is left as it was before loading."""
+    from lineage.ipython_errors import unregister
     from lineage.tracer import unload
 
+    unregister(shell)
     unload(shell)

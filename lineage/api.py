@@ -98,7 +98,14 @@ def save(obj: Any, name: str) -> Artifact:
     validate_name(name)
     tracer = active_tracer()
     if tracer.errors:
-        raise RuntimeError("lineage capture failed earlier in this session") from tracer.errors[0]
+        from lineage.errors import CaptureFailedError
+
+        first = tracer.errors[0]
+        raise CaptureFailedError(
+            f"lineage capture failed earlier in this session ({type(first).__name__}: {first}), "
+            "so a slice of it could miss statements: restart the kernel, run `%load_ext "
+            "lineage` and the cells again, and please report the error"
+        ) from first
     session = tracer.session
     session.cell_end_resets = cell_end_resets(tracer.shell)
     tracer.check_cwd()
@@ -211,6 +218,8 @@ def artifacts() -> list[Artifact]:
     return [Artifact(record, store) for record in store.list()]
 
 
-def delete(name: str, version: int | None = None) -> None:
-    """Delete one version of ``name``, or all of them when ``version`` is None."""
-    Store().delete(name, version)
+def delete(name: str, version: int | None = None) -> int:
+    """Delete one version of ``name``, or all of them when ``version`` is None; return how
+    many versions were removed. An unknown name or version raises
+    :class:`~lineage.errors.ArtifactNotFoundError` / :class:`~lineage.errors.VersionNotFoundError`."""
+    return Store().delete(name, version)

@@ -57,13 +57,34 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return run_script(args.script, args.args)
 
 
+def _cmd_delete(args: argparse.Namespace) -> int:
+    from lineage.api import delete
+
+    removed = delete(args.name, args.version)
+    which = f"version {args.version}" if args.version is not None else "every version"
+    print(f"deleted {which} of {args.name!r} ({removed} version{'s' if removed != 1 else ''})")
+    return 0
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from lineage.verify import verify
 
-    result = verify(args.name, args.version, cwd=args.cwd)
-    status = "ok" if result.ok else "FAILED"
+    result = verify(args.name, args.version, cwd=args.cwd, timeout=args.timeout)
+    status = "ok" if result.ok else f"FAILED ({result.outcome.name.lower().replace('_', ' ')})"
     print(f"{result.name} v{result.version}: {status}: {result.detail}")
-    return 0 if result.ok else 1
+    return result.outcome.exit_code
+
+
+# `lineage verify`'s exit statuses, as lineage.verify.Outcome defines them
+_VERIFY_EPILOG = """\
+exit status:
+  0  the code rebuilt a value equal to the stored one
+  1  the code ran but rebuilt a different value
+  2  error before any run (unknown artifact or version, bad option, unusable store)
+  3  the code raised (its traceback is printed; a missing input file hints at --cwd)
+  4  the stored value cannot be loaded here, or was never stored (not picklable)
+  5  the code ran longer than --timeout and was stopped
+"""
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
@@ -87,10 +108,14 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from lineage import __version__
+
     parser = argparse.ArgumentParser(
         prog="lineage",
         description="Inspect, verify and export artifacts saved with lineage.save().",
+        epilog="Errors exit with status 2 and print `lineage: <what to do>`.",
     )
+    parser.add_argument("--version", action="version", version=f"lineage {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("list", help="list saved artifacts, newest first")
@@ -105,6 +130,11 @@ def build_parser() -> argparse.ArgumentParser:
         p.add_argument("--version", type=int, default=None, help="version (default: latest)")
         p.set_defaults(func=func)
 
+    p = sub.add_parser("delete", help="delete an artifact (every version, or --version N)")
+    p.add_argument("name", help="artifact name")
+    p.add_argument("--version", type=int, default=None, help="only this version (default: all)")
+    p.set_defaults(func=_cmd_delete)
+
     p = sub.add_parser("run", help="run a Python script with capture on (lineage.save works in it)")
     p.add_argument("script", help="path of the .py file")
     p.add_argument("args", nargs=argparse.REMAINDER, help="arguments passed to the script")
@@ -113,10 +143,21 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser(
         "verify",
         help="re-run an artifact's code in a fresh process and compare with the stored value",
+        description="Re-run an artifact's code alone in a fresh Python process and compare\n"
+        "what it rebuilds with the stored value.",
+        epilog=_VERIFY_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("name", help="artifact name")
     p.add_argument("--version", type=int, default=None, help="version (default: latest)")
     p.add_argument("--cwd", default=None, help="folder to run in (default: where the session ran)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop the run after SECONDS (exit status 5; default: no limit)",
+    )
     p.set_defaults(func=_cmd_verify)
 
     from lineage.emitters import targets

@@ -6,6 +6,9 @@ Messages say what to do next, not only what went wrong.
 from __future__ import annotations
 
 import difflib
+import os
+import sys
+import warnings
 from collections.abc import Iterable
 
 
@@ -22,6 +25,10 @@ class ExtensionNotLoadedError(LineageError):
 
 
 class InvalidArtifactNameError(LineageError, ValueError):
+    pass
+
+
+class InvalidVersionError(LineageError, ValueError):
     pass
 
 
@@ -53,6 +60,16 @@ class CorruptStoreError(LineageError):
     pass
 
 
+class StoreAccessError(LineageError, OSError):
+    """The store is there but cannot be used now: its folder or database is read-only, the
+    disk is full, or another process holds the database locked."""
+
+
+class CaptureFailedError(LineageError, RuntimeError):
+    """Capture failed earlier in this session, so a slice of it could be wrong (a
+    RuntimeError too, which lineage raised here before)."""
+
+
 class ValueNotStoredError(LineageError):
     pass
 
@@ -76,3 +93,23 @@ class UnreplayedCodeWarning(UserWarning):
 
 class ValueLoadError(LineageError):
     """A stored value exists but cannot be unpickled here (its module or class is missing)."""
+
+
+_PACKAGE = os.path.dirname(os.path.realpath(__file__))
+
+
+def warn_user(message: str, category: type[Warning]) -> None:
+    """Warn with the location of the first frame outside lineage (the user's cell or script),
+    as ``skip_file_prefixes`` does on Python 3.12+: the user sees where they called lineage,
+    not lineage's own lines."""
+    frame = sys._getframe(1)
+    level = 1
+    while frame.f_back is not None and _in_lineage(frame.f_code.co_filename):
+        frame = frame.f_back
+        level += 1
+    warnings.warn(message, category, stacklevel=level + 1)
+
+
+def _in_lineage(filename: str) -> bool:
+    path = os.path.realpath(filename)  # pseudo names ("<ipython-input-1-...>") are not under it
+    return path.startswith(_PACKAGE + os.sep)

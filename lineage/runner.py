@@ -18,6 +18,7 @@ def run_script(path: str | Path, argv: Sequence[str] = ()) -> int:
     from IPython.core.interactiveshell import InteractiveShell
     from traitlets.config import Config
 
+    from lineage.ipython_errors import register
     from lineage.tracer import load
 
     script = Path(path)
@@ -34,6 +35,7 @@ def run_script(path: str | Path, argv: Sequence[str] = ()) -> int:
     sys.argv = [str(script), *argv]
     sys.path.insert(0, str(script.resolve().parent))
     load(shell)
+    register(shell)  # a LineageError in the script shows as its message, as in a notebook
     try:
         result = shell.run_cell(source, store_history=True)
     finally:

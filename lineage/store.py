@@ -5,6 +5,13 @@ Layout under the home folder (``$LINEAGE_HOME``, default ``~/.lineage``)::
     lineage.db            metadata (WAL mode), marked with app='lineage' and a schema version
     values/<uuid>.pkl     one value per artifact version, written atomically
 
+``lineage.db`` is born complete: it is made (schema and marker) in a temporary file of the
+home and linked into place, so lineage never takes over a database it did not make. A
+``lineage.db`` without lineage's marker (empty, garbage, another program's tables) is refused
+with :class:`CorruptStoreError`; a store that cannot be written or read now (read-only folder,
+full disk, a directory where the database should be, a lock held too long) raises
+:class:`StoreAccessError`.
+
 A value file is complete before the row that points to it commits, so a crash mid-save leaves
 earlier versions readable; at worst an orphan value file remains, which nothing reads.
 Connections are opened per operation and closed after, so forks and threads are safe.
@@ -21,7 +28,6 @@ import pickle
 import sqlite3
 import tempfile
 import unicodedata
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
@@ -33,10 +39,13 @@ from lineage.errors import (
     ArtifactNotFoundError,
     CorruptStoreError,
     InvalidArtifactNameError,
+    InvalidVersionError,
+    StoreAccessError,
     UnpicklableValueWarning,
     ValueLoadError,
     ValueNotStoredError,
     VersionNotFoundError,
+    warn_user,
 )
 
 SCHEMA_VERSION = 1
@@ -167,7 +176,8 @@ def _immediate(conn: sqlite3.Connection) -> Iterator[None]:
     try:
         yield
     except BaseException:
-        conn.execute("ROLLBACK")
+        if conn.in_transaction:  # SQLite already rolled back after some errors (a full disk)
+            conn.execute("ROLLBACK")
         raise
     conn.execute("COMMIT")
 
@@ -204,46 +214,87 @@ class Store:
             "or point LINEAGE_HOME at another folder"
         )
 
+    def _inaccessible(self, e: Exception) -> StoreAccessError:
+        """The store cannot be used now (``e`` says why): what to do about it."""
+        if isinstance(e, sqlite3.OperationalError) and "locked" in str(e):
+            advice = "another process kept it locked for a minute; try again"
+        elif self.db_path.is_dir():
+            advice = f"{self.db_path} is a folder: move it away or point LINEAGE_HOME elsewhere"
+        else:
+            advice = (
+                f"lineage needs a folder it can create and write at {self.home}, on a disk "
+                "with free space: fix that, or point LINEAGE_HOME at another folder"
+            )
+        where = self.db_path if isinstance(e, sqlite3.Error) else self.home
+        return StoreAccessError(f"cannot use the lineage store at {where} ({e}): {advice}")
+
     def _make_home(self) -> None:
         try:
             self.values_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            raise CorruptStoreError(
-                f"cannot use {self.home} as the lineage home ({e}): "
-                "point LINEAGE_HOME at a writable folder"
-            ) from e
+            raise self._inaccessible(e) from e
 
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        """A checked connection in autocommit mode (transactions are explicit), closed after."""
+        """A checked connection in autocommit mode (transactions are explicit), closed after.
+        It never creates a file: a missing ``lineage.db`` is made by :meth:`_create` first."""
         self._make_home()
-        conn = sqlite3.connect(self.db_path, timeout=60.0, isolation_level=None)
+        try:
+            if not os.path.lexists(self.db_path):
+                self._create()
+            uri = Path(os.path.abspath(self.db_path)).as_uri() + "?mode=rw"
+            conn = sqlite3.connect(uri, uri=True, timeout=60.0, isolation_level=None)
+        except (sqlite3.OperationalError, OSError) as e:
+            raise self._inaccessible(e) from e
         try:
             conn.row_factory = sqlite3.Row
             self._check_schema(conn)
             yield conn
+        except sqlite3.OperationalError as e:  # read-only, full, locked: not corruption
+            raise self._inaccessible(e) from e
         except sqlite3.DatabaseError as e:
-            # Only the base class means "not a database" / "malformed"; subclasses such as
-            # OperationalError ("database is locked") are not corruption.
+            # Only the base class means "not a database" / "malformed".
             if type(e) is not sqlite3.DatabaseError:
                 raise
             raise self._corrupt(f"is not a readable lineage database ({e})") from e
         finally:
             conn.close()
 
-    def _check_schema(self, conn: sqlite3.Connection) -> None:
-        tables = self._tables(conn)
-        if not tables:
-            conn.execute("PRAGMA journal_mode=WAL")  # persistent; set once, on a new store
-            with _immediate(conn):
-                if not self._tables(conn):  # another process may have created it meanwhile
+    def _create(self) -> None:
+        """Make ``lineage.db`` complete in a temporary file, then link it into place: the
+        path never holds a half-made store, so one without lineage's marker is never ours.
+        When another process linked its own first, that one is used."""
+        fd, tmp = tempfile.mkstemp(dir=self.home, prefix=".new-", suffix=".db")
+        os.close(fd)
+        try:
+            conn = sqlite3.connect(tmp, isolation_level=None)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")  # persistent, kept in the file
+                with _immediate(conn):
                     for statement in _SCHEMA:
                         conn.execute(statement)
                     conn.executemany(
                         "INSERT INTO meta (key, value) VALUES (?, ?)",
                         [("app", "lineage"), ("schema_version", str(SCHEMA_VERSION))],
                     )
-            tables = self._tables(conn)
+            finally:
+                conn.close()
+            try:
+                os.link(tmp, self.db_path)  # fails if it exists: never replaces a store
+            except FileExistsError:
+                pass
+            except OSError:  # a file system without hard links: rename, unless one appeared
+                if not os.path.lexists(self.db_path):
+                    os.replace(tmp, self.db_path)
+        finally:
+            for leftover in (tmp, tmp + "-wal", tmp + "-shm"):
+                with contextlib.suppress(OSError):
+                    os.unlink(leftover)
+
+    def _check_schema(self, conn: sqlite3.Connection) -> None:
+        tables = self._tables(conn)
+        if not tables:
+            raise self._corrupt("is empty (a file lineage did not make)")
         marker = {}
         if "meta" in tables:
             marker = dict(conn.execute("SELECT key, value FROM meta").fetchall())
@@ -299,16 +350,18 @@ class Store:
         try:
             data = _dumps(value)
         except Exception as e:
-            warnings.warn(
+            warn_user(
                 f"could not pickle the value of {name!r} (type {record.value_type}: {e}); "
                 "its code was saved, its value was not",
                 UnpicklableValueWarning,
-                stacklevel=2,
             )
         else:
             self._make_home()
             record = replace(record, value_path=f"values/{os.urandom(16).hex()}.pkl")
-            _write_atomic(self.home / str(record.value_path), data)
+            try:
+                _write_atomic(self.home / str(record.value_path), data)
+            except OSError as e:
+                raise self._inaccessible(e) from e
         try:
             with self._connect() as conn, _immediate(conn):
                 (version,) = conn.execute(
@@ -348,6 +401,12 @@ class Store:
 
     @staticmethod
     def _find(conn: sqlite3.Connection, name: str, version: int | None) -> sqlite3.Row:
+        validate_name(name)
+        if version is not None and (type(version) is not int or version < 1):
+            raise InvalidVersionError(
+                f"an artifact version is a whole number from 1 (`lineage list` shows them), "
+                f"not {version!r}; omit it for the latest"
+            )
         query = f"SELECT {_COLUMNS} FROM artifacts WHERE name = ?"
         if version is None:
             row = conn.execute(f"{query} ORDER BY version DESC LIMIT 1", (name,)).fetchone()
