@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,22 @@ sys.exit(0 if values_equal(namespace[target], stored) else 1)
 """
 
 
+def copy_inputs(code: str, source: str, target: Path) -> None:
+    """Copy into ``target``, at the same relative paths, the files and folders in ``source``
+    that ``code`` names by a path, and the modules there it imports (``import helpers``
+    with ``helpers.py`` in ``source``)."""
+    from lineage.emitters.files import constants, input_files, local_modules
+
+    names = set(input_files(source, constants(code)).values()) | local_modules(code, source)
+    for name in sorted(names):
+        origin, copy = Path(source, name), target / name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        if origin.is_dir():
+            shutil.copytree(origin, copy, dirs_exist_ok=True)
+        elif not copy.exists():
+            shutil.copyfile(origin, copy)
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     name: str
@@ -42,21 +59,26 @@ class VerifyResult:
 
 
 def verify(name: str, version: int | None = None, cwd: str | Path | None = None) -> VerifyResult:
-    """Run ``name``'s code alone in a new interpreter (in ``cwd``, by default the folder the
-    session ran in) and check it rebuilds a value equal to the stored one."""
+    """Run ``name``'s code alone in a new interpreter and check it rebuilds a value equal to
+    the stored one. It runs in an empty temporary folder, never in the session's: the files
+    the code names that exist in ``cwd`` (by default the folder the session ran in) are
+    copied there first, so what it writes never lands in the author's folder."""
     artifact = get(name, version)
     record = artifact.record
     if record.value_path is None:
         return VerifyResult(name, record.version, False, "the value was not stored (unpicklable)")
-    workdir = Path(cwd or record.meta.get("cwd") or ".")
+    inputs = str(cwd or record.meta.get("cwd") or ".")
     argv = json.dumps(record.meta["argv"]) if "argv" in record.meta else ""
     with tempfile.TemporaryDirectory(prefix="lineage-verify-") as tmp:
         code_path = Path(tmp, "slice.py")
         code_path.write_text(record.code)
+        run_dir = Path(tmp, "run")
+        run_dir.mkdir()
+        copy_inputs(record.code, inputs, run_dir)
         value_path = artifact.store.home / record.value_path
         proc = subprocess.run(
             [sys.executable, "-c", _CHILD, str(code_path), str(value_path), artifact.target, argv],
-            cwd=workdir if workdir.is_dir() else tmp,
+            cwd=run_dir,
             capture_output=True,
             text=True,
         )

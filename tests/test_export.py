@@ -196,7 +196,7 @@ def child_env(data: Path, **extra: str) -> dict[str, str]:
 def check_rebuilt(data: Path, expected: dict[str, object]) -> None:
     """Each artifact file under ``data`` holds the expected value."""
     for name, value in expected.items():
-        with open(data / f"{name}.pkl", "rb") as f:
+        with open(data / f"{identifier(name, default='artifact')}.pkl", "rb") as f:
             rebuilt = pickle.load(f)
         assert values_equal(rebuilt, value), f"{name}: rebuilt {rebuilt!r}, expected {value!r}"
 
@@ -384,7 +384,7 @@ def test_no_injection(shell, tmp_path: Path) -> None:
     script = out / "x_import_os_os_system_echo_pwned.py"
     stdout = run([sys.executable, str(script)], tmp_path, child_env(tmp_path / "d"))
     assert "pwned" not in stdout.splitlines()
-    with open(tmp_path / "d" / f"{name}.pkl", "rb") as f:
+    with open(tmp_path / "d" / "x_import_os_os_system_echo_pwned.pkl", "rb") as f:
         assert pickle.load(f) == lineage.get(name).get_value()
 
 

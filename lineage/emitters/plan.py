@@ -18,7 +18,6 @@ Pure: slices in, :class:`Plan` out. How statements are grouped into steps:
 from __future__ import annotations
 
 import ast
-import os
 from collections.abc import Sequence
 
 from lineage.analysis.own_calls import SAVE_POINT
@@ -55,6 +54,7 @@ def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str]
         for step in steps
         if a.artifact in step.artifacts
     )
+    work_dir, input_names = _work_dir(slices, stmts)
     modules = set().union(
         *(_top_modules(s.text) for s in stmts.values() if s.facts.kind == "import")
     )
@@ -65,7 +65,8 @@ def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str]
         steps=tuple(steps),
         params=tuple(params.values()),
         artifacts=artifacts,
-        work_dir=_work_dir(slices, stmts),
+        work_dir=work_dir,
+        input_files=input_names,
         cloudpickle=by_value,
         modules=tuple(sorted(modules)),
         argv=_argv(slices),
@@ -143,6 +144,8 @@ HELPER_IMPORTS = frozenset(
         "import argparse",
         "import json",
         "import cloudpickle",
+        "import shutil",
+        "import sys",
     }
 )
 
@@ -219,27 +222,24 @@ def _top_modules(text: str) -> set[str]:
     return out
 
 
-def _work_dir(slices: Sequence[Slice], stmts: dict[tuple[str, float], Stmt]) -> str | None:
-    """The folder a session ran in, when its code names a relative path that exists there
-    (an input file): the steps must run there to find it."""
+def _work_dir(
+    slices: Sequence[Slice], stmts: dict[tuple[str, float], Stmt]
+) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """The folder a session ran in, when its code names files there (the input location's
+    default), and those files: (string constant, path relative to the folder) pairs."""
+    from lineage.emitters.files import input_files
+
+    folders: dict[str, dict[str, str]] = {}
     for art in slices:
-        if not art.cwd or not os.path.isdir(art.cwd):
-            continue
-        for s in stmts.values():
-            if s.session != art.session:
-                continue
-            for text in s.facts.strings:
-                if _looks_like_path(text) and os.path.exists(os.path.join(art.cwd, text)):
-                    return art.cwd
-    return None
-
-
-def _looks_like_path(text: str) -> bool:
-    return (
-        0 < len(text) < 256
-        and ("." in text or "/" in text)
-        and "\n" not in text
-        and "://" not in text
-        and not os.path.isabs(text)
-        and text not in (".", "..")
-    )
+        strings = [t for s in stmts.values() if s.session == art.session for t in s.facts.strings]
+        found = input_files(art.cwd, strings)
+        if found:
+            folders.setdefault(art.cwd, {}).update(found)
+    if len(folders) > 1:
+        raise ExportError(
+            "these artifacts read files from different folders "
+            f"({' and '.join(sorted(folders))}): export them separately"
+        )
+    for cwd, found in folders.items():
+        return cwd, tuple(sorted(found.items()))
+    return None, ()
