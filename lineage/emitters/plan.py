@@ -179,6 +179,9 @@ def _hoist(
             hoisted.add(k)
             imports.setdefault(text, None)
             names |= s.facts.binds
+    constants = _shared_constants(stmts, param_keys, binders, mutated)
+    hoisted |= set(constants)
+    names |= {str(c.facts.literal[0]) for c in constants.values() if c.facts.literal}
     candidates = {
         k: s
         for k, s in stmts.items()
@@ -200,8 +203,39 @@ def _hoist(
         candidates = keep
     hoisted |= set(candidates)
     names |= {n for c in candidates.values() for n in c.facts.binds}
-    helpers = list(dict.fromkeys(c.text for c in candidates.values()))
+    helpers = list(dict.fromkeys(c.text.strip("\n") for c in constants.values()))
+    helpers += dict.fromkeys(c.text for c in candidates.values())
     return list(imports), helpers, hoisted, names
+
+
+def _shared_constants(
+    stmts: dict[tuple[str, float], Stmt],
+    param_keys: set[tuple[str, float]],
+    binders: dict[str, set[str]],
+    mutated: set[str],
+) -> dict[tuple[str, float], Stmt]:
+    """``NAME = <immutable literal>`` statements several artifacts need, when nothing else
+    binds, changes or reads NAME before: defined once at the module top, not handed from
+    step to step."""
+    written = {n for s in stmts.values() for n in s.facts.global_writes}
+    out: dict[tuple[str, float], Stmt] = {}
+    for k, s in stmts.items():
+        lit = s.facts.literal
+        if lit is None or k in param_keys or len(set(s.users)) < 2 or not _immutable(lit[1]):
+            continue
+        name = lit[0]
+        if binders.get(name) != {s.text} or name in mutated | written | RESERVED:
+            continue
+        if any(o.session == s.session and o.pos < s.pos and name in o.facts.reads for o in stmts.values()):
+            continue
+        out[k] = s
+    return out
+
+
+def _immutable(value: object) -> bool:
+    if isinstance(value, (tuple, frozenset)):
+        return all(_immutable(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, complex, str, bytes))
 
 
 def _normal(s: Stmt) -> str:

@@ -146,7 +146,7 @@ def body(step: Step, argv: bool = False, files: dict[str, str] | None = None) ->
         block = _is_block(text)
         if previous is not None and (block or _is_block(previous[0]) or cell != previous[1]):
             out.append("")
-        out.append(indent(rewrite(text, files or {})))
+        out.append(indent("\n".join(split_imports(rewrite(text, files or {})))))
         previous = (text, cell)
     if step.outputs:
         out.append(f"    return {', '.join(step.outputs)}")
@@ -283,8 +283,7 @@ def _sorted_imports(texts: Sequence[str]) -> list[list[str]]:
     """Imports grouped as isort does (future, standard library, third party), each group
     sorted, duplicates dropped."""
     groups: dict[int, dict[tuple[bool, str, str], str]] = {0: {}, 1: {}, 2: {}}
-    for text in texts:
-        text = text.strip("\n")
+    for text in [line for t in texts for line in split_imports(t.strip("\n"))]:
         node = ast.parse(text).body[0]
         if isinstance(node, ast.ImportFrom):
             module, is_from = "." * node.level + (node.module or ""), True
@@ -295,6 +294,26 @@ def _sorted_imports(texts: Sequence[str]) -> list[list[str]]:
         group = 0 if root == "__future__" else 1 if root in sys.stdlib_module_names else 2
         groups[group].setdefault((is_from, module.lower(), text), text)
     return [[groups[g][k] for k in sorted(groups[g])] for g in (0, 1, 2) if groups[g]]
+
+
+def split_imports(text: str) -> list[str]:
+    """``import csv, random`` as one import a line (``import csv``, ``import random``), as
+    ruff and isort want; any other statement as it is."""
+    try:
+        nodes = ast.parse(text).body
+    except SyntaxError:
+        return [text]
+    if not nodes or not all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):
+        return [text]
+    if len(nodes) == 1 and (isinstance(nodes[0], ast.ImportFrom) or len(nodes[0].names) == 1):
+        return [text]  # the user's own spelling
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            out += [ast.unparse(ast.Import(names=[alias])) for alias in node.names]
+        else:
+            out.append(ast.unparse(node))
+    return out
 
 
 def render_tests(pipeline: Pipeline) -> str:

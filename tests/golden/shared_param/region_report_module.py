@@ -71,14 +71,15 @@ def load_value(name: str) -> object:
         return pickle.load(f)
 
 
+SEED = 7
+
+
 def price(i):
     return round(5 + (i * 37 % 101) * 0.9, 2)
 
 
 # shared by "region report", "big_stats", "double count"
 def orders(N_ORDERS):
-    SEED = 7
-
     random.seed(SEED)
     orders = [
         {
