@@ -126,3 +126,22 @@ def test_airflow_files_from_the_input_location(
     check_rebuilt(data, stored(FILES))
     assert (data / "files" / "raw.json").is_file()
     assert sorted(p.name for p in session.iterdir()) == ["raw.json"]
+
+
+def test_ray_files_from_the_input_location(shell, tmp_path: Path) -> None:
+    """The driver copies the input files (--input-dir); workers, shipped the steps module
+    alone, read and write them under the driver's data location."""
+    capture(shell, FILES)
+    session = Path.cwd()
+    out = tmp_path / "pipeline"
+    assert cli.main(["export", *FILES.saves, "--to", "ray", "-o", str(out), "--name", "f"]) == 0
+    driver = (out / "f_ray.py").read_text()
+    assert "working_dir" not in driver and '"py_modules": [steps]' in driver
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "seed.json").write_text("21")
+    (session / "seed.json").unlink()
+    data = tmp_path / "data"
+    run([sys.executable, str(out / "f_ray.py"), "--input-dir", str(inputs)], tmp_path, child_env(data))
+    check_rebuilt(data, stored(FILES))
+    assert sorted(p.name for p in session.iterdir()) == ["raw.json"]
