@@ -214,7 +214,9 @@ def _staging(out: Path) -> Iterator[Path]:
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _write_files(staging: Path, files: dict[str, str], arts: list[Artifact], spec: Pipeline) -> None:
+def _write_files(
+    staging: Path, files: dict[str, str], arts: list[Artifact], spec: Pipeline
+) -> None:
     """The rendered files and the saved values the tests compare with, into ``staging``."""
     for rel, text in files.items():
         (staging / rel).write_text(text, encoding="utf-8")
@@ -222,15 +224,15 @@ def _write_files(staging: Path, files: dict[str, str], arts: list[Artifact], spe
     expected.mkdir()
     for art in arts:
         assert art.record.value_path is not None  # _check_values saw to it
-        shutil.copyfile(art.store.home / art.record.value_path, expected / spec.value_file(art.name))
+        shutil.copyfile(
+            art.store.home / art.record.value_path, expected / spec.value_file(art.name)
+        )
 
 
 def _move_into_place(staging: Path, out: Path, spec: Pipeline) -> list[Path]:
     """Move the staged files into ``out``; then drop what an earlier export of this pipeline
     wrote there and this one did not (saying so), and record what is there now."""
-    rel_written = sorted(
-        str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file()
-    )
+    rel_written = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
     old = _recorded_files(out)
     record = {"pipeline": spec.name, "targets": list(spec.targets), "files": rel_written}
     (staging / MARKER).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")

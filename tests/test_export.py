@@ -517,7 +517,10 @@ class FileCase:
 FILE_CASES = [
     FileCase(
         "input_by_flag",
-        ("import csv", "with open('prices.csv', newline='') as f:\n    rows = list(csv.DictReader(f))"),
+        (
+            "import csv",
+            "with open('prices.csv', newline='') as f:\n    rows = list(csv.DictReader(f))",
+        ),
         {"prices.csv": "p\n1.5\n2.0\n"},
         {"rows": "rows"},
     ),

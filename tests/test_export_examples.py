@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 import lineage
-from tests.test_notebooks import EXAMPLES, runner
 from tests.test_export import check_rebuilt, child_env, run
+from tests.test_notebooks import EXAMPLES, runner
 
 RUFF = Path(sys.executable).parent / "ruff"
 
@@ -61,7 +61,9 @@ def exported(request, tmp_path_factory: pytest.TempPathFactory) -> Exported:
         names = tuple(dict.fromkeys(a.name for a in lineage.artifacts()))
         folder = tmp_path_factory.mktemp("export") / example.pipeline
         for target in ("script", "airflow", "ray"):
-            lineage.export(list(names), to=target, output_dir=folder, pipeline_name=example.pipeline)
+            lineage.export(
+                list(names), to=target, output_dir=folder, pipeline_name=example.pipeline
+            )
     finally:
         for k, v in old.items():
             if v is None:

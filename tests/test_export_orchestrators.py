@@ -142,6 +142,10 @@ def test_ray_files_from_the_input_location(shell, tmp_path: Path) -> None:
     (inputs / "seed.json").write_text("21")
     (session / "seed.json").unlink()
     data = tmp_path / "data"
-    run([sys.executable, str(out / "f_ray.py"), "--input-dir", str(inputs)], tmp_path, child_env(data))
+    run(
+        [sys.executable, str(out / "f_ray.py"), "--input-dir", str(inputs)],
+        tmp_path,
+        child_env(data),
+    )
     check_rebuilt(data, stored(FILES))
     assert sorted(p.name for p in session.iterdir()) == ["raw.json"]

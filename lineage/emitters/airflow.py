@@ -44,7 +44,9 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         lines.append(call(assign(outputs, f"steps.{step.name}"), args, level=2).strip())
         for name, var in zip(step.outputs, outputs, strict=True):
             files = [
-                pipeline.value_file(a) for a, home, v in plan.artifacts if home == step.name and v == name
+                pipeline.value_file(a)
+                for a, home, v in plan.artifacts
+                if home == step.name and v == name
             ]
             for file in files or [data_file(pipeline, step.name, name)]:
                 lines.append(call("steps.save_value", [var, string(file)], level=2).strip())

@@ -61,7 +61,9 @@ def constants(code: str) -> list[str]:
         tree = ast.parse(code)
     except SyntaxError:
         return []
-    return [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    return [
+        n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)
+    ]
 
 
 def local_modules(code: str, cwd: str) -> set[str]:
@@ -70,7 +72,9 @@ def local_modules(code: str, cwd: str) -> set[str]:
         tree = ast.parse(code)
     except SyntaxError:
         return set()
-    roots = {a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names}
+    roots = {
+        a.name.split(".")[0] for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names
+    }
     roots |= {
         n.module.split(".")[0]
         for n in ast.walk(tree)

@@ -226,7 +226,10 @@ def _shared_constants(
         name = lit[0]
         if binders.get(name) != {s.text} or name in mutated | written | RESERVED:
             continue
-        if any(o.session == s.session and o.pos < s.pos and name in o.facts.reads for o in stmts.values()):
+        if any(
+            o.session == s.session and o.pos < s.pos and name in o.facts.reads
+            for o in stmts.values()
+        ):
             continue
         out[k] = s
     return out

@@ -305,7 +305,7 @@ def split_imports(text: str) -> list[str]:
         return [text]
     if not nodes or not all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):
         return [text]
-    if len(nodes) == 1 and (isinstance(nodes[0], ast.ImportFrom) or len(nodes[0].names) == 1):
+    if len(nodes) == 1 and (isinstance(nodes[0], ast.ImportFrom) or len(_aliases(nodes[0])) == 1):
         return [text]  # the user's own spelling
     out: list[str] = []
     for node in nodes:
@@ -314,6 +314,10 @@ def split_imports(text: str) -> list[str]:
         else:
             out.append(ast.unparse(node))
     return out
+
+
+def _aliases(node: ast.stmt) -> list[ast.alias]:
+    return list(node.names) if isinstance(node, (ast.Import, ast.ImportFrom)) else []
 
 
 def render_tests(pipeline: Pipeline) -> str:
