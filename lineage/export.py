@@ -1,10 +1,11 @@
 """``lineage.export``: saved artifacts -> a pipeline folder (script, Airflow DAG, Ray driver).
 
 Reads the artifacts, plans the steps (:mod:`lineage.emitters.plan`), renders the files
-(:mod:`lineage.emitters`), then writes them, with the saved values the generated tests compare
-against, into the output folder. A marker file there records which pipeline the folder holds,
-so exporting the same pipeline again refreshes it and another pipeline is refused (unless
-``force``).
+(:mod:`lineage.emitters`), stages them with the saved values the generated tests compare
+against in a scratch folder, runs the script once there (:mod:`lineage.trial`) to write
+``requirements.txt``, then moves everything into the output folder. A marker file there
+records which pipeline the folder holds, so exporting the same pipeline again refreshes it
+and another pipeline is refused (unless ``force``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,10 @@ def export(
     first artifact's name) made a valid identifier. Each name in ``params`` turns the top-level
     assignment ``NAME = <literal>`` into a pipeline parameter. An output folder holding another
     pipeline's files is refused unless ``force``. Returns the paths written.
+
+    All or nothing: the files are staged in a scratch folder, the script runs there once (its
+    imports make ``requirements.txt``, see :mod:`lineage.trial`), and only then are they
+    moved into ``output_dir``; on an error nothing there changes.
     """
     from lineage.api import get
     from lineage.emitters import emitter, targets

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,13 +35,17 @@ sys.exit(0 if values_equal(namespace[target], stored) else 1)
 """
 
 
+_PARSING = threading.Lock()
+
+
 def copy_inputs(code: str, source: str, target: Path) -> None:
     """Copy into ``target``, at the same relative paths, the files and folders in ``source``
     that ``code`` names by a path, and the modules there it imports (``import helpers``
     with ``helpers.py`` in ``source``)."""
     from lineage.emitters.files import constants, input_files, local_modules
 
-    names = set(input_files(source, constants(code)).values()) | local_modules(code, source)
+    with _PARSING:  # CPython 3.11's ast.parse is not safe in threads run side by side
+        names = set(input_files(source, constants(code)).values()) | local_modules(code, source)
     for name in sorted(names):
         origin, copy = Path(source, name), target / name
         copy.parent.mkdir(parents=True, exist_ok=True)

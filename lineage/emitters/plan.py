@@ -21,6 +21,7 @@ import ast
 from collections.abc import Sequence
 
 from lineage.analysis.own_calls import SAVE_POINT
+from lineage.emitters.files import input_files, looks_like_path
 from lineage.emitters.model import RESERVED, Plan, Slice, Step, Stmt
 from lineage.emitters.naming import BUILTINS, Namer
 from lineage.emitters.params import find_params
@@ -224,6 +225,8 @@ def _shared_constants(
         if lit is None or k in param_keys or len(set(s.users)) < 2 or not _immutable(lit[1]):
             continue
         name = lit[0]
+        if isinstance(lit[1], str) and looks_like_path(lit[1]):
+            continue  # a file's path: resolved when a step runs (file_path), not at import
         if binders.get(name) != {s.text} or name in mutated | written | RESERVED:
             continue
         if any(
@@ -264,8 +267,6 @@ def _work_dir(
 ) -> tuple[str | None, tuple[tuple[str, str], ...]]:
     """The folder a session ran in, when its code names files there (the input location's
     default), and those files: (string constant, path relative to the folder) pairs."""
-    from lineage.emitters.files import input_files
-
     folders: dict[str, dict[str, str]] = {}
     for art in slices:
         strings = [t for s in stmts.values() if s.session == art.session for t in s.facts.strings]
