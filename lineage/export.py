@@ -225,6 +225,12 @@ def _write_files(
     """The rendered files and the saved values the tests compare with, into ``staging``."""
     for rel, text in files.items():
         (staging / rel).write_text(text, encoding="utf-8")
+    for source in map(Path, spec.plan.local_modules):  # the session's own modules it imports
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(source, staging / source.name, ignore=ignore)
+        else:
+            shutil.copyfile(source, staging / source.name)
     expected = staging / "expected"
     expected.mkdir()
     for art in arts:

@@ -662,3 +662,19 @@ def test_subset_reexport_says_what_it_removes(shell, tmp_path: Path, capsys) -> 
     said = capsys.readouterr().out
     assert "removed from" in said and "expected/b.pkl" in said
     assert not (out / "expected" / "b.pkl").exists()
+
+
+def test_session_modules_travel_with_the_export(shell, tmp_path: Path) -> None:
+    """``import helpers`` of the session folder's helpers.py: the export carries a copy."""
+    Path("helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    cells = ("import sys\nsys.path.insert(0, '.')", "import helpers", "y = helpers.double(21)")
+    capture(shell, Case("helpers", cells, {"y": "y"}))
+    out = tmp_path / "out"
+    lineage.export(["y"], to="script", output_dir=out)
+    assert (out / "helpers.py").is_file()
+    copy = tmp_path / "elsewhere" / "out"
+    shutil.copytree(out, copy)
+    Path("helpers.py").unlink()  # the session's folder no longer has it
+    data = tmp_path / "data"
+    run([sys.executable, str(copy / "y.py")], copy.parent, child_env(data))
+    check_rebuilt(data, {"y": 42})

@@ -68,6 +68,8 @@ class Plan:
     argv: tuple[str, ...] | None = None  # sys.argv the steps set first (the session's)
     # files the code names by path: (string constant, path relative to work_dir)
     input_files: tuple[tuple[str, str], ...] = ()
+    # the session folder's modules the steps import (``helpers.py``, ``mypkg``): shipped along
+    local_modules: tuple[str, ...] = ()
 
 
 @dataclass(eq=False)

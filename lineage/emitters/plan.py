@@ -18,10 +18,11 @@ Pure: slices in, :class:`Plan` out. How statements are grouped into steps:
 from __future__ import annotations
 
 import ast
+import os
 from collections.abc import Sequence
 
 from lineage.analysis.own_calls import SAVE_POINT
-from lineage.emitters.files import input_files, looks_like_path
+from lineage.emitters.files import input_files, local_modules, looks_like_path
 from lineage.emitters.model import RESERVED, Plan, Slice, Step, Stmt
 from lineage.emitters.naming import BUILTINS, Namer
 from lineage.emitters.params import find_params
@@ -68,6 +69,7 @@ def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str]
         artifacts=artifacts,
         work_dir=work_dir,
         input_files=input_names,
+        local_modules=_local_modules(slices, stmts),
         cloudpickle=by_value,
         modules=tuple(sorted(modules)),
         argv=_argv(slices),
@@ -260,6 +262,27 @@ def _top_modules(text: str) -> set[str]:
         elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
             out.add(node.module.split(".")[0])
     return out
+
+
+def _local_modules(
+    slices: Sequence[Slice], stmts: dict[tuple[str, float], Stmt]
+) -> tuple[str, ...]:
+    """Modules in the sessions' folders the steps import (their paths): the export carries
+    copies of them."""
+    found: set[tuple[str, str]] = set()
+    for art in slices:
+        if not art.cwd or not os.path.isdir(art.cwd):
+            continue
+        for s in stmts.values():
+            if s.session == art.session and s.facts.kind == "import":
+                found |= {(art.cwd, m) for m in local_modules(s.text, art.cwd)}
+    names = [m for _, m in found]
+    if len(set(names)) < len(names):
+        raise ExportError(
+            "these artifacts import different modules named alike "
+            f"({', '.join(sorted(os.path.join(c, m) for c, m in found))}): export them separately"
+        )
+    return tuple(sorted(os.path.join(cwd, m) for cwd, m in found))
 
 
 def _work_dir(

@@ -3,6 +3,8 @@ store, and the driver writes the artifacts."""
 
 from __future__ import annotations
 
+import os
+
 from lineage.emitters import register
 from lineage.emitters.model import Step
 from lineage.emitters.naming import Namer, string
@@ -50,6 +52,7 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         flags=flags(pipeline),
         params=bool(plan.params or plan.input_files),
         copies=any(s.mutated for s in plan.steps),
+        local_modules=[string(os.path.basename(m)) for m in plan.local_modules],
         tasks=tasks_text.lstrip("\n"),
         run_signature=signature("def run", pipeline, "dict[str, ray.ObjectRef]"),
         lines=lines,
