@@ -213,7 +213,8 @@ def _staging(out: Path) -> Iterator[Path]:
     except OSError as e:
         name = f" {e.filename}" if e.filename else ""
         raise ExportError(
-            f"exporting to {out} failed, nothing was changed there:{name} {e.strerror or e}"
+            f"exporting to {out} failed:{name} {e.strerror or e}; check the folder can be "
+            "written and has room, then export again"
         ) from e
     finally:
         shutil.rmtree(staging, ignore_errors=True)

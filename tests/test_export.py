@@ -511,7 +511,7 @@ class FileCase:
     cells: tuple[str, ...]
     inputs: dict[str, str]  # files in the session's folder before it runs
     saves: dict[str, str]
-    how: str = "flag"  # how the run is told the input location: "flag", "env" or "default"
+    how: str = "flag"  # how the run learns the input location: "flag", "env", "url", "default"
 
 
 FILE_CASES = [
@@ -536,6 +536,13 @@ FILE_CASES = [
         {"seed.json": "21"},
         {"total": "total", "back": "back"},
         how="env",
+    ),
+    FileCase(
+        "input_by_url",
+        ("import json", "with open('seed.json') as f:\n    seed = json.load(f) + 1"),
+        {"seed.json": "41"},
+        {"seed": "seed"},
+        how="url",
     ),
     FileCase(
         "subfolder_and_absolute_default",
@@ -584,6 +591,8 @@ def test_files_stay_under_the_data_location(case: FileCase, shell, tmp_path: Pat
         cmd += ["--input-dir", str(inputs)]
     elif case.how == "env":
         env["LINEAGE_INPUT_DIR"] = str(inputs)
+    elif case.how == "url":  # through fsspec
+        cmd += ["--input-dir", inputs.as_uri()]
     run(cmd, elsewhere, env)
     check_rebuilt(data, stored(Case(case.id, case.cells, case.saves)))
     assert _snapshot(session) == before  # neither verify nor the run wrote there
