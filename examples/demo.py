@@ -54,6 +54,7 @@ import notebook_runner  # noqa: E402
 
 import lineage  # noqa: E402
 from lineage.compare import values_equal  # noqa: E402
+from lineage.emitters.naming import identifier  # noqa: E402
 from lineage.export import MissingExtraWarning  # noqa: E402
 from lineage.verify import verify  # noqa: E402
 
@@ -256,7 +257,7 @@ def check_rebuilt(p: Pipeline, names: list[str]) -> bool:
     sys.path.insert(0, str(p.folder))  # a class defined in the pipeline unpickles from there
     try:
         for name in names:
-            path = p.data / f"{name}.pkl"
+            path = p.data / f"{identifier(name, default='artifact')}.pkl"
             try:
                 with path.open("rb") as f:
                     rebuilt = pickle.load(f)

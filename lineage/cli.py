@@ -150,7 +150,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("name", help="artifact name")
     p.add_argument("--version", type=int, default=None, help="version (default: latest)")
-    p.add_argument("--cwd", default=None, help="folder to run in (default: where the session ran)")
+    p.add_argument(
+        "--cwd",
+        default=None,
+        help="folder the input files are copied from (default: where the session ran)",
+    )
     p.add_argument(
         "--timeout",
         type=float,

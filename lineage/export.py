@@ -1,20 +1,25 @@
 """``lineage.export``: saved artifacts -> a pipeline folder (script, Airflow DAG, Ray driver).
 
 Reads the artifacts, plans the steps (:mod:`lineage.emitters.plan`), renders the files
-(:mod:`lineage.emitters`), then writes them, with the saved values the generated tests compare
-against, into the output folder. A marker file there records which pipeline the folder holds,
-so exporting the same pipeline again refreshes it and another pipeline is refused (unless
-``force``).
+(:mod:`lineage.emitters`), stages them with the saved values the generated tests compare
+against in a scratch folder, runs the script once there (:mod:`lineage.trial`) to write
+``requirements.txt``, then moves everything into the output folder. A marker file there
+records which pipeline the folder holds, so exporting the same pipeline again refreshes it
+and another pipeline is refused (unless ``force``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
+import os
 import shutil
 import sys
+import tempfile
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -24,12 +29,17 @@ if TYPE_CHECKING:
     from lineage.api import Artifact
     from lineage.emitters.model import Plan, Slice
     from lineage.emitters.render import Pipeline
+    from lineage.trial import Trial
 
 MARKER = ".lineage-pipeline"
 
 
 class MissingExtraWarning(UserWarning):
     """An entry point was written for an orchestrator that is not installed here."""
+
+
+class TrialRunWarning(UserWarning):
+    """The exported pipeline failed when it ran once to find what it imports."""
 
 
 def export(
@@ -48,18 +58,24 @@ def export(
     first artifact's name) made a valid identifier. Each name in ``params`` turns the top-level
     assignment ``NAME = <literal>`` into a pipeline parameter. An output folder holding another
     pipeline's files is refused unless ``force``. Returns the paths written.
+
+    All or nothing: the files are staged in a scratch folder, the script runs there once (its
+    imports make ``requirements.txt``, see :mod:`lineage.trial`), and only then are they
+    moved into ``output_dir``; on an error nothing there changes.
     """
     from lineage.api import get
     from lineage.emitters import emitter, targets
     from lineage.emitters.naming import module_name
     from lineage.emitters.plan import make_plan
-    from lineage.emitters.render import Pipeline, render_common
+    from lineage.emitters.render import Pipeline, render_common, render_requirements
+    from lineage.trial import trial_run
 
     wanted = [names] if isinstance(names, str) else list(dict.fromkeys(names))
     if not wanted:
         raise ExportError("nothing to export: give the name of at least one saved artifact")
     chosen = emitter(to)  # an unknown target fails before anything is read or written
     arts = [get(name) for name in wanted]
+    _check_values(arts)
     pipeline = module_name(pipeline_name or wanted[0])
     wanted_params = [params] if isinstance(params, str) else list(params or ())
     plan = make_plan(pipeline, [_slice(a) for a in arts], wanted_params)
@@ -68,12 +84,25 @@ def export(
     registered = targets()
     chosen_targets = {"script", chosen.name, *previous}
     order = tuple(t for t in registered if t in chosen_targets)
-    expected = tuple(a.name for a in arts if a.record.value_path is not None)
-    spec = Pipeline(plan, order, _requirements(plan, order), expected)
+    expected = tuple(a.name for a in arts)
+    spec = Pipeline(plan, order, (), expected)
     files = render_common(spec)
     for target in order:
         files.update(emitter(target).render(spec))
-    written = _write(out, spec, files, arts)
+    with _staging(out) as staging:
+        _write_files(staging, files, arts, spec)
+        trial = trial_run(staging / spec.file("{name}.py"))
+        spec = replace(spec, requirements=_requirements(plan, order, trial))
+        requirements = render_requirements(spec)
+        (staging / "requirements.txt").write_text(requirements, encoding="utf-8")
+        written = _move_into_place(staging, out, spec)
+    if trial.error:
+        warnings.warn(
+            f"the exported pipeline failed in a trial run ({trial.error.strip()}); "
+            "requirements.txt lists only what its code imports",
+            TrialRunWarning,
+            stacklevel=2,
+        )
     for target in order:
         _warn_if_missing(target)
     return written
@@ -152,47 +181,101 @@ def _remove(out: Path, files: Iterable[object]) -> None:
             path.unlink()
 
 
-def _write(out: Path, spec: Pipeline, files: dict[str, str], arts: list[Artifact]) -> list[Path]:
-    """Write the files and the saved values the tests compare with; then drop what an
-    earlier export wrote there and this one did not, and record what is there now."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as e:
-        raise ExportError(f"cannot create the output folder {out} ({e.strerror or e})") from e
-    marker = out / MARKER
-    old: list[str] = []
-    if marker.is_file():
-        try:
-            old = list(json.loads(marker.read_text(encoding="utf-8")).get("files", []))
-        except (ValueError, AttributeError):
-            old = []
-    written: list[Path] = []
-    for rel, text in files.items():
-        path = out / rel
-        path.write_text(text, encoding="utf-8")
-        written.append(path)
-    expected = out / "expected"
+def _check_values(arts: Sequence[Artifact]) -> None:
+    """Every artifact's saved value is there: the tests compare with it, and a value that
+    could not be pickled cannot be stored or handed on by a pipeline either."""
     for art in arts:
         if art.record.value_path is None:
-            warnings.warn(
-                f"artifact {art.name!r} has no stored value (it could not be pickled): the "
-                "pipeline rebuilds it, but the generated tests cannot check it",
-                stacklevel=3,
+            raise ExportError(
+                f"artifact {art.name!r} ({art.record.value_type}) could not be pickled when it "
+                "was saved, so no pipeline can store it or hand it to another step: save a "
+                "value that pickles instead (a list rather than a generator, the data rather "
+                "than an open file), then export again"
             )
-            continue
-        expected.mkdir(exist_ok=True)
-        path = expected / f"{art.name}.pkl"
-        shutil.copyfile(art.store.home / art.record.value_path, path)
-        written.append(path)
-    rel_written = [str(p.relative_to(out)) for p in written]
-    _remove(out, [f for f in old if f not in rel_written])
+        if not (art.store.home / art.record.value_path).is_file():
+            raise ExportError(
+                f"the stored value of artifact {art.name!r} version {art.version} is missing "
+                f"({art.store.home / art.record.value_path}): save it again, then export"
+            )
+
+
+@contextlib.contextmanager
+def _staging(out: Path) -> Iterator[Path]:
+    """A scratch folder next to ``out`` (on the same file system, so moves are renames),
+    removed at the end whatever happens; OS errors become an :class:`ExportError`."""
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{out.name or 'export'}-", dir=out.parent))
+    except OSError as e:
+        raise ExportError(f"cannot write into {out.parent} ({e.strerror or e})") from e
+    try:
+        yield staging
+    except OSError as e:
+        name = f" {e.filename}" if e.filename else ""
+        raise ExportError(
+            f"exporting to {out} failed:{name} {e.strerror or e}; check the folder can be "
+            "written and has room, then export again"
+        ) from e
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write_files(
+    staging: Path, files: dict[str, str], arts: list[Artifact], spec: Pipeline
+) -> None:
+    """The rendered files and the saved values the tests compare with, into ``staging``."""
+    for rel, text in files.items():
+        (staging / rel).write_text(text, encoding="utf-8")
+    for source in map(Path, spec.plan.local_modules):  # the session's own modules it imports
+        if source.is_dir():
+            ignore = shutil.ignore_patterns("__pycache__")
+            shutil.copytree(source, staging / source.name, ignore=ignore)
+        else:
+            shutil.copyfile(source, staging / source.name)
+    expected = staging / "expected"
+    expected.mkdir()
+    for art in arts:
+        assert art.record.value_path is not None  # _check_values saw to it
+        shutil.copyfile(
+            art.store.home / art.record.value_path, expected / spec.value_file(art.name)
+        )
+
+
+def _move_into_place(staging: Path, out: Path, spec: Pipeline) -> list[Path]:
+    """Move the staged files into ``out``; then drop what an earlier export of this pipeline
+    wrote there and this one did not (saying so), and record what is there now."""
+    rel_written = sorted(str(p.relative_to(staging)) for p in staging.rglob("*") if p.is_file())
+    old = _recorded_files(out)
     record = {"pipeline": spec.name, "targets": list(spec.targets), "files": rel_written}
-    marker.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
-    return written
+    (staging / MARKER).write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
+    if not out.exists():
+        staging.rename(out)  # one rename: the folder appears whole
+        staging.mkdir()  # for _staging to remove
+    else:
+        for rel in [*rel_written, MARKER]:
+            target = out / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / rel, target)
+        stale = [f for f in old if f not in rel_written]
+        if stale:
+            print(f"removed from {out}, no longer part of the export: {', '.join(stale)}")
+        _remove(out, stale)
+    return [out / rel for rel in rel_written]
 
 
-def _requirements(plan: Plan, targets: Sequence[str]) -> tuple[str, ...]:
-    """Pinned requirement lines: what the steps import, then what each entry point needs."""
+def _recorded_files(out: Path) -> list[str]:
+    marker = out / MARKER
+    if not marker.is_file():
+        return []
+    try:
+        return [str(f) for f in json.loads(marker.read_text(encoding="utf-8")).get("files", [])]
+    except (ValueError, AttributeError):
+        return []
+
+
+def _requirements(plan: Plan, targets: Sequence[str], trial: Trial) -> tuple[str, ...]:
+    """Pinned requirement lines: what the pipeline imported in its trial run (what the steps
+    import, when that run failed), then what each entry point needs."""
     import importlib.metadata  # here, not at the top: it costs memory in every traced session
 
     from lineage.emitters import emitter
@@ -200,29 +283,28 @@ def _requirements(plan: Plan, targets: Sequence[str]) -> tuple[str, ...]:
     dists = importlib.metadata.packages_distributions()
     lines: list[str] = []
     unknown: list[str] = []
-    for module in plan.modules:
+    modules = sorted(set(plan.modules) | set(trial.modules)) if trial.error else trial.modules
+    for module in modules:
         if module in sys.stdlib_module_names or module == "__future__":
             continue
         found = sorted(dists.get(module, []))
         if found:
-            lines.append(_pin(found[0]))
-        else:
+            lines += [_pin(d) for d in found]
+        elif not module.startswith("_"):  # private modules are parts of others
             unknown.append(module)
     if plan.cloudpickle:
         lines.append(_pin("cloudpickle"))
-    lines = list(dict.fromkeys(lines))
+    lines = sorted(dict.fromkeys(lines), key=str.lower)
     if unknown:
         lines.append(f"# also imported, from no installed distribution: {', '.join(unknown)}")
     for target in targets:
         e = emitter(target)
         if e.distribution:
             lines += [f"# {e.entry_point.format(name=plan.pipeline)}", _pin(e.distribution)]
-    lines += [
-        "# $LINEAGE_DATA_DIR on object storage (s3://, gs://, ...): fsspec, and s3fs, gcsfs...",
-        _pin("fsspec"),
-        f"# test_{plan.pipeline}.py",
-        _pin("pytest"),
-    ]
+    if not any(line.startswith("fsspec==") for line in lines):
+        lines.append("# a data or input location on object storage (s3://, gs://...) also")
+        lines.append("# needs fsspec and its driver (s3fs, gcsfs...)")
+    lines += [f"# test_{plan.pipeline}.py", _pin("pytest")]
     return tuple(lines)
 
 

@@ -12,9 +12,11 @@ import enum
 import json
 import os
 import signal
+import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,26 @@ class Outcome(enum.Enum):
         return int(self.value)
 
 
+_PARSING = threading.Lock()
+
+
+def copy_inputs(code: str, source: str, target: Path) -> None:
+    """Copy into ``target``, at the same relative paths, the files and folders in ``source``
+    that ``code`` names by a path, and the modules there it imports (``import helpers``
+    with ``helpers.py`` in ``source``)."""
+    from lineage.emitters.files import constants, input_files, local_modules
+
+    with _PARSING:  # CPython 3.11's ast.parse is not safe in threads run side by side
+        names = set(input_files(source, constants(code)).values()) | local_modules(code, source)
+    for name in sorted(names):
+        origin, copy = Path(source, name), target / name
+        copy.parent.mkdir(parents=True, exist_ok=True)
+        if origin.is_dir():
+            shutil.copytree(origin, copy, dirs_exist_ok=True)
+        elif not copy.exists():
+            shutil.copyfile(origin, copy)
+
+
 @dataclass(frozen=True)
 class VerifyResult:
     name: str
@@ -97,11 +119,15 @@ def verify(
     cwd: str | Path | None = None,
     timeout: float | None = None,
 ) -> VerifyResult:
-    """Run ``name``'s code alone in a new interpreter (in ``cwd``, by default the folder the
-    session ran in) and check it rebuilds a value equal to the stored one; a run longer than
-    ``timeout`` seconds is stopped (:attr:`Outcome.TIMED_OUT`)."""
+    """Run ``name``'s code alone in a new interpreter and check it rebuilds a value equal to
+    the stored one; a run longer than ``timeout`` seconds is stopped (:attr:`Outcome.TIMED_OUT`).
+    It runs in an empty temporary folder, never in the session's: the files the code names that
+    exist in ``cwd`` (by default the folder the session ran in) are copied there first, so what
+    it writes never lands in the author's folder."""
     if cwd is not None and not Path(cwd).is_dir():
-        raise LineageError(f"--cwd {cwd}: no such folder (give the folder to run the code in)")
+        raise LineageError(
+            f"--cwd {cwd}: no such folder (give the folder that holds the code's input files)"
+        )
     if timeout is not None and not timeout > 0:
         raise LineageError(f"the timeout is a number of seconds above 0, not {timeout!r}")
     artifact = get(name, version)
@@ -116,7 +142,7 @@ def verify(
             "the value was not stored (it could not be pickled when saved): nothing to compare "
             "with; `lineage code` still shows the code that rebuilds it",
         )
-    workdir = Path(cwd or record.meta.get("cwd") or ".")
+    inputs = str(cwd or record.meta.get("cwd") or ".")
     argv = json.dumps(record.meta["argv"]) if "argv" in record.meta else ""
     with tempfile.TemporaryDirectory(prefix="lineage-verify-") as tmp:
         code_path = Path(tmp, "slice.py")
@@ -133,15 +159,17 @@ def verify(
             argv,
             str(verdict_path),
         ]
-        ran = workdir if workdir.is_dir() else Path(tmp)
-        status, stderr = _run(command, ran, timeout)
+        run_dir = Path(tmp, "run")
+        run_dir.mkdir()
+        copy_inputs(record.code, inputs, run_dir)
+        status, stderr = _run(command, run_dir, timeout)
         if status is None:
             return result(Outcome.TIMED_OUT, f"the slice was stopped after {timeout:g} s")
         if not verdict_path.exists():
             detail = f"the slice ended the process (exit status {status}) before it finished"
             return result(Outcome.RAISED, _with_stderr(detail, stderr))
         found = json.loads(verdict_path.read_text())
-    return result(*_verdict(found, name, ran))
+    return result(*_verdict(found, name, Path(inputs)))
 
 
 def _run(command: list[str], cwd: Path, timeout: float | None) -> tuple[int | None, str]:
@@ -185,7 +213,7 @@ def _with_stderr(detail: str, stderr: str) -> str:
     return f"{detail}; its last output:\n{tail}" if tail else detail
 
 
-def _verdict(found: dict[str, Any], name: str, ran: Path) -> tuple[Outcome, str]:
+def _verdict(found: dict[str, Any], name: str, inputs: Path) -> tuple[Outcome, str]:
     """The outcome the child wrote, and what to tell the user about it."""
     outcome = Outcome[str(found["outcome"]).upper()]
     detail = str(found["detail"])
@@ -198,7 +226,8 @@ def _verdict(found: dict[str, Any], name: str, ran: Path) -> tuple[Outcome, str]
         return outcome, "the stored value cannot be loaded here:\n" + detail
     if found.get("missing"):
         detail += (
-            f"\nhint: {found['missing']} is not in {ran.resolve()}, where the slice ran: run it in the "
-            f"folder that holds its input files with `lineage verify {name} --cwd DIR`"
+            f"\nhint: {found['missing']} is not in {inputs.resolve()}, where the slice's input "
+            f"files are taken from: name the folder that holds them with "
+            f"`lineage verify {name} --cwd DIR`"
         )
     return outcome, "the slice raised:\n" + detail

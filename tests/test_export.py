@@ -32,6 +32,7 @@ from lineage.compare import values_equal
 from lineage.emitters.naming import identifier, module_name
 from lineage.errors import ArtifactNotFoundError, ExportError
 from lineage.export import MissingExtraWarning
+from lineage.verify import verify
 from tests.conftest import new_shell
 
 GOLDEN = Path(__file__).parent / "golden"
@@ -196,7 +197,7 @@ def child_env(data: Path, **extra: str) -> dict[str, str]:
 def check_rebuilt(data: Path, expected: dict[str, object]) -> None:
     """Each artifact file under ``data`` holds the expected value."""
     for name, value in expected.items():
-        with open(data / f"{name}.pkl", "rb") as f:
+        with open(data / f"{identifier(name, default='artifact')}.pkl", "rb") as f:
             rebuilt = pickle.load(f)
         assert values_equal(rebuilt, value), f"{name}: rebuilt {rebuilt!r}, expected {value!r}"
 
@@ -384,7 +385,7 @@ def test_no_injection(shell, tmp_path: Path) -> None:
     script = out / "x_import_os_os_system_echo_pwned.py"
     stdout = run([sys.executable, str(script)], tmp_path, child_env(tmp_path / "d"))
     assert "pwned" not in stdout.splitlines()
-    with open(tmp_path / "d" / f"{name}.pkl", "rb") as f:
+    with open(tmp_path / "d" / "x_import_os_os_system_echo_pwned.pkl", "rb") as f:
         assert pickle.load(f) == lineage.get(name).get_value()
 
 
@@ -499,3 +500,190 @@ def test_sessions_never_share_steps(shell, tmp_path: Path) -> None:
     data = tmp_path / "data"
     run([sys.executable, str(out / "first.py")], tmp_path, child_env(data))
     check_rebuilt(data, {"first": 3, "second": 30})
+
+
+# -- files the code names: input location and data location ---------------------------------
+
+
+@dataclass(frozen=True)
+class FileCase:
+    id: str
+    cells: tuple[str, ...]
+    inputs: dict[str, str]  # files in the session's folder before it runs
+    saves: dict[str, str]
+    how: str = "flag"  # how the run learns the input location: "flag", "env", "url", "default"
+
+
+FILE_CASES = [
+    FileCase(
+        "input_by_flag",
+        (
+            "import csv",
+            "with open('prices.csv', newline='') as f:\n    rows = list(csv.DictReader(f))",
+        ),
+        {"prices.csv": "p\n1.5\n2.0\n"},
+        {"rows": "rows"},
+    ),
+    FileCase(
+        "round_trip_by_env",
+        (
+            "import json",
+            "with open('seed.json') as f:\n    seed = json.load(f)",
+            "with open('raw.json', 'w') as f:\n    json.dump([seed, seed * 2], f)",
+            "with open('raw.json') as f:\n    back = json.load(f)",
+            "total = sum(back)",
+        ),
+        {"seed.json": "21"},
+        {"total": "total", "back": "back"},
+        how="env",
+    ),
+    FileCase(
+        "input_by_url",
+        ("import json", "with open('seed.json') as f:\n    seed = json.load(f) + 1"),
+        {"seed.json": "41"},
+        {"seed": "seed"},
+        how="url",
+    ),
+    FileCase(
+        "subfolder_and_absolute_default",
+        (
+            "import os\nHERE = os.getcwd()",
+            "text = open('data/notes.txt').read()",
+            "size = len(open(os.path.join(HERE, 'data/notes.txt')).read())",
+            "with open('out/report.txt', 'w') as f:\n    f.write(text.upper())",
+            "report = open('out/report.txt').read()",
+        ),
+        {"data/notes.txt": "some notes", "out/report.txt": "old"},
+        {"report": "report", "size": "size"},
+        how="default",
+    ),
+]
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+
+
+@pytest.mark.parametrize("case", FILE_CASES, ids=lambda c: c.id)
+def test_files_stay_under_the_data_location(case: FileCase, shell, tmp_path: Path) -> None:
+    """The script, run from another folder, reads the inputs from the input location and
+    writes only under the data location; verify writes nothing in the session's folder."""
+    session = Path.cwd()  # the shell fixture runs the session in its own folder
+    for rel, text in case.inputs.items():
+        (session / rel).parent.mkdir(parents=True, exist_ok=True)
+        (session / rel).write_text(text)
+    capture(shell, Case(case.id, case.cells, case.saves))
+    before = _snapshot(session)
+    for name in case.saves:
+        assert verify(name).ok
+    out = tmp_path / "pipeline"
+    lineage.export(list(case.saves), to="script", output_dir=out)
+    pipeline = module_name(next(iter(case.saves)))
+    assert str(session) not in (out / f"{pipeline}.py").read_text()
+    module = (out / f"{pipeline}_module.py").read_text()
+    assert "os.chdir" not in module and "file_path(" in module
+    elsewhere, data = tmp_path / "elsewhere", tmp_path / "data"
+    elsewhere.mkdir()
+    inputs = tmp_path / "inputs"
+    shutil.copytree(session, inputs)
+    cmd, env = [sys.executable, str(out / f"{pipeline}.py")], child_env(data)
+    if case.how == "flag":
+        cmd += ["--input-dir", str(inputs)]
+    elif case.how == "env":
+        env["LINEAGE_INPUT_DIR"] = str(inputs)
+    elif case.how == "url":  # through fsspec
+        cmd += ["--input-dir", inputs.as_uri()]
+    run(cmd, elsewhere, env)
+    check_rebuilt(data, stored(Case(case.id, case.cells, case.saves)))
+    assert _snapshot(session) == before  # neither verify nor the run wrote there
+    assert list(elsewhere.iterdir()) == []
+    assert (data / "files").is_dir()
+
+
+# -- all or nothing -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrokenCase:
+    id: str
+    cells: tuple[str, ...]
+    saves: dict[str, str]
+    breaks: str  # what goes wrong on the second export: "value file", "unpicklable"
+    message: str  # in the error the CLI prints
+
+
+BROKEN_CASES = [
+    BrokenCase("missing_value_file", ("xs = [1, 2]",), {"xs": "xs"}, "value file", "is missing"),
+    BrokenCase(
+        "generator",
+        ("xs = [1, 2]", "gen = (x * 2 for x in xs)"),
+        {"xs": "xs", "gen": "gen"},
+        "unpicklable",
+        "could not be pickled",
+    ),
+]
+
+
+@pytest.mark.parametrize("case", BROKEN_CASES, ids=lambda c: c.id)
+def test_failed_export_leaves_the_previous_one(
+    case: BrokenCase, shell, tmp_path: Path, capsys
+) -> None:
+    """An export that fails prints the reason (no traceback) and changes nothing."""
+    out = tmp_path / "out"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the generator's unpicklable-value warning
+        capture(shell, Case(case.id, case.cells, case.saves))
+    assert cli.main(["export", "xs", "-o", str(out), "--name", "p"]) == 0
+    before = _snapshot(out)
+    if case.breaks == "value file":
+        art = lineage.get("xs")
+        assert art.record.value_path is not None
+        (art.store.home / art.record.value_path).unlink()
+    capsys.readouterr()
+    assert cli.main(["export", *case.saves, "-o", str(out), "--name", "p"]) != 0
+    err = capsys.readouterr().err
+    assert case.message in err and "Traceback" not in err
+    assert _snapshot(out) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "work"]  # no scratch left
+
+
+def test_value_files_are_identifiers(shell, tmp_path: Path) -> None:
+    long_name = "révénue été " * 16  # 192 characters, 320 bytes: too long for a file name
+    capture(shell, Case("long", ("xs = [1, 2]",), {long_name: "xs", "a b": "xs", "a_b": "xs"}))
+    out = tmp_path / "out"
+    paths = lineage.export([long_name, "a b", "a_b"], output_dir=out, pipeline_name="p")
+    values = sorted(p.name for p in paths if p.parent.name == "expected")
+    stem = identifier(long_name)
+    assert len(stem) <= 60 and " " not in stem
+    assert values == sorted(["a_b.pkl", "a_b_2.pkl", f"{stem}.pkl"])
+    data = tmp_path / "data"
+    run([sys.executable, str(out / "p.py")], tmp_path, child_env(data))
+    assert sorted(p.name for p in data.iterdir() if p.is_file()) == values
+
+
+def test_subset_reexport_says_what_it_removes(shell, tmp_path: Path, capsys) -> None:
+    capture(shell, Case("two", ("a = [1]", "b = [2]"), {"a": "a", "b": "b"}))
+    out = tmp_path / "out"
+    assert cli.main(["export", "a", "b", "-o", str(out), "--name", "p"]) == 0
+    assert (out / "expected" / "b.pkl").exists()
+    capsys.readouterr()
+    assert cli.main(["export", "a", "-o", str(out), "--name", "p"]) == 0
+    said = capsys.readouterr().out
+    assert "removed from" in said and "expected/b.pkl" in said
+    assert not (out / "expected" / "b.pkl").exists()
+
+
+def test_session_modules_travel_with_the_export(shell, tmp_path: Path) -> None:
+    """``import helpers`` of the session folder's helpers.py: the export carries a copy."""
+    Path("helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    cells = ("import sys\nsys.path.insert(0, '.')", "import helpers", "y = helpers.double(21)")
+    capture(shell, Case("helpers", cells, {"y": "y"}))
+    out = tmp_path / "out"
+    lineage.export(["y"], to="script", output_dir=out)
+    assert (out / "helpers.py").is_file()
+    copy = tmp_path / "elsewhere" / "out"
+    shutil.copytree(out, copy)
+    Path("helpers.py").unlink()  # the session's folder no longer has it
+    data = tmp_path / "data"
+    run([sys.executable, str(copy / "y.py")], copy.parent, child_env(data))
+    check_rebuilt(data, {"y": 42})

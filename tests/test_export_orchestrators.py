@@ -87,3 +87,65 @@ def test_ray_driver(shell, tmp_path: Path) -> None:
         data = tmp_path / f"data-{bool(args)}"
         run([sys.executable, str(out / "sales_ray.py"), *args], tmp_path, child_env(data))
         check_rebuilt(data, expected or overridden(SESSION, tmp_path / "expected"))
+
+
+FILES = Case(
+    "files",
+    (
+        "import json",
+        "with open('seed.json') as f:\n    seed = json.load(f)",
+        "with open('raw.json', 'w') as f:\n    json.dump([seed, seed * 2], f)",
+        "with open('raw.json') as f:\n    back = json.load(f)",
+        "total = sum(back)",
+        "doubled = [b * 2 for b in back]",
+    ),
+    {"total": "total", "doubled": "doubled"},
+    inputs={"seed.json": "21"},
+)
+
+
+def test_airflow_files_from_the_input_location(
+    shell, tmp_path: Path, airflow_env: dict[str, str]
+) -> None:
+    """A first task copies the input files from the ``input_dir`` param; tasks read and
+    write them under the data location, never in the session's folder, and never chdir."""
+    capture(shell, FILES)
+    session = Path.cwd()
+    out = tmp_path / "pipeline"
+    assert cli.main(["export", *FILES.saves, "--to", "airflow", "-o", str(out), "--name", "f"]) == 0
+    dag = (out / "f_dag.py").read_text()
+    assert "os.chdir" not in dag and "stage_inputs" in dag
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "seed.json").write_text("21")
+    (session / "seed.json").unlink()  # the session's folder no longer has it
+    data = tmp_path / "data"
+    env = {**airflow_env, "AIRFLOW__CORE__DAGS_FOLDER": str(out), "LINEAGE_DATA_DIR": str(data)}
+    cmd = [str(BIN / "airflow"), "dags", "test", "f", "-c", json.dumps({"input_dir": str(inputs)})]
+    run(cmd, tmp_path, env)
+    check_rebuilt(data, stored(FILES))
+    assert (data / "files" / "raw.json").is_file()
+    assert sorted(p.name for p in session.iterdir()) == ["raw.json"]
+
+
+def test_ray_files_from_the_input_location(shell, tmp_path: Path) -> None:
+    """The driver copies the input files (--input-dir); workers, shipped the steps module
+    alone, read and write them under the driver's data location."""
+    capture(shell, FILES)
+    session = Path.cwd()
+    out = tmp_path / "pipeline"
+    assert cli.main(["export", *FILES.saves, "--to", "ray", "-o", str(out), "--name", "f"]) == 0
+    driver = (out / "f_ray.py").read_text()
+    assert "working_dir" not in driver and '"py_modules": [steps]' in driver
+    inputs = tmp_path / "inputs"
+    inputs.mkdir()
+    (inputs / "seed.json").write_text("21")
+    (session / "seed.json").unlink()
+    data = tmp_path / "data"
+    run(
+        [sys.executable, str(out / "f_ray.py"), "--input-dir", str(inputs)],
+        tmp_path,
+        child_env(data),
+    )
+    check_rebuilt(data, stored(FILES))
+    assert sorted(p.name for p in session.iterdir()) == ["raw.json"]

@@ -43,18 +43,28 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         outputs = [names(n) for n in step.outputs]
         lines.append(call(assign(outputs, f"steps.{step.name}"), args, level=2).strip())
         for name, var in zip(step.outputs, outputs, strict=True):
-            files = [f"{a}.pkl" for a, home, v in plan.artifacts if home == step.name and v == name]
+            files = [
+                pipeline.value_file(a)
+                for a, home, v in plan.artifacts
+                if home == step.name and v == name
+            ]
             for file in files or [data_file(pipeline, step.name, name)]:
                 lines.append(call("steps.save_value", [var, string(file)], level=2).strip())
         tasks.append({"name": step.name, "params": bool(step.params), "lines": lines})
     dag_names = Namer({s.name for s in plan.steps} | {"dag", "task", "steps", "os"})
     dag_function = dag_names(f"{pipeline.name}_dag")
-    wiring = _wiring(pipeline, dag_names)
+    stage = dag_names("stage_inputs") if plan.input_files else None
+    if stage:  # first, copy the input files to the data location
+        lines = ['steps.stage_inputs(params["input_dir"])']
+        tasks.insert(0, {"name": stage, "params": True, "lines": lines})
+    wiring = _wiring(pipeline, dag_names, stage)
     params = [
         {"key": string(p.name), "param": _param(p.json_default, p.schema_type)} for p in plan.params
     ]
+    if stage:
+        params.append({"key": '"input_dir"', "param": 'Param(steps.INPUT_DIR, type="string")'})
     conf = json.dumps({p.name: p.json_default for p in plan.params}).replace("\\", "\\\\")
-    sdk = ["dag", "task"] + (["Param", "get_current_context"] if plan.params else [])
+    sdk = ["dag", "task"] + (["Param", "get_current_context"] if params else [])
     path = pipeline.file("{name}_dag.py")
     text = render_template(
         "dag.py.j2",
@@ -64,8 +74,7 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         module=pipeline.module,
         sdk_imports=sorted(sdk, key=lambda n: (n[0].islower(), n)),
         params=params,
-        conf=conf,
-        work_dir=plan.work_dir is not None,
+        conf=conf if plan.params else "",
         dag_function=dag_function,
         tasks=tasks,
         wiring=wiring,
@@ -79,16 +88,19 @@ def _param(default: object, schema_type: str | None) -> str:
     return f"Param({literal(default)}, type={string(schema_type)})"
 
 
-def _wiring(pipeline: Pipeline, names: Namer) -> list[str]:
-    """Instantiate the tasks, then ``upstream >> downstream`` for each dependency."""
+def _wiring(pipeline: Pipeline, names: Namer, stage: str | None) -> list[str]:
+    """Instantiate the tasks, then ``upstream >> downstream`` for each dependency; the
+    ``stage`` task, if any, before every step that follows no other."""
     steps = pipeline.plan.steps
-    linked = {s.name for s in steps if s.after} | {a for s in steps for a in s.after}
-    var = {s.name: names(f"{s.name}_task") for s in steps if s.name in linked}
-    lines = [f"{var[s.name]} = {s.name}()" if s.name in var else f"{s.name}()" for s in steps]
-    for step in steps:
-        downstream = [var[s.name] for s in steps if step.name in s.after]
+    after = {s.name: s.after or ((stage,) if stage else ()) for s in steps}
+    order = ([stage] if stage else []) + [s.name for s in steps]
+    linked = {n for n in order if after.get(n)} | {a for n in order for a in after.get(n, ())}
+    var = {n: names(f"{n}_task") for n in order if n in linked}
+    lines = [f"{var[n]} = {n}()" if n in var else f"{n}()" for n in order]
+    for name in order:
+        downstream = [var[n] for n in order if name in after.get(n, ())]
         if len(downstream) == 1:
-            lines.append(f"{var[step.name]} >> {downstream[0]}")
+            lines.append(f"{var[name]} >> {downstream[0]}")
         elif downstream:
-            lines.append(call(f"{var[step.name]} >> ", downstream, level=1, brackets="[]").strip())
+            lines.append(call(f"{var[name]} >> ", downstream, level=1, brackets="[]").strip())
     return lines

@@ -9,7 +9,8 @@ from lineage.emitters.source import Facts
 
 # Names the emitted files use next to the user's code: no step or variable may take one.
 RESERVED = frozenset(
-    "os pickle Path fsspec cloudpickle argparse json copy ray pytest PARAMS WORK_DIR "
+    "os pickle Path fsspec cloudpickle argparse json copy ray pytest PARAMS "
+    "INPUT_DIR INPUT_FILES file_path stage_inputs data_root input_dir "
     "parse_params boolean data_path open_data save_value load_value steps run main dag task "
     "Param get_current_context SESSION_ARGV".split()
 )
@@ -61,10 +62,14 @@ class Plan:
     steps: tuple[Step, ...]  # in run order
     params: tuple[Param, ...]
     artifacts: tuple[tuple[str, str, str], ...]  # (artifact, step, output holding its value)
-    work_dir: str | None  # where relative input paths resolve; None when nothing reads any
+    work_dir: str | None  # the input location's default: the folder the session read files in
     cloudpickle: bool  # values include functions or classes defined inside a step
     modules: tuple[str, ...]  # top-level modules the steps import
     argv: tuple[str, ...] | None = None  # sys.argv the steps set first (the session's)
+    # files the code names by path: (string constant, path relative to work_dir)
+    input_files: tuple[tuple[str, str], ...] = ()
+    # the session folder's modules the steps import (``helpers.py``, ``mypkg``): shipped along
+    local_modules: tuple[str, ...] = ()
 
 
 @dataclass(eq=False)

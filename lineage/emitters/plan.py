@@ -22,6 +22,7 @@ import os
 from collections.abc import Sequence
 
 from lineage.analysis.own_calls import SAVE_POINT
+from lineage.emitters.files import input_files, local_modules, looks_like_path
 from lineage.emitters.model import RESERVED, Plan, Slice, Step, Stmt
 from lineage.emitters.naming import BUILTINS, Namer
 from lineage.emitters.params import find_params
@@ -55,6 +56,7 @@ def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str]
         for step in steps
         if a.artifact in step.artifacts
     )
+    work_dir, input_names = _work_dir(slices, stmts)
     modules = set().union(
         *(_top_modules(s.text) for s in stmts.values() if s.facts.kind == "import")
     )
@@ -65,7 +67,9 @@ def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str]
         steps=tuple(steps),
         params=tuple(params.values()),
         artifacts=artifacts,
-        work_dir=_work_dir(slices, stmts),
+        work_dir=work_dir,
+        input_files=input_names,
+        local_modules=_local_modules(slices, stmts),
         cloudpickle=by_value,
         modules=tuple(sorted(modules)),
         argv=_argv(slices),
@@ -143,6 +147,8 @@ HELPER_IMPORTS = frozenset(
         "import argparse",
         "import json",
         "import cloudpickle",
+        "import shutil",
+        "import sys",
     }
 )
 
@@ -176,6 +182,9 @@ def _hoist(
             hoisted.add(k)
             imports.setdefault(text, None)
             names |= s.facts.binds
+    constants = _shared_constants(stmts, param_keys, binders, mutated)
+    hoisted |= set(constants)
+    names |= {str(c.facts.literal[0]) for c in constants.values() if c.facts.literal}
     candidates = {
         k: s
         for k, s in stmts.items()
@@ -197,8 +206,44 @@ def _hoist(
         candidates = keep
     hoisted |= set(candidates)
     names |= {n for c in candidates.values() for n in c.facts.binds}
-    helpers = list(dict.fromkeys(c.text for c in candidates.values()))
+    helpers = list(dict.fromkeys(c.text.strip("\n") for c in constants.values()))
+    helpers += dict.fromkeys(c.text for c in candidates.values())
     return list(imports), helpers, hoisted, names
+
+
+def _shared_constants(
+    stmts: dict[tuple[str, float], Stmt],
+    param_keys: set[tuple[str, float]],
+    binders: dict[str, set[str]],
+    mutated: set[str],
+) -> dict[tuple[str, float], Stmt]:
+    """``NAME = <immutable literal>`` statements several artifacts need, when nothing else
+    binds, changes or reads NAME before: defined once at the module top, not handed from
+    step to step."""
+    written = {n for s in stmts.values() for n in s.facts.global_writes}
+    out: dict[tuple[str, float], Stmt] = {}
+    for k, s in stmts.items():
+        lit = s.facts.literal
+        if lit is None or k in param_keys or len(set(s.users)) < 2 or not _immutable(lit[1]):
+            continue
+        name = lit[0]
+        if isinstance(lit[1], str) and looks_like_path(lit[1]):
+            continue  # a file's path: resolved when a step runs (file_path), not at import
+        if binders.get(name) != {s.text} or name in mutated | written | RESERVED:
+            continue
+        if any(
+            o.session == s.session and o.pos < s.pos and name in o.facts.reads
+            for o in stmts.values()
+        ):
+            continue
+        out[k] = s
+    return out
+
+
+def _immutable(value: object) -> bool:
+    if isinstance(value, (tuple, frozenset)):
+        return all(_immutable(v) for v in value)
+    return value is None or isinstance(value, (bool, int, float, complex, str, bytes))
 
 
 def _normal(s: Stmt) -> str:
@@ -219,27 +264,43 @@ def _top_modules(text: str) -> set[str]:
     return out
 
 
-def _work_dir(slices: Sequence[Slice], stmts: dict[tuple[str, float], Stmt]) -> str | None:
-    """The folder a session ran in, when its code names a relative path that exists there
-    (an input file): the steps must run there to find it."""
+def _local_modules(
+    slices: Sequence[Slice], stmts: dict[tuple[str, float], Stmt]
+) -> tuple[str, ...]:
+    """Modules in the sessions' folders the steps import (their paths): the export carries
+    copies of them."""
+    found: set[tuple[str, str]] = set()
     for art in slices:
         if not art.cwd or not os.path.isdir(art.cwd):
             continue
         for s in stmts.values():
-            if s.session != art.session:
-                continue
-            for text in s.facts.strings:
-                if _looks_like_path(text) and os.path.exists(os.path.join(art.cwd, text)):
-                    return art.cwd
-    return None
+            if s.session == art.session and s.facts.kind == "import":
+                found |= {(art.cwd, m) for m in local_modules(s.text, art.cwd)}
+    names = [m for _, m in found]
+    if len(set(names)) < len(names):
+        raise ExportError(
+            "these artifacts import different modules named alike "
+            f"({', '.join(sorted(os.path.join(c, m) for c, m in found))}): export them separately"
+        )
+    return tuple(sorted(os.path.join(cwd, m) for cwd, m in found))
 
 
-def _looks_like_path(text: str) -> bool:
-    return (
-        0 < len(text) < 256
-        and ("." in text or "/" in text)
-        and "\n" not in text
-        and "://" not in text
-        and not os.path.isabs(text)
-        and text not in (".", "..")
-    )
+def _work_dir(
+    slices: Sequence[Slice], stmts: dict[tuple[str, float], Stmt]
+) -> tuple[str | None, tuple[tuple[str, str], ...]]:
+    """The folder a session ran in, when its code names files there (the input location's
+    default), and those files: (string constant, path relative to the folder) pairs."""
+    folders: dict[str, dict[str, str]] = {}
+    for art in slices:
+        strings = [t for s in stmts.values() if s.session == art.session for t in s.facts.strings]
+        found = input_files(art.cwd, strings)
+        if found:
+            folders.setdefault(art.cwd, {}).update(found)
+    if len(folders) > 1:
+        raise ExportError(
+            "these artifacts read files from different folders "
+            f"({' and '.join(sorted(folders))}): export them separately"
+        )
+    for cwd, found in folders.items():
+        return cwd, tuple(sorted(found.items()))
+    return None, ()

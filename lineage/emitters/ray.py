@@ -3,6 +3,8 @@ store, and the driver writes the artifacts."""
 
 from __future__ import annotations
 
+import os
+
 from lineage.emitters import register
 from lineage.emitters.model import Step
 from lineage.emitters.naming import Namer, string
@@ -10,9 +12,11 @@ from lineage.emitters.render import (
     Pipeline,
     assign,
     call,
+    flags,
     local_namer,
     render_template,
     signature,
+    stage_lines,
 )
 
 
@@ -28,14 +32,14 @@ def render(pipeline: Pipeline) -> dict[str, str]:
     tasks_text = "\n".join(plain) + "".join(f"\n\n\n{t}" for t in tasks if "\n" in t)
     names = local_namer(pipeline, "refs", "name", "value", "runtime_env", *remote.values())
     var: dict[tuple[str, str], str] = {}
-    lines = []
+    lines = stage_lines(pipeline)
     for step in plan.steps:
         args = [var[(home, name)] for name, home in step.inputs] + list(step.params)
         outputs = [names(n) for n in step.outputs]
         var.update({(step.name, n): v for n, v in zip(step.outputs, outputs, strict=True)})
         lines.append(call(assign(outputs, f"{remote[step.name]}.remote"), args, level=1).strip())
     items = [
-        f"{string(artifact + '.pkl')}: {var[(home, variable)]}"
+        f"{string(pipeline.value_file(artifact))}: {var[(home, variable)]}"
         for artifact, home, variable in plan.artifacts
     ]
     path = pipeline.file("{name}_ray.py")
@@ -45,10 +49,10 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         pipeline=pipeline.name,
         module=pipeline.module,
         script=path,
-        flags=[f"--{p.name}" for p in plan.params],
-        params=bool(plan.params),
-        work_dir=plan.work_dir is not None,
+        flags=flags(pipeline),
+        params=bool(plan.params or plan.input_files),
         copies=any(s.mutated for s in plan.steps),
+        local_modules=[string(os.path.basename(m)) for m in plan.local_modules],
         tasks=tasks_text.lstrip("\n"),
         run_signature=signature("def run", pipeline, "dict[str, ray.ObjectRef]"),
         lines=lines,

@@ -14,8 +14,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from lineage.emitters.files import rewrite
 from lineage.emitters.model import RESERVED, Plan, Step
-from lineage.emitters.naming import Namer, string
+from lineage.emitters.naming import Namer, identifier, string
 from lineage.emitters.source import indent
 from lineage.errors import ExportError
 
@@ -43,6 +44,24 @@ class Pipeline:
 
     def file(self, pattern: str) -> str:
         return pattern.format(name=self.name)
+
+    @functools.cached_property
+    def _value_files(self) -> dict[str, str]:
+        out: dict[str, str] = {}
+        taken: set[str] = set()  # lower case: two names may not differ only by case
+        for artifact in dict.fromkeys([*(a for a, _, _ in self.plan.artifacts), *self.expected]):
+            stem = base = identifier(artifact, default="artifact")
+            n = 2
+            while stem.lower() in taken:
+                stem, n = f"{base}_{n}", n + 1
+            taken.add(stem.lower())
+            out[artifact] = f"{stem}.pkl"
+        return out
+
+    def value_file(self, artifact: str) -> str:
+        """The file (under the data location, and under expected/) holding ``artifact``'s
+        value: its name made a short identifier, unique in the pipeline."""
+        return self._value_files[artifact]
 
 
 @functools.lru_cache(maxsize=1)
@@ -113,10 +132,11 @@ def comment(step: Step) -> str:
     return f"# shared by {served}"
 
 
-def body(step: Step, argv: bool = False) -> str:
+def body(step: Step, argv: bool = False, files: dict[str, str] | None = None) -> str:
     """The step's statements, as the user wrote them, one blank line between cells and
     around nested definitions, then the return. ``argv``: first, set ``sys.argv`` to the
-    arguments the session ran with."""
+    arguments the session ran with. ``files``: path literals that become ``file_path(...)``
+    calls (:func:`lineage.emitters.files.rewrite`)."""
     out: list[str] = []
     if argv:
         out += ["    sys.argv = list(SESSION_ARGV)", ""]
@@ -126,7 +146,7 @@ def body(step: Step, argv: bool = False) -> str:
         block = _is_block(text)
         if previous is not None and (block or _is_block(previous[0]) or cell != previous[1]):
             out.append("")
-        out.append(indent(text))
+        out.append(indent("\n".join(split_imports(rewrite(text, files or {})))))
         previous = (text, cell)
     if step.outputs:
         out.append(f"    return {', '.join(step.outputs)}")
@@ -148,7 +168,7 @@ def data_file(pipeline: Pipeline, step: str, name: str) -> str:
     artifact's own file when it is an artifact, else an intermediate file."""
     for artifact, home, variable in pipeline.plan.artifacts:
         if home == step and variable == name:
-            return f"{artifact}.pkl"
+            return pipeline.value_file(artifact)
     return f"intermediate/{step}/{name}.pkl"
 
 
@@ -159,9 +179,23 @@ def local_namer(pipeline: Pipeline, *extra: str) -> Namer:
 
 
 def signature(head: str, pipeline: Pipeline, tail: str) -> str:
-    """``def run(NAME: type, ...) -> tail:`` over the pipeline's parameters."""
+    """``def run(NAME: type, ...) -> tail:`` over the pipeline's parameters, and the input
+    location when the steps read files."""
     args = [f"{p.name}: {annotation(p.default)}" for p in pipeline.plan.params]
+    if pipeline.plan.input_files:
+        args.append("input_dir: str = steps.INPUT_DIR")
     return call(head, args, f" -> {tail}:")
+
+
+def flags(pipeline: Pipeline) -> list[str]:
+    """The entry point's command-line options, for its docstring."""
+    out = [f"--{p.name}" for p in pipeline.plan.params]
+    return out + (["--input-dir"] if pipeline.plan.input_files else [])
+
+
+def stage_lines(pipeline: Pipeline) -> list[str]:
+    """What an entry point runs first: copy the input files to the data location."""
+    return ["steps.stage_inputs(input_dir)"] if pipeline.plan.input_files else []
 
 
 # -- the files every target shares ------------------------------------------------------------
@@ -170,7 +204,9 @@ def signature(head: str, pipeline: Pipeline, tail: str) -> str:
 def render_module(pipeline: Pipeline) -> str:
     plan = pipeline.plan
     helper_imports = ["import os", "import pickle", "from pathlib import Path"]
-    if plan.params:
+    if plan.input_files:
+        helper_imports += ["import shutil", "import sys"]
+    if plan.params or plan.input_files:
         helper_imports += ["import argparse"]
         if any(p.kind == "json" for p in plan.params):
             helper_imports.append("import json")
@@ -180,11 +216,12 @@ def render_module(pipeline: Pipeline) -> str:
         helper_imports.append("import sys")
     imports = _sorted_imports([*helper_imports, *plan.imports])
     argv = plan.argv is not None
+    files = dict(plan.input_files)
     steps = [
         {
             "comment": comment(s),
             "signature": call(f"def {s.name}", _args(s), ":"),
-            "body": body(s, argv),
+            "body": body(s, argv, files),
         }
         for s in plan.steps
     ]
@@ -213,13 +250,21 @@ def render_module(pipeline: Pipeline) -> str:
         params=params,
         bool_params=any(p.kind == "bool" for p in plan.params),
         work_dir=string(plan.work_dir) if plan.work_dir else None,
+        inputs=_input_files(plan),
         argv=call("SESSION_ARGV = ", [string(a) for a in plan.argv], brackets="[]")
         if plan.argv is not None
         else None,
         cloudpickle=plan.cloudpickle,
-        helpers=[h.strip("\n") for h in plan.helpers],
+        helpers=[rewrite(h.strip("\n"), files) for h in plan.helpers],
         steps=steps,
     )
+
+
+def _input_files(plan: Plan) -> str | None:
+    if not plan.input_files:
+        return None
+    names = sorted({string(name) for _, name in plan.input_files})
+    return call("INPUT_FILES = ", names, brackets="[]")
 
 
 def _args(step: Step) -> list[str]:
@@ -238,8 +283,7 @@ def _sorted_imports(texts: Sequence[str]) -> list[list[str]]:
     """Imports grouped as isort does (future, standard library, third party), each group
     sorted, duplicates dropped."""
     groups: dict[int, dict[tuple[bool, str, str], str]] = {0: {}, 1: {}, 2: {}}
-    for text in texts:
-        text = text.strip("\n")
+    for text in [line for t in texts for line in split_imports(t.strip("\n"))]:
         node = ast.parse(text).body[0]
         if isinstance(node, ast.ImportFrom):
             module, is_from = "." * node.level + (node.module or ""), True
@@ -252,6 +296,30 @@ def _sorted_imports(texts: Sequence[str]) -> list[list[str]]:
     return [[groups[g][k] for k in sorted(groups[g])] for g in (0, 1, 2) if groups[g]]
 
 
+def split_imports(text: str) -> list[str]:
+    """``import csv, random`` as one import a line (``import csv``, ``import random``), as
+    ruff and isort want; any other statement as it is."""
+    try:
+        nodes = ast.parse(text).body
+    except SyntaxError:
+        return [text]
+    if not nodes or not all(isinstance(n, (ast.Import, ast.ImportFrom)) for n in nodes):
+        return [text]
+    if len(nodes) == 1 and (isinstance(nodes[0], ast.ImportFrom) or len(_aliases(nodes[0])) == 1):
+        return [text]  # the user's own spelling
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, ast.Import):
+            out += [ast.unparse(ast.Import(names=[alias])) for alias in node.names]
+        else:
+            out.append(ast.unparse(node))
+    return out
+
+
+def _aliases(node: ast.stmt) -> list[ast.alias]:
+    return list(node.names) if isinstance(node, (ast.Import, ast.ImportFrom)) else []
+
+
 def render_tests(pipeline: Pipeline) -> str:
     plan = pipeline.plan
     arrays = bool(_ARRAY_MODULES & set(plan.modules))
@@ -261,7 +329,7 @@ def render_tests(pipeline: Pipeline) -> str:
         pipeline=pipeline.name,
         script=string(pipeline.file("{name}.py")),
         script_name=pipeline.file("{name}.py"),
-        artifacts=[string(a) for a in pipeline.expected],
+        artifacts=[string(pipeline.value_file(a)) for a in pipeline.expected],
         arrays=arrays,
     )
 

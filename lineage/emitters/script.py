@@ -11,9 +11,11 @@ from lineage.emitters.render import (
     assign,
     call,
     data_file,
+    flags,
     local_namer,
     render_template,
     signature,
+    stage_lines,
 )
 
 
@@ -23,7 +25,7 @@ def render(pipeline: Pipeline) -> dict[str, str]:
     names = local_namer(pipeline, "path")
     written = names("written")
     var: dict[tuple[str, str], str] = {}  # (step, output) -> variable in run()
-    lines: list[str] = []
+    lines: list[str] = stage_lines(pipeline)
     for step in plan.steps:
         args = [var[(home, name)] for name, home in step.inputs] + list(step.params)
         outputs = [names(name) for name in step.outputs]
@@ -32,7 +34,7 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         for artifact, home, variable in plan.artifacts:
             if home == step.name:
                 value = var[(home, variable)]
-                save = f"steps.save_value({value}, {string(artifact + '.pkl')})"
+                save = f"steps.save_value({value}, {string(pipeline.value_file(artifact))})"
                 lines.append(call(f"{written}.append", [save], level=1).strip())
         for name, value in zip(step.outputs, outputs, strict=True):
             file = data_file(pipeline, step.name, name)
@@ -45,9 +47,9 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         path,
         pipeline=pipeline.name,
         module=pipeline.module,
-        flags=[f"--{p.name}" for p in plan.params],
-        params=bool(plan.params),
-        work_dir=plan.work_dir is not None,
+        flags=flags(pipeline),
+        params=bool(plan.params or plan.input_files),
+        inputs=bool(plan.input_files),
         run_signature=signature("def run", pipeline, "list[str]"),
         written=written,
         lines=lines,

@@ -28,11 +28,15 @@ def parse_params(argv: list[str] | None = None) -> dict[str, object]:
     return vars(parser.parse_args(argv))
 
 
+def data_root() -> str:
+    """The data location: $LINEAGE_DATA_DIR (default: data/ next to this file)."""
+    default = Path(__file__).resolve().parent / "data"
+    return (os.environ.get("LINEAGE_DATA_DIR") or str(default)).rstrip("/")
+
+
 def data_path(name: str) -> str:
     """Where the value saved as ``name`` is kept."""
-    default = Path(__file__).resolve().parent / "data"
-    root = os.environ.get("LINEAGE_DATA_DIR") or str(default)
-    return f"{root.rstrip('/')}/{name}"
+    return f"{data_root()}/{name}"
 
 
 def open_data(name: str, mode: str):
@@ -48,8 +52,13 @@ def open_data(name: str, mode: str):
 
 def save_value(value: object, name: str) -> str:
     """Pickle ``value`` as ``name``; return where it went."""
+    try:
+        data = pickle.dumps(value)
+    except Exception as e:  # a generator, an open file: write nothing rather than half
+        kind = type(value).__name__
+        raise TypeError(f"cannot save {name}: a {kind} cannot be pickled ({e})") from e
     with open_data(name, "wb") as f:
-        pickle.dump(value, f)
+        f.write(data)
     return data_path(name)
 
 

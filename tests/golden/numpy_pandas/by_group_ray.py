@@ -31,8 +31,12 @@ def run(N_ROWS: int) -> dict[str, ray.ObjectRef]:
 
 def main(argv: list[str] | None = None) -> None:
     params = steps.parse_params(argv)
-    # Workers import the steps from the copy Ray ships them.
-    runtime_env = {"py_modules": [steps]}
+    # Ray ships the workers this steps module alone; they find the data location
+    # (and the files the steps read and write) where this driver does.
+    runtime_env = {
+        "py_modules": [steps],
+        "env_vars": {"LINEAGE_DATA_DIR": steps.data_root()},
+    }
     if os.environ.get("RAY_ADDRESS"):
         ray.init(address=os.environ["RAY_ADDRESS"], runtime_env=runtime_env)
     else:

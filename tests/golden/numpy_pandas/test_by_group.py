@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 HERE = Path(__file__).resolve().parent
-ARTIFACTS = ["by_group", "matrix", "total"]
+ARTIFACTS = ["by_group.pkl", "matrix.pkl", "total.pkl"]
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +68,6 @@ def state(obj: object) -> object:
 
 @pytest.mark.parametrize("artifact", ARTIFACTS)
 def test_rebuilds_saved_value(data_dir: Path, artifact: str) -> None:
-    rebuilt = load(data_dir / f"{artifact}.pkl")
-    expected = load(HERE / "expected" / f"{artifact}.pkl")
+    rebuilt = load(data_dir / artifact)
+    expected = load(HERE / "expected" / artifact)
     assert same(rebuilt, expected)

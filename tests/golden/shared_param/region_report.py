@@ -16,11 +16,11 @@ def run(THRESHOLD: float, N_ORDERS: int) -> list[str]:
     orders = steps.orders(N_ORDERS)
     steps.save_value(orders, "intermediate/orders/orders.pkl")
     double_count = steps.double_count(orders)
-    written.append(steps.save_value(double_count, "double count.pkl"))
+    written.append(steps.save_value(double_count, "double_count.pkl"))
     stats = steps.big_stats(orders, THRESHOLD)
     written.append(steps.save_value(stats, "big_stats.pkl"))
     report = steps.region_report(orders)
-    written.append(steps.save_value(report, "region report.pkl"))
+    written.append(steps.save_value(report, "region_report.pkl"))
     return written
 
 

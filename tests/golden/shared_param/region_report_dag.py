@@ -32,7 +32,7 @@ def region_report_dag():
     def double_count() -> None:
         orders = steps.load_value("intermediate/orders/orders.pkl")
         double_count = steps.double_count(orders)
-        steps.save_value(double_count, "double count.pkl")
+        steps.save_value(double_count, "double_count.pkl")
 
     @task
     def big_stats() -> None:
@@ -45,7 +45,7 @@ def region_report_dag():
     def region_report() -> None:
         orders = steps.load_value("intermediate/orders/orders.pkl")
         report = steps.region_report(orders)
-        steps.save_value(report, "region report.pkl")
+        steps.save_value(report, "region_report.pkl")
 
     orders_task = orders()
     double_count_task = double_count()

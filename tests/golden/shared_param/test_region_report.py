@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent
-ARTIFACTS = ["region report", "big_stats", "double count"]
+ARTIFACTS = ["region_report.pkl", "big_stats.pkl", "double_count.pkl"]
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +62,6 @@ def state(obj: object) -> object:
 
 @pytest.mark.parametrize("artifact", ARTIFACTS)
 def test_rebuilds_saved_value(data_dir: Path, artifact: str) -> None:
-    rebuilt = load(data_dir / f"{artifact}.pkl")
-    expected = load(HERE / "expected" / f"{artifact}.pkl")
+    rebuilt = load(data_dir / artifact)
+    expected = load(HERE / "expected" / artifact)
     assert same(rebuilt, expected)
