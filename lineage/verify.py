@@ -11,8 +11,8 @@ import contextlib
 import enum
 import json
 import os
-import signal
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
