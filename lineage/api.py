@@ -93,6 +93,7 @@ def _gc_paused() -> Iterator[None]:
 def save(obj: Any, name: str) -> Artifact:
     """Store ``obj`` and the minimal code that rebuilds it, as a new version of ``name``."""
     from lineage.backends import cell_end_resets
+    from lineage.slicer import FACTS_VERSION
     from lineage.tracer import active_tracer
 
     validate_name(name)
@@ -117,9 +118,12 @@ def save(obj: Any, name: str) -> Artifact:
             "target": result.target,
             "target_statement": result.target_statement,
             "cwd": cell.cwd if cell is not None else tracer.current_cwd(),
-            # the structured slice export plans its steps from
+            # the structured slice export plans its steps from, with the graph's facts
             "statements": _statements(result),
+            "facts": FACTS_VERSION,
         }
+        if result.target_facts is not None:
+            meta["target_facts"] = result.target_facts
         if result.stopped_at is not None:
             meta["stopped_at"] = result.stopped_at
         if reads_argv(result.code):
@@ -185,17 +189,19 @@ def _position(frame: Any) -> tuple[int, int]:
 def _statements(result: SliceResult) -> list[dict[str, Any]]:
     """The structured slice export plans its steps from: each statement as the slice shows it
     (without lineage), after the stop helper when the value was saved inside a statement."""
+    from lineage.analysis.own_calls import SAVE_POINT
     from lineage.save_point import SAVE_HELPER
-    from lineage.slicer import statement_text
+    from lineage.slicer import helper_record, rebuilder_reads, statement_record, statement_text
 
     out: list[dict[str, Any]] = []
     if result.rebuilders:
-        out.append({"id": -2, "text": result.rebuilders, "deps": [], "execution_count": None})
+        names = {f for n in result.nodes for f in rebuilder_reads(n)}
+        names.update(r for r in (result.target_facts or {}).get("reads", ()) if "_rebuild_" in r)
+        kind = "def" if len(names) == 1 else "code"
+        out.append(helper_record(-2, result.rebuilders, names, kind))
     if result.stop:
-        out.append({"id": -1, "text": SAVE_HELPER, "deps": [], "execution_count": None})
-    for n in result.nodes:
-        text = statement_text(n, result.stop)
-        out.append({"id": n.id, "text": text, "deps": n.deps, "execution_count": n.execution_count})
+        out.append(helper_record(-1, SAVE_HELPER, ("_SaveReached", SAVE_POINT)))
+    out.extend(statement_record(n, statement_text(n, result.stop)) for n in result.nodes)
     return out
 
 

@@ -64,6 +64,8 @@ class SliceResult:
     stop: bool = False  # the statements show save calls as stops (lineage.save_point)
     rebuilders: str = ""  # functions recomputing artifacts the slice reads back (get_value)
     stopped_at: int | None = None  # the running statement stopped at the save (stop slices)
+    # the graph's facts about ``target_statement`` (lineage.slicer.statement_record)
+    target_facts: dict[str, Any] | None = None
 
 
 class Session:
@@ -192,8 +194,9 @@ class Session:
         user_ns: dict[str, Any],
     ) -> SliceResult:
         """save called by a simple top-level statement: the slice of what it passed."""
+        from lineage.analysis.cells import split_statements
         from lineage.analysis.facts import statement_facts
-        from lineage.slicer import backward_slice, identifier, render
+        from lineage.slicer import backward_slice, identifier, render, statement_record
 
         name, expr = _save_target(save_stmt, value, user_ns)
         if name is None and expr is None:
@@ -228,7 +231,18 @@ class Session:
         line = f"{target} = {expr[0]}"
         defs = _rebuilders(nodes, ids)
         code = render(nodes, ids, target=line, prelude=defs)
-        return SliceResult(code, target, tuple(nodes[i] for i in ids), line, rebuilders=defs)
+        # what the final line does, as the graph sees it: replayed where save was called
+        probe_nodes, _ = graph.preview(
+            len(self.records) + 1, None, split_statements(line, self._transform), {}, "", state
+        )
+        return SliceResult(
+            code,
+            target,
+            tuple(nodes[i] for i in ids),
+            line,
+            rebuilders=defs,
+            target_facts=statement_record(probe_nodes[-1], line) if probe_nodes else None,
+        )
 
     def _slice_stopped(
         self,
@@ -241,8 +255,15 @@ class Session:
         """save called inside a running top-level statement (a block, or a function it called):
         the statement's dependencies, then the statement itself stopped at that save call
         (:mod:`lineage.save_point`)."""
+        from lineage.analysis.own_calls import SAVE_POINT
         from lineage.save_point import SAVE_HELPER, stopped, unguarded
-        from lineage.slicer import backward_slice, identifier, render, statement_text
+        from lineage.slicer import (
+            backward_slice,
+            identifier,
+            render,
+            statement_record,
+            statement_text,
+        )
 
         extra, _ = graph.preview(
             len(self.records), cell.execution_count, (*before, stmt), _runtime(cell.names), cell.cwd
@@ -260,6 +281,9 @@ class Session:
         defs = _rebuilders(nodes, [*ids, running.id], {running.id: running})
         prelude = "\n".join(filter(None, [defs, SAVE_HELPER]))
         code = render(nodes, ids, target=block, stop=True, prelude=prelude)
+        # the block does what the running statement did, and binds the value it stopped at
+        stops = {"binds": (target,), "reads": (SAVE_POINT, "_SaveReached")}
+        facts = statement_record(running, block, {**stops, "mutates": ("_SaveReached",)})
         return SliceResult(
             code,
             target,
@@ -268,6 +292,7 @@ class Session:
             stop=True,
             rebuilders=defs,
             stopped_at=running.id,
+            target_facts=facts,
         )
 
     def session_code(self, cell: RunningCell | None = None) -> str:

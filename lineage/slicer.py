@@ -6,8 +6,10 @@ import keyword
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from lineage.analysis.cells import code_magic, magic_source
+from lineage.analysis.own_calls import SAVE_POINT, is_lineage_path
 from lineage.errors import UnreplayedCodeWarning
 from lineage.graph import Node, NodeId
 
@@ -132,3 +134,99 @@ def identifier(name: str, taken: Sequence[str] = ()) -> str:
     if keyword.iskeyword(ident) or ident in taken:
         ident += "_"
     return ident
+
+
+# -- the slice's facts, kept with the artifact for exporters ---------------------------------------
+FACTS_VERSION = 1  # meta["facts"]: the statements carry the graph's facts (binds, reads, ...)
+_NAME_SETS = ("binds", "sure", "dels", "reads", "deferred", "global_writes", "mutates")
+
+
+def statement_record(node: Node, text: str, extra: Mapping[str, Any] | None = None) -> dict:
+    """One slice statement as stored with the artifact: its text as the slice shows it, its
+    dependencies, and the graph's facts about what it did (empty facts are left out). Names
+    standing for lineage are dropped with the text that used them."""
+    own = {n for n, _ in node.lineage}
+    record: dict[str, Any] = {
+        "id": node.id,
+        "text": text,
+        "deps": list(node.deps),
+        "execution_count": node.execution_count,
+    }
+    for key in _NAME_SETS:
+        names = set(getattr(node, key)) - own
+        names.update((extra or {}).get(key, ()))
+        if names:
+            record[key] = sorted(names)
+    if node.state_reads:
+        record["state_reads"] = list(node.state_reads)
+    if node.state_writes:
+        record["state_writes"] = list(node.state_writes)
+    if node.changes or (extra or {}).get("changes"):
+        record["changes"] = True
+    if node.kind != "code":
+        record["kind"] = node.kind
+    modules = [m for m in node.modules if not is_lineage_path(m)]
+    if modules:
+        record["modules"] = modules
+    rebuilt = rebuilder_reads(node)
+    if rebuilt:  # lineage.get(...).get_value() became a call of a function the slice defines
+        key = "deferred" if node.kind in ("def", "class") else "reads"
+        record[key] = sorted({*record.get(key, ()), *rebuilt})
+    if SAVE_POINT in text and SAVE_POINT not in node.text:  # save calls became stops
+        key = "deferred" if node.kind in ("def", "class") else "reads"
+        record[key] = sorted({*record.get(key, ()), SAVE_POINT})
+    literal = _literal(node, text)
+    if literal is not None:
+        record["literal"] = literal
+    return record
+
+
+def rebuilder_reads(node: Node) -> tuple[str, ...]:
+    """The functions rebuilding artifacts that the statement's slice text calls (it read them
+    back with ``get_value()``, see :func:`lineage.analysis.own_calls.rebuilder`)."""
+    if not node.lineage:
+        return ()
+    from lineage.analysis.own_calls import artifact_reads, rebuilder
+
+    reads = artifact_reads(node.text, dict(node.lineage))
+    return tuple(dict.fromkeys(rebuilder(name, version) for name, version in reads))
+
+
+def helper_record(nid: int, text: str, binds: Iterable[str], kind: str = "code") -> dict:
+    """A statement lineage wrote into the slice (the stop helper, the functions rebuilding
+    artifacts read back): it binds ``binds`` and reads nothing of the session."""
+    record: dict[str, Any] = {"id": nid, "text": text, "deps": [], "execution_count": None}
+    names = sorted(binds)
+    if names:
+        record["binds"] = record["sure"] = names
+    if kind != "code":
+        record["kind"] = kind
+    return record
+
+
+def _literal(node: Node, text: str) -> list[str] | None:
+    """``NAME = <literal>``: [NAME, the literal's source] (a candidate pipeline parameter)."""
+    if node.kind != "code" or node.reads or node.changes or len(node.binds) != 1:
+        return None
+    if node.sure != node.binds or "=" not in text:
+        return None
+    import ast
+
+    try:
+        body = ast.parse(text).body
+    except SyntaxError:
+        return None
+    stmt = body[0] if len(body) == 1 else None
+    if isinstance(stmt, ast.Assign) and len(stmt.targets) == 1:
+        target, value = stmt.targets[0], stmt.value
+    elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None and stmt.simple:
+        target, value = stmt.target, stmt.value
+    else:
+        return None
+    if not isinstance(target, ast.Name):
+        return None
+    try:
+        ast.literal_eval(value)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        return None
+    return [target.id, ast.get_source_segment(text, value) or ast.unparse(value)]

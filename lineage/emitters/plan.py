@@ -26,7 +26,6 @@ from lineage.emitters.model import RESERVED, Plan, Slice, Step, Stmt
 from lineage.emitters.naming import BUILTINS, Namer
 from lineage.emitters.params import find_params
 from lineage.emitters.partition import SessionSteps
-from lineage.emitters.source import analyze
 from lineage.errors import ExportError
 
 
@@ -55,9 +54,12 @@ def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str]
         for step in steps
         if a.artifact in step.artifacts
     )
-    modules = set().union(
-        *(_top_modules(s.text) for s in stmts.values() if s.facts.kind == "import")
-    )
+    modules = {
+        path.split(".")[0]
+        for s in stmts.values()
+        for path in s.facts.modules
+        if not path.startswith(".")  # relative imports: the package's own modules
+    }
     return Plan(
         pipeline=pipeline,
         imports=tuple(imports),
@@ -93,7 +95,7 @@ def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], Stmt]:
             key = (art.session, float(st.id))
             if key not in stmts or _stops_where_saved(st.text, stmts[key].text):
                 users = stmts[key].users if key in stmts else []
-                stmts[key] = Stmt(key, st.text, tuple(st.deps), st.cell, analyze(st.text), users)
+                stmts[key] = Stmt(key, st.text, tuple(st.deps), st.cell, st.facts, users)
             stmts[key].users.append(art.artifact)
             last = max(last, float(st.id))
         if art.extra:
@@ -101,7 +103,7 @@ def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], Stmt]:
             while key in stmts:  # two expressions saved after the same statement
                 key = (art.session, key[1] + (1 - key[1] % 1) / 2)
             cell = art.statements[-1].cell if art.statements else None
-            stmts[key] = Stmt(key, art.extra, (), cell, analyze(art.extra), [art.artifact])
+            stmts[key] = Stmt(key, art.extra, (), cell, art.extra_facts, [art.artifact])
             if art.stopped_at is not None:
                 _check_stopped(stopped, art, stmts[key])
         elif last < 0:
@@ -208,38 +210,18 @@ def _normal(s: Stmt) -> str:
     return s.text
 
 
-def _top_modules(text: str) -> set[str]:
-    """The top-level modules an import statement imports (relative imports excluded)."""
-    out: set[str] = set()
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.Import):
-            out |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            out.add(node.module.split(".")[0])
-    return out
-
-
 def _work_dir(slices: Sequence[Slice], stmts: dict[tuple[str, float], Stmt]) -> str | None:
-    """The folder a session ran in, when its code names a relative path that exists there
-    (an input file): the steps must run there to find it."""
+    """The folder a session ran in, when its slice reads a file inside it that exists there
+    (an input file, as the graph resolved it): the steps must run there to find it."""
     for art in slices:
         if not art.cwd or not os.path.isdir(art.cwd):
             continue
+        root = os.path.join(os.path.abspath(art.cwd), "")
         for s in stmts.values():
             if s.session != art.session:
                 continue
-            for text in s.facts.strings:
-                if _looks_like_path(text) and os.path.exists(os.path.join(art.cwd, text)):
+            for loc in s.facts.state_reads:
+                path = loc[len("file:") :] if loc.startswith("file:") else ""
+                if path.startswith(root) and os.path.exists(path):
                     return art.cwd
     return None
-
-
-def _looks_like_path(text: str) -> bool:
-    return (
-        0 < len(text) < 256
-        and ("." in text or "/" in text)
-        and "\n" not in text
-        and "://" not in text
-        and not os.path.isabs(text)
-        and text not in (".", "..")
-    )

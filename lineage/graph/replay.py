@@ -16,6 +16,7 @@ from lineage.analysis.own_calls import (
 )
 from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects, given_keywords
+from lineage.graph.node_facts import changed_names, deferred_reads, statement_kind
 from lineage.graph.records import (
     CWD,
     PLAIN_CONTAINERS,
@@ -128,6 +129,8 @@ class Replay(Effects):
             eff.deps.update(self.pseudo_writers(p))
         for loc in eff.mutated:
             eff.deps.update(self.whole_writers(self.find(loc)))
+        # names bound to what it changed, before its own bindings move them
+        mutates = changed_names(self, f, eff) if eff.mutated or eff.slot_writes else _NONE
         # -- the statement has run: update the state ------------------------------------------------
         may_write = bool(stmt.raised)  # it raised: what it changes may not have changed yet
         for loc in eff.mutated:
@@ -184,11 +187,28 @@ class Replay(Effects):
             Node(
                 id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
                 deps=tuple(sorted(eff.deps - {nid})),
-                binds=f.binds | f.may_binds if f.may_binds else f.binds,
+                binds=f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may
+                else f.binds,
                 reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
-                lineage=lineage,
+                lineage=lineage, **self.node_facts(f, eff, mutates),
             )
         )  # fmt: skip
+
+    def node_facts(self, f, eff: StatementEffects, mutates: frozenset[str]) -> dict[str, Any]:
+        """The statement's facts by name, for exporters (:mod:`lineage.graph.node_facts`)."""
+        deferred, global_writes = deferred_reads(f)
+        return {
+            "sure": f.binds | eff.binds_sure if eff.binds_sure else f.binds,
+            "dels": f.dels,
+            "deferred": deferred,
+            "global_writes": global_writes,
+            "mutates": mutates,
+            "state_reads": tuple(sorted(eff.pseudo_reads)) if eff.pseudo_reads else (),
+            "state_writes": tuple(sorted(eff.pseudo_writes)) if eff.pseudo_writes else (),
+            "changes": bool(eff.mutated or eff.slot_writes or eff.pseudo_writes),
+            "kind": statement_kind(f),
+            "modules": tuple(f.imports.values()) if f.is_import else (),
+        }
 
     def lineage_mentioned(self, stmt: Stmt) -> tuple[tuple[str, str], ...]:
         """The names standing for lineage objects when the statement's text names one, else ()."""
