@@ -31,7 +31,7 @@ class StatementFacts:
     global_writes: frozenset[str] = _NO_NAMES  # names its functions declare ``global``
     state_reads: frozenset[str] = _NO_NAMES  # hidden state and files (``file:/abs/path``)
     state_writes: frozenset[str] = _NO_NAMES
-    changes: bool = False  # it changed some object or hidden state, named or not
+    changes: bool = False  # it changed an object no name in ``mutates`` holds
     kind: str = "code"  # "import", "def" (a function or lambda), "class" or "code"
     literal: tuple[str, object] | None = None  # ``NAME = <literal>``: (NAME, value)
     modules: tuple[str, ...] = ()  # for an import: the dotted paths it imports

@@ -39,7 +39,12 @@ def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str]
     params = find_params(param_names, literals)
     param_keys = {k for k, s in stmts.items() if s.facts.literal and s.facts.literal[0] in params}
     imports, helpers, hoisted, module_names = _hoist(stmts, param_keys)
-    rest = [s for k, s in stmts.items() if k not in param_keys and k not in hoisted]
+    # an expression alone that changes nothing (``df["species"]``) has no place in a step
+    rest = [
+        s
+        for k, s in stmts.items()
+        if k not in param_keys and k not in hoisted and not s.facts.inert
+    ]
     steps: list[Step] = []
     namer = Namer(RESERVED | module_names | set(params))
     by_value = False  # functions or classes made inside steps may leave them

@@ -23,31 +23,38 @@ _NONE: frozenset[str] = frozenset()
 _MAX_SUMMARIES = 64  # notebook functions followed to find the globals a call may change
 
 
-def changed_names(replay: Objects, f: Facts, eff: StatementEffects) -> frozenset[str]:
+def changed_names(replay: Objects, f: Facts, eff: StatementEffects) -> tuple[frozenset[str], bool]:
     """The names whose objects the statement may have changed in place: those bound, before
-    it ran, to a location it changed, or to a container of one. Candidates are the names the
-    statement mentions and the globals of the notebook functions it may call (a function
-    changing a global it reads), so the cost does not grow with the session."""
+    it ran, to a location it changed, or to a container of one; and whether it changed an
+    object none of them holds (a temporary, an alias it does not name). Candidates are the
+    names the statement mentions and the globals of the notebook functions it may call (a
+    function changing a global it reads), so the cost does not grow with the session."""
     changed = set(eff.mutated)
     changed.update(loc for loc, _ in eff.slot_writes)
     if not changed:
-        return _NONE
+        return _NONE, False
     find = replay.find
-    roots = {find(loc) for loc in changed}
+    direct = {find(loc) for loc in changed}
+    roots = set(direct)
     if replay.st.held_by:
-        for root in list(roots):
+        for root in direct:
             roots.update(replay.containers_of(root))
     st = replay.st
     out: set[str] = set()
+    named: set[int] = set()
     for name in _candidates(replay, f):
         loc = st.loc_of.get(name)
-        if loc is not None and find(loc) in roots and name not in st.modules:
+        if loc is None or name in st.modules:
+            continue
+        root = find(loc)
+        if root in roots:
             out.add(name)
-    return frozenset(out)
+            named.add(root)
+    return frozenset(out), not direct <= named
 
 
 def _candidates(replay: Objects, f: Facts) -> set[str]:
-    names = set(f.reads) | f.stores | f.augs | f.deep_stores | f.iterated
+    names = set(f.reads) | f.stores | f.augs | f.deep_stores | f.iterated | f.binds | f.may_binds
     names.update(name for name, _, _ in f.slot_stores)
     st = replay.st
     if not st.loc_func:

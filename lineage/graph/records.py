@@ -77,7 +77,7 @@ class Node:
     # hidden state and files it read and wrote (``state:random``, ``file:/abs/path``)
     state_reads: tuple[str, ...] = ()
     state_writes: tuple[str, ...] = ()
-    changes: bool = False  # it changed some object (named or not) or hidden state
+    changes: bool = False  # it changed an object no name in ``mutates`` holds
     kind: str = "code"  # "import", "def" (a function or lambda), "class" or "code"
     modules: tuple[str, ...] = ()  # for an import: the dotted paths it imports
 

@@ -130,7 +130,7 @@ class Replay(Effects):
         for loc in eff.mutated:
             eff.deps.update(self.whole_writers(self.find(loc)))
         # names bound to what it changed, before its own bindings move them
-        mutates = changed_names(self, f, eff) if eff.mutated or eff.slot_writes else _NONE
+        changes = changed_names(self, f, eff) if eff.mutated or eff.slot_writes else (_NONE, False)
         # -- the statement has run: update the state ------------------------------------------------
         may_write = bool(stmt.raised)  # it raised: what it changes may not have changed yet
         for loc in eff.mutated:
@@ -190,13 +190,16 @@ class Replay(Effects):
                 binds=f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may
                 else f.binds,
                 reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
-                lineage=lineage, **self.node_facts(f, eff, mutates),
+                lineage=lineage, **self.node_facts(f, eff, changes),
             )
         )  # fmt: skip
 
-    def node_facts(self, f, eff: StatementEffects, mutates: frozenset[str]) -> dict[str, Any]:
+    def node_facts(
+        self, f, eff: StatementEffects, changes: tuple[frozenset[str], bool]
+    ) -> dict[str, Any]:
         """The statement's facts by name, for exporters (:mod:`lineage.graph.node_facts`)."""
         deferred, global_writes = deferred_reads(f)
+        mutates, unnamed = changes
         return {
             "sure": f.binds | eff.binds_sure if eff.binds_sure else f.binds,
             "dels": f.dels,
@@ -205,7 +208,7 @@ class Replay(Effects):
             "mutates": mutates,
             "state_reads": tuple(sorted(eff.pseudo_reads)) if eff.pseudo_reads else (),
             "state_writes": tuple(sorted(eff.pseudo_writes)) if eff.pseudo_writes else (),
-            "changes": bool(eff.mutated or eff.slot_writes or eff.pseudo_writes),
+            "changes": unnamed,
             "kind": statement_kind(f),
             "modules": tuple(f.imports.values()) if f.is_import else (),
         }
@@ -245,7 +248,7 @@ class Replay(Effects):
             Node(
                 id=nid, cell=self.cell, execution_count=self.count, text=text, deps=deps,
                 binds=frozenset(), reads=frozenset({alias}) if alias in st.binders else frozenset(),
-                is_import=False, excluded=False,
+                is_import=False, excluded=False, state_writes=(reset.state,),
             )
         )  # fmt: skip
 
