@@ -162,18 +162,20 @@ def test_facts_come_from_the_graph(
     export_and_run(case.saves, tmp_path, **env)
 
 
+# a session that writes raw.json and reads it back for two artifacts (see test_airflow_file_edge)
+FILE_HANDOFF = (
+    "import json",
+    "raw = [{'v': i, 'ok': i % 3 != 0} for i in range(12)]",
+    "with open('raw.json', 'w') as f:\n    json.dump(raw, f)",
+    "with open('raw.json') as src:\n    cleaned = [r for r in json.load(src) if r['ok']]",
+    "with open('raw.json') as fh:\n    rows = json.load(fh)\n"
+    "stats = {'n': len(rows), 'total': sum(r['v'] for r in rows)}",
+)
+
+
 def test_a_file_handed_on_is_an_edge_not_a_merge(shell, tmp_path: Path) -> None:
-    """A session writes raw.json and reads it back for two artifacts: each is its own step,
-    after the step that writes the file."""
-    cells = (
-        "import json",
-        "raw = [{'v': i, 'ok': i % 3 != 0} for i in range(12)]",
-        "with open('raw.json', 'w') as f:\n    json.dump(raw, f)",
-        "with open('raw.json') as src:\n    cleaned = [r for r in json.load(src) if r['ok']]",
-        "with open('raw.json') as fh:\n    rows = json.load(fh)\n"
-        "stats = {'n': len(rows), 'total': sum(r['v'] for r in rows)}",
-    )
-    capture(shell, cells, {"cleaned": "cleaned", "stats": "stats"})
+    """Each artifact is its own step, after the step that writes the file."""
+    capture(shell, FILE_HANDOFF, {"cleaned": "cleaned", "stats": "stats"})
     module = export_and_run({"cleaned": "cleaned", "stats": "stats"}, tmp_path)
     names = [f.name for f in step_functions(module)]
     assert names == ["write_raw_json", "cleaned", "stats"], names
