@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -126,7 +125,7 @@ def save(obj: Any, name: str) -> Artifact:
             meta["target_facts"] = result.target_facts
         if result.stopped_at is not None:
             meta["stopped_at"] = result.stopped_at
-        if reads_argv(result.code):
+        if reads_argv(result):
             meta["argv"] = list(sys.argv)  # verify and exports run the slice with them again
     store = Store()
     record = store.save(
@@ -140,14 +139,15 @@ def save(obj: Any, name: str) -> Artifact:
     return Artifact(record, store)
 
 
-# what reads the command line: sys.argv itself, argparse, getopt, or a parser's parse_args
-_ARGV = re.compile(r"\b(?:argv|argparse|getopt|optparse|parse_args|parse_known_args)\b")
-
-
-def reads_argv(code: str) -> bool:
+def reads_argv(result: SliceResult) -> bool:
     """The slice may read the command-line arguments (``sys.argv``, directly or through a
-    parser): when it does, the arguments the session ran with are kept with the artifact."""
-    return _ARGV.search(code) is not None
+    parser), as the graph found (``state:sys.argv``): when it does, the arguments the session
+    ran with are kept with the artifact."""
+    from lineage.graph.node_facts import ARGV
+
+    if any(ARGV in n.state_reads for n in result.nodes):
+        return True
+    return ARGV in (result.target_facts or {}).get("state_reads", ())
 
 
 def _check_caller(frame: Any, name: str) -> None:

@@ -222,3 +222,43 @@ def test_emitters_do_not_analyse_statement_text() -> None:
                     assert not name.startswith(
                         ("lineage.analysis.facts", "lineage.analysis.visitor")
                     ), path
+
+
+@dataclass(frozen=True)
+class ArgvCase:
+    id: str
+    cells: tuple[str, ...]
+    reads: bool  # the slice of ``n`` reads the command line
+
+
+ARGV_CASES = [
+    ArgvCase("sys_argv", ("import sys", "n = int(sys.argv[1])"), True),
+    ArgvCase("argv_imported", ("from sys import argv", "n = len(argv)"), True),
+    ArgvCase(
+        "parser_in_a_function",
+        (
+            "import argparse",
+            "def parse():\n"
+            "    parser = argparse.ArgumentParser()\n"
+            "    parser.add_argument('n', type=int)\n"
+            "    return parser.parse_known_args()[0].n",
+            "n = parse()",
+        ),
+        True,
+    ),
+    # a regex over the slice's text took these words for a read of the command line
+    ArgvCase("words_in_a_string", ("label = 'argv and parse_args'", "n = len(label)"), False),
+    ArgvCase("sys_for_something_else", ("import sys", "n = len(sys.path) * 0 + 3"), False),
+]
+
+
+@pytest.mark.parametrize("case", ARGV_CASES, ids=[c.id for c in ARGV_CASES])
+def test_reading_the_command_line_is_a_fact_of_the_graph(
+    case: ArgvCase, shell, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(sys, "argv", ["analysis.py", "3"])
+    capture(shell, case.cells, {"n": "n"})
+    meta = lineage.get("n").record.meta
+    assert ("argv" in meta) is case.reads, meta.get("argv")
+    if case.reads:
+        assert meta["argv"] == ["analysis.py", "3"]

@@ -115,3 +115,31 @@ def statement_kind(f: Facts) -> str:
         if summary is not None and summary.name != "<genexpr>":
             return "class" if summary.is_class else "def"
     return "code"
+
+
+ARGV = "state:sys.argv"  # the command line: what a slice reading it must run with again
+_ARGV_MODULES = frozenset(("argparse", "getopt", "optparse"))
+_ARGV_METHODS = frozenset(("parse_args", "parse_known_args", "parse_intermixed_args"))
+
+
+def reads_argv(replay: Objects, f: Facts, deferred: frozenset[str], text: str) -> bool:
+    """The statement reads the command line, now or when a function it defines runs:
+    ``sys.argv`` (or ``argv`` imported from sys), or a parser (argparse, getopt, optparse,
+    a ``parse_args`` call)."""
+    modules = replay.st.modules
+    for name in f.reads | deferred:
+        path = modules.get(name)
+        if path == "sys.argv" or (path == "sys" and "argv" in text):
+            return True
+    calls = list(f.calls)
+    for summary in (*f.defs.values(), *f.inline_funcs):
+        for s in _nested(summary):
+            calls.extend(s.calls)
+    for call in calls:
+        func = call.func
+        if len(func) > 1 and func[-1] in _ARGV_METHODS:
+            return True
+        path = modules.get(func[0]) if func else None
+        if path is not None and path.split(".")[0] in _ARGV_MODULES:
+            return True
+    return False

@@ -16,7 +16,13 @@ from lineage.analysis.own_calls import (
 )
 from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects, given_keywords
-from lineage.graph.node_facts import changed_names, deferred_reads, statement_kind
+from lineage.graph.node_facts import (
+    ARGV,
+    changed_names,
+    deferred_reads,
+    reads_argv,
+    statement_kind,
+)
 from lineage.graph.records import (
     CWD,
     PLAIN_CONTAINERS,
@@ -190,23 +196,26 @@ class Replay(Effects):
                 binds=f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may
                 else f.binds,
                 reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
-                lineage=lineage, **self.node_facts(f, eff, changes),
+                lineage=lineage, **self.node_facts(f, eff, changes, stmt.text),
             )
         )  # fmt: skip
 
     def node_facts(
-        self, f, eff: StatementEffects, changes: tuple[frozenset[str], bool]
+        self, f, eff: StatementEffects, changes: tuple[frozenset[str], bool], text: str
     ) -> dict[str, Any]:
         """The statement's facts by name, for exporters (:mod:`lineage.graph.node_facts`)."""
         deferred, global_writes = deferred_reads(f)
         mutates, unnamed = changes
+        state_reads = eff.pseudo_reads
+        if (f.calls or f.defs or f.reads) and reads_argv(self, f, deferred, text):
+            state_reads = state_reads | {ARGV}  # kept for the exporters, not a dependency
         return {
             "sure": f.binds | eff.binds_sure if eff.binds_sure else f.binds,
             "dels": f.dels,
             "deferred": deferred,
             "global_writes": global_writes,
             "mutates": mutates,
-            "state_reads": tuple(sorted(eff.pseudo_reads)) if eff.pseudo_reads else (),
+            "state_reads": tuple(sorted(state_reads)) if state_reads else (),
             "state_writes": tuple(sorted(eff.pseudo_writes)) if eff.pseudo_writes else (),
             "changes": unnamed,
             "kind": statement_kind(f),
