@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from lineage.store import ArtifactRecord, Store, validate_name
 
 if TYPE_CHECKING:
-    from lineage.session import SliceResult
+    from lineage.slicer import SliceResult
 
 
 @dataclass(frozen=True)
