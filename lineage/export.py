@@ -129,7 +129,7 @@ def _facts(record: dict) -> StatementFacts:
         reads=names("reads"),
         deferred=names("deferred") - names("reads"),
         binds=names("binds") | names("dels"),
-        sure=names("sure") - names("dels"),
+        sure=names("binds") - names("maybe") - names("dels"),
         mutates=names("mutates"),
         global_writes=names("global_writes"),
         state_reads=names("state_reads"),

@@ -153,25 +153,29 @@ def identifier(name: str, taken: Sequence[str] = ()) -> str:
 
 # -- the slice's facts, kept with the artifact for exporters ---------------------------------------
 FACTS_VERSION = 1  # meta["facts"]: the statements carry the graph's facts (binds, reads, ...)
-_NAME_SETS = ("binds", "sure", "dels", "reads", "deferred", "global_writes", "mutates")
+_NAME_SETS = ("binds", "dels", "reads", "deferred", "global_writes", "mutates")
 
 
 def statement_record(node: Node, text: str, extra: Mapping[str, Any] | None = None) -> dict:
     """One slice statement as stored with the artifact: its text as the slice shows it, its
-    dependencies, and the graph's facts about what it did (empty facts are left out). Names
-    standing for lineage are dropped with the text that used them."""
-    own = {n for n, _ in node.lineage}
+    dependencies, and the graph's facts about what it did (empty facts are left out, and
+    ``maybe`` lists the bound names not surely bound). Names standing for lineage are dropped
+    with the text that used them. ``extra``: names to add (a stop block binds its target)."""
     record: dict[str, Any] = {
         "id": node.id,
         "text": text,
         "deps": list(node.deps),
         "execution_count": node.execution_count,
     }
-    for key in _NAME_SETS:
-        names = set(getattr(node, key)) - own
-        names.update((extra or {}).get(key, ()))
-        if names:
-            record[key] = sorted(names)
+    if node.lineage or extra:  # names to drop or add
+        _changed_names(record, node, extra or {})
+    else:  # most statements: the node's own sets, as they are
+        for key in _NAME_SETS:
+            names = getattr(node, key)
+            if names:
+                record[key] = sorted(names) if len(names) > 1 else [*names]
+        if node.sure is not node.binds and node.sure != node.binds:
+            record["maybe"] = sorted(node.binds - node.sure)
     if node.state_reads:
         record["state_reads"] = list(node.state_reads)
     if node.state_writes:
@@ -180,20 +184,35 @@ def statement_record(node: Node, text: str, extra: Mapping[str, Any] | None = No
         record["changes"] = True
     if node.kind != "code":
         record["kind"] = node.kind
-    modules = [m for m in node.modules if not is_lineage_path(m)]
-    if modules:
-        record["modules"] = modules
+    if node.modules:
+        modules = [m for m in node.modules if not is_lineage_path(m)]
+        if modules:
+            record["modules"] = modules
+    later = node.kind in ("def", "class")
     rebuilt = rebuilder_reads(node)
     if rebuilt:  # lineage.get(...).get_value() became a call of a function the slice defines
-        key = "deferred" if node.kind in ("def", "class") else "reads"
+        key = "deferred" if later else "reads"
         record[key] = sorted({*record.get(key, ()), *rebuilt})
-    if SAVE_POINT in text and SAVE_POINT not in node.text:  # save calls became stops
-        key = "deferred" if node.kind in ("def", "class") else "reads"
+    if node.lineage and SAVE_POINT in text and SAVE_POINT not in node.text:  # saves -> stops
+        key = "deferred" if later else "reads"
         record[key] = sorted({*record.get(key, ()), SAVE_POINT})
-    literal = _literal(node, text)
-    if literal is not None:
-        record["literal"] = literal
+    if not node.reads and len(node.binds) == 1:
+        literal = _literal(node, text)
+        if literal is not None:
+            record["literal"] = literal
     return record
+
+
+def _changed_names(record: dict[str, Any], node: Node, extra: Mapping[str, Any]) -> None:
+    """The name sets of ``node`` without the names standing for lineage, with ``extra``'s."""
+    own = {n for n, _ in node.lineage}
+    sure = (set(node.sure) - own) | set(extra.get("binds", ()))
+    for key in _NAME_SETS:
+        names = (set(getattr(node, key)) - own) | set(extra.get(key, ()))
+        if names:
+            record[key] = sorted(names)
+        if key == "binds" and names - sure:
+            record["maybe"] = sorted(names - sure)
 
 
 def rebuilder_reads(node: Node) -> tuple[str, ...]:
@@ -213,7 +232,7 @@ def helper_record(nid: int, text: str, binds: Iterable[str], kind: str = "code")
     record: dict[str, Any] = {"id": nid, "text": text, "deps": [], "execution_count": None}
     names = sorted(binds)
     if names:
-        record["binds"] = record["sure"] = names
+        record["binds"] = names
     if kind != "code":
         record["kind"] = kind
     return record

@@ -40,6 +40,8 @@ from lineage.graph.records import (
 _LINEAGE_STAR = re.compile(r"from\s+lineage(?:\.api)?\s+import\s+\*")
 _RESOLVED_KINDS = frozenset(("call", "callpart", "item", "concat"))  # see resolve_link
 _NONE: frozenset[str] = frozenset()
+# what a statement reading the command line has in its text (the analysis then decides)
+_MAY_READ_ARGV = re.compile(r"argv|parse_|getopt")
 _CHANGES_DIR = re.compile(r"run_line_magic\(\s*['\"](?:cd|pushd|popd)['\"]")
 
 
@@ -207,7 +209,7 @@ class Replay(Effects):
         deferred, global_writes = deferred_reads(f)
         mutates, unnamed = changes
         state_reads = eff.pseudo_reads
-        if (f.calls or f.defs or f.reads) and reads_argv(self, f, deferred, text):
+        if _MAY_READ_ARGV.search(text) and reads_argv(self, f, deferred, text):
             state_reads = state_reads | {ARGV}  # kept for the exporters, not a dependency
         return {
             "sure": f.binds | eff.binds_sure if eff.binds_sure else f.binds,
