@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from lineage.store import ArtifactRecord, Store, validate_name
 
 if TYPE_CHECKING:
-    from lineage.session import SliceResult
+    from lineage.slicer import SliceResult
 
 
 @dataclass(frozen=True)
@@ -93,6 +92,7 @@ def _gc_paused() -> Iterator[None]:
 def save(obj: Any, name: str) -> Artifact:
     """Store ``obj`` and the minimal code that rebuilds it, as a new version of ``name``."""
     from lineage.backends import cell_end_resets
+    from lineage.slicer import FACTS_VERSION
     from lineage.tracer import active_tracer
 
     validate_name(name)
@@ -124,12 +124,15 @@ def save(obj: Any, name: str) -> Artifact:
             "target": result.target,
             "target_statement": result.target_statement,
             "cwd": cell.cwd if cell is not None else tracer.current_cwd(),
-            # the structured slice export plans its steps from
+            # the structured slice export plans its steps from, with the graph's facts
             "statements": _statements(result),
+            "facts": FACTS_VERSION,
         }
+        if result.target_facts is not None:
+            meta["target_facts"] = result.target_facts
         if result.stopped_at is not None:
             meta["stopped_at"] = result.stopped_at
-        if reads_argv(result.code):
+        if reads_argv(result):
             meta["argv"] = list(sys.argv)  # verify and exports run the slice with them again
     store = Store()
     record = store.save(
@@ -143,14 +146,15 @@ def save(obj: Any, name: str) -> Artifact:
     return Artifact(record, store)
 
 
-# what reads the command line: sys.argv itself, argparse, getopt, or a parser's parse_args
-_ARGV = re.compile(r"\b(?:argv|argparse|getopt|optparse|parse_args|parse_known_args)\b")
-
-
-def reads_argv(code: str) -> bool:
+def reads_argv(result: SliceResult) -> bool:
     """The slice may read the command-line arguments (``sys.argv``, directly or through a
-    parser): when it does, the arguments the session ran with are kept with the artifact."""
-    return _ARGV.search(code) is not None
+    parser), as the graph found (``state:sys.argv``): when it does, the arguments the session
+    ran with are kept with the artifact."""
+    from lineage.graph.node_facts import ARGV
+
+    if any(ARGV in n.state_reads for n in result.nodes):
+        return True
+    return ARGV in (result.target_facts or {}).get("state_reads", ())
 
 
 def _check_caller(frame: Any, name: str) -> None:
@@ -192,17 +196,19 @@ def _position(frame: Any) -> tuple[int, int]:
 def _statements(result: SliceResult) -> list[dict[str, Any]]:
     """The structured slice export plans its steps from: each statement as the slice shows it
     (without lineage), after the stop helper when the value was saved inside a statement."""
+    from lineage.analysis.own_calls import SAVE_POINT
     from lineage.save_point import SAVE_HELPER
-    from lineage.slicer import statement_text
+    from lineage.slicer import helper_record, rebuilder_reads, statement_record, statement_text
 
     out: list[dict[str, Any]] = []
     if result.rebuilders:
-        out.append({"id": -2, "text": result.rebuilders, "deps": [], "execution_count": None})
+        names = {f for n in result.nodes for f in rebuilder_reads(n)}
+        names.update(r for r in (result.target_facts or {}).get("reads", ()) if "_rebuild_" in r)
+        kind = "def" if len(names) == 1 else "code"
+        out.append(helper_record(-2, result.rebuilders, names, kind))
     if result.stop:
-        out.append({"id": -1, "text": SAVE_HELPER, "deps": [], "execution_count": None})
-    for n in result.nodes:
-        text = statement_text(n, result.stop)
-        out.append({"id": n.id, "text": text, "deps": n.deps, "execution_count": n.execution_count})
+        out.append(helper_record(-1, SAVE_HELPER, ("_SaveReached", SAVE_POINT)))
+    out.extend(statement_record(n, statement_text(n, result.stop)) for n in result.nodes)
     return out
 
 

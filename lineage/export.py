@@ -27,7 +27,7 @@ from lineage.errors import ExportError
 
 if TYPE_CHECKING:
     from lineage.api import Artifact
-    from lineage.emitters.model import Plan, Slice
+    from lineage.emitters.model import Plan, Slice, StatementFacts
     from lineage.emitters.render import Pipeline
     from lineage.trial import Trial
 
@@ -112,13 +112,20 @@ def _slice(art: Artifact) -> Slice:
     from lineage.emitters.model import Slice, Statement
 
     meta = art.record.meta
-    if "statements" not in meta:
+    if "statements" not in meta or "facts" not in meta:
+        missing = "statement data" if "statements" not in meta else "statement facts"
         raise ExportError(
-            f"artifact {art.name!r} version {art.version} was saved without the statement "
-            "data export needs: save it again with this version of lineage"
+            f"artifact {art.name!r} version {art.version} was saved without the {missing} "
+            "export needs: save it again with this version of lineage"
         )
     stmts = tuple(
-        Statement(int(s["id"]), str(s["text"]), tuple(s["deps"]), s.get("execution_count"))
+        Statement(
+            id=int(s["id"]),
+            text=str(s["text"]),
+            deps=tuple(s["deps"]),
+            cell=s.get("execution_count"),
+            facts=_facts(s),
+        )
         for s in meta["statements"]
     )
     return Slice(
@@ -127,9 +134,39 @@ def _slice(art: Artifact) -> Slice:
         target=art.target,
         statements=stmts,
         extra=_target_statement(meta),
+        extra_facts=_facts(meta.get("target_facts") or {}),
         cwd=str(meta.get("cwd") or ""),
         argv=tuple(str(a) for a in meta["argv"]) if "argv" in meta else None,
         stopped_at=int(meta["stopped_at"]) if "stopped_at" in meta else None,
+    )
+
+
+def _facts(record: dict) -> StatementFacts:
+    """A statement's facts as :func:`lineage.slicer.statement_record` stored them."""
+    import ast  # a parameter's literal is stored as its source
+
+    from lineage.emitters.model import StatementFacts
+
+    def names(key: str) -> frozenset[str]:
+        return frozenset(str(n) for n in record.get(key, ()))
+
+    literal = record.get("literal")
+    value: tuple[str, object] | None = None
+    if literal:
+        value = (str(literal[0]), ast.literal_eval(str(literal[1])))
+    return StatementFacts(
+        reads=names("reads"),
+        deferred=names("deferred") - names("reads"),
+        binds=names("binds") | names("dels"),
+        sure=names("binds") - names("maybe") - names("dels"),
+        mutates=names("mutates"),
+        global_writes=names("global_writes"),
+        state_reads=names("state_reads"),
+        state_writes=names("state_writes"),
+        changes=bool(record.get("changes")),
+        kind=str(record.get("kind", "code")),
+        literal=value,
+        modules=tuple(str(m) for m in record.get("modules", ())),
     )
 
 

@@ -9,19 +9,17 @@ it saves.
 
 from __future__ import annotations
 
-import ast
 import dataclasses
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from lineage.errors import SliceError
-
 if TYPE_CHECKING:
     from lineage.analysis.cells import Stmt
     from lineage.analysis.facts import Summary
-    from lineage.graph import Node, NodeId, RuntimeName, SessionGraph
+    from lineage.graph import RuntimeName, SessionGraph
+    from lineage.slicer import SliceResult
 
 Observed = tuple[tuple[Any, ...], ...]  # (name, id, type name, function identity or None)
 
@@ -53,17 +51,6 @@ class RunningCell:
     cwd: str
     line: int
     names: Observed
-
-
-@dataclass(frozen=True)
-class SliceResult:
-    code: str
-    target: str  # the variable that holds the artifact at the end of ``code``
-    nodes: tuple[Node, ...]  # the statements of the slice, in execution order
-    target_statement: str = ""  # ``target = <expr>`` ending ``code`` when an expression was saved
-    stop: bool = False  # the statements show save calls as stops (lineage.save_point)
-    rebuilders: str = ""  # functions recomputing artifacts the slice reads back (get_value)
-    stopped_at: int | None = None  # the running statement stopped at the save (stop slices)
 
 
 class Session:
@@ -153,7 +140,7 @@ class Session:
                 )
         return best
 
-    # -- slicing -------------------------------------------------------------------------------------
+    # -- slicing ------------------------------------------------------------------------------------
     def slice_value(
         self,
         value: Any,
@@ -164,111 +151,32 @@ class Session:
         column: int = 0,
         in_magic: tuple[int, int] | None = None,
     ) -> SliceResult:
-        """The minimal code that rebuilds ``value`` as saved from ``cell``'s running statement.
+        """The minimal code that rebuilds ``value`` as saved from ``cell``'s running statement
+        (:class:`lineage.slicer.Slicer` does the slicing; the session holds the records).
 
         ``direct``: save was called by the top-level code itself, not by a function, lambda or
         comprehension it ran."""
-        graph = self.graph()
-        nodes: dict[NodeId, Node] = {n.id: n for n in graph.nodes}
-        if cell is None:  # not inside a captured cell: a variable holding the value
-            return self._slice_direct(graph, nodes, None, None, value, user_ns)
-        stmts = self.statements(self.source(cell))
-        before, save_stmt = _running(stmts, cell.line, column, in_magic)
-        if save_stmt is not None and (not direct or not _plain_save(save_stmt.text, user_ns)):
-            return self._slice_stopped(graph, cell, before, save_stmt, name)
-        extra, state = graph.preview(
-            len(self.records), cell.execution_count, before, _runtime(cell.names), cell.cwd
+        from lineage.slicer import SaveCall, Slicer
+        from lineage.store import Store
+
+        slicer = Slicer(
+            graph=self.graph(),
+            cell_index=len(self.records),
+            statements=self.statements,
+            stored=lambda artifact, version: Store().get(artifact, version),
+            saves=self._saves,
         )
-        nodes.update((n.id, n) for n in extra)
-        return self._slice_direct(graph, nodes, state, save_stmt, value, user_ns)
-
-    def _slice_direct(
-        self,
-        graph: SessionGraph,
-        nodes: dict[NodeId, Node],
-        state: Any,
-        save_stmt: Stmt | None,
-        value: Any,
-        user_ns: dict[str, Any],
-    ) -> SliceResult:
-        """save called by a simple top-level statement: the slice of what it passed."""
-        from lineage.analysis.facts import statement_facts
-        from lineage.slicer import backward_slice, identifier, render
-
-        name, expr = _save_target(save_stmt, value, user_ns)
-        if name is None and expr is None:
-            name = _name_holding(value, user_ns, graph, state)
-        if name is not None:
-            roots = graph.read_deps(name, state)
-            ids = backward_slice(nodes, roots)
-            defs = _rebuilders(nodes, ids)
-            code = render(nodes, ids, prelude=defs)
-            return SliceResult(code, name, tuple(nodes[i] for i in ids), rebuilders=defs)
-        if expr is None and save_stmt is None:
-            raise SliceError(
-                "cannot tell which code produced this value: save was called outside the "
-                "code of a cell lineage captured (from the cell that loaded the extension, a "
-                "thread or a callback), and no variable the session bound holds it; bind it to "
-                "a variable in a cell, e.g. `model = ...`, then `lineage.save(model, 'model')`"
-            )
-        if expr is None:
-            raise SliceError(
-                "cannot tell which code produced this value: the save call's first argument "
-                "is neither a variable nor an expression lineage found in the statement that "
-                "called it; save a variable that holds it, e.g. `model = ...` then "
-                "`lineage.save(model, 'model')`"
-            )
-        target = identifier(expr[1])
-        probe = ast.parse(f"{target} = ({expr[0]})").body[0]
-        facts = statement_facts(probe)
-        roots_set: set[NodeId] = set()
-        for read in facts.reads:
-            roots_set.update(graph.read_deps(read, state))
-        ids = backward_slice(nodes, roots_set)
-        line = f"{target} = {expr[0]}"
-        defs = _rebuilders(nodes, ids)
-        code = render(nodes, ids, target=line, prelude=defs)
-        return SliceResult(code, target, tuple(nodes[i] for i in ids), line, rebuilders=defs)
-
-    def _slice_stopped(
-        self,
-        graph: SessionGraph,
-        cell: RunningCell,
-        before: tuple[Stmt, ...],
-        stmt: Stmt,
-        name: str,
-    ) -> SliceResult:
-        """save called inside a running top-level statement (a block, or a function it called):
-        the statement's dependencies, then the statement itself stopped at that save call
-        (:mod:`lineage.save_point`)."""
-        from lineage.save_point import SAVE_HELPER, stopped, unguarded
-        from lineage.slicer import backward_slice, identifier, render, statement_text
-
-        extra, _ = graph.preview(
-            len(self.records), cell.execution_count, (*before, stmt), _runtime(cell.names), cell.cwd
+        call = SaveCall(
+            value=value,
+            name=name,
+            user_ns=user_ns,
+            direct=direct,
+            column=column,
+            in_magic=in_magic,
         )
-        running = extra[-1]
-        nodes: dict[NodeId, Node] = {n.id: n for n in graph.nodes}
-        nodes.update((n.id, n) for n in extra[:-1])
-        ids = backward_slice(nodes, running.deps)
-        key = (len(self.records), stmt.line, name)
-        earlier = self._saves.get(key, 0)
-        self._saves[key] = earlier + 1
-        target = identifier(name or "artifact")
-        text = statement_text(dataclasses.replace(running, lineage=_own_names(running)), stop=True)
-        block = stopped(unguarded(text), name, earlier, target)
-        defs = _rebuilders(nodes, [*ids, running.id], {running.id: running})
-        prelude = "\n".join(filter(None, [defs, SAVE_HELPER]))
-        code = render(nodes, ids, target=block, stop=True, prelude=prelude)
-        return SliceResult(
-            code,
-            target,
-            tuple(nodes[i] for i in ids),
-            block,
-            stop=True,
-            rebuilders=defs,
-            stopped_at=running.id,
-        )
+        if cell is None:
+            return slicer.slice_value(call, None, ())
+        return slicer.slice_value(call, cell, self.statements(self.source(cell)))
 
     def session_code(self, cell: RunningCell | None = None) -> str:
         parts = [_cell_text(r.execution_count, r.raw) for r in self.records]
@@ -282,9 +190,9 @@ def _cell_text(count: int | None, raw: str) -> str:
 
 
 def _runtime(names: Observed) -> dict[str, RuntimeName]:
-    from lineage.graph import RuntimeName
+    from lineage.slicer import runtime_names
 
-    return {n[0]: RuntimeName(n[1], n[2], n[3]) for n in names}
+    return runtime_names(names)
 
 
 def _all_summaries(stmts: tuple[Stmt, ...]) -> Iterator[tuple[Summary, frozenset[str]]]:
@@ -303,143 +211,3 @@ def _all_summaries(stmts: tuple[Stmt, ...]) -> Iterator[tuple[Summary, frozenset
             yield from walk(summary, frozenset())
         for summary in stmt.facts.inline_funcs:
             yield from walk(summary, frozenset())
-
-
-def _plain_save(text: str, user_ns: dict[str, Any]) -> bool:
-    """The statement is a save call (``lineage.save(x, "x")``, ``art = lg.save(...)``): nothing
-    in it runs after the save, and what runs before is its arguments."""
-    from lineage.analysis.expressions import dotted
-
-    try:
-        body = ast.parse(text).body
-    except SyntaxError:
-        return False
-    node = body[0] if len(body) == 1 else None
-    if not isinstance(node, (ast.Expr, ast.Assign)) or not isinstance(node.value, ast.Call):
-        return False
-    func = node.value.func
-    return (dotted(func) or ("",))[-1] == "save" or _calls_save(func, user_ns)
-
-
-def _rebuilders(
-    nodes: dict[NodeId, Node], ids: list[NodeId], more: dict[NodeId, Node] | None = None
-) -> str:
-    """Functions recomputing the artifacts the slice reads back with ``get_value()``: a slice
-    never loads stored values, so each runs the stored code of that artifact (the version
-    that is the latest now, or the one named) in its own scope and returns its value."""
-    from lineage.analysis.own_calls import artifact_reads, rebuilder
-    from lineage.save_point import indent
-    from lineage.store import Store
-
-    reads: dict[tuple[str, int | None], None] = {}
-    for nid in ids:
-        node = nodes.get(nid) or (more or {})[nid]
-        if node.lineage:
-            reads.update(dict.fromkeys(artifact_reads(node.text, dict(node.lineage))))
-    defs = []
-    for name, version in reads:
-        record = Store().get(name, version)
-        target = str(record.meta.get("target", ""))
-        if not record.code.strip() or not target:
-            raise SliceError(
-                f"the session read artifact {name!r} back with get_value(), and its stored "
-                "code does not rebuild it; save the value from code lineage captured, or "
-                "read it from a file the slice can open"
-            )
-        defs.append(
-            f"def {rebuilder(name, version)}():\n"
-            f'    """Recomputes artifact {name!r} (version {record.version}), which the session '
-            'read back."""\n'
-            f"{indent(record.code)}\n"
-            f"    return {target}\n"
-        )
-    return "\n\n".join(defs)
-
-
-def _running(
-    stmts: tuple[Stmt, ...], line: int, column: int, in_magic: tuple[int, int] | None
-) -> tuple[tuple[Stmt, ...], Stmt | None]:
-    """The statements of the running cell that ran before the one running at (line, column),
-    and that one; ``in_magic``: the position inside the code a magic on that line runs."""
-    if any(s.body_line and s.line == line for s in stmts):  # %time, %%time, %%capture
-        at = in_magic or (0, 0)
-        before = tuple(s for s in stmts if s.line < line or (s.line == line and s.body_end <= at))
-        rest = [s for s in stmts if s.line == line and s.body_end > at]
-        return before, rest[0] if rest else None
-    at = (line, column)
-    before = tuple(s for s in stmts if s.end <= at and s.line <= line)
-    return before, next((s for s in stmts if s.line <= line and s.end > at), None)
-
-
-def _own_names(node: Node) -> tuple[tuple[str, str], ...]:
-    """The lineage names a running statement sees: those it was replayed with, or ``lineage``."""
-    return node.lineage or (("lineage", "lineage"),)
-
-
-def _save_target(
-    stmt: Stmt | None, value: Any, user_ns: dict[str, Any]
-) -> tuple[str | None, tuple[str, str] | None]:
-    """From the statement calling ``save``: the variable saved, or (expression source, name)."""
-    from lineage.analysis.expressions import dotted
-
-    if stmt is None:
-        return None, None
-    try:
-        tree = ast.parse(stmt.text)
-    except SyntaxError:
-        return None, None
-    calls = [
-        n
-        for n in ast.walk(tree)
-        if isinstance(n, ast.Call)
-        and n.args
-        and ((dotted(n.func) or ("",))[-1] == "save" or _calls_save(n.func, user_ns))
-    ]
-    for call in calls:
-        arg = call.args[0]
-        if isinstance(arg, ast.Name) and user_ns.get(arg.id, _MISSING) is value:
-            return arg.id, None
-    for call in calls:
-        arg = call.args[0]
-        if not isinstance(arg, ast.Name) and len(calls) == 1:
-            name_arg = call.args[1] if len(call.args) > 1 else None
-            label = (
-                name_arg.value
-                if isinstance(name_arg, ast.Constant) and isinstance(name_arg.value, str)
-                else "artifact"
-            )
-            return None, (ast.get_source_segment(stmt.text, arg) or ast.unparse(arg), label)
-    return None, None
-
-
-def _calls_save(func: ast.expr, user_ns: dict[str, Any]) -> bool:
-    """``func`` names lineage's save function in the user's namespace (``keep``, ``s``)."""
-    import types
-
-    from lineage.api import save
-
-    parts: list[str] = []
-    while isinstance(func, ast.Attribute):
-        parts.append(func.attr)
-        func = func.value
-    if not isinstance(func, ast.Name):
-        return False
-    held = user_ns.get(func.id, _MISSING)
-    for attr in reversed(parts):
-        if not isinstance(held, types.ModuleType):
-            return False  # only modules' attributes: a property could run user code
-        held = getattr(held, attr, _MISSING)
-    return held is save
-
-
-def _name_holding(
-    value: Any, user_ns: dict[str, Any], graph: SessionGraph, state: Any
-) -> str | None:
-    """A captured variable that holds exactly ``value`` (save called from inside a function)."""
-    for name, held in user_ns.items():
-        if held is value and not name.startswith("_") and graph.read_deps(name, state):
-            return name
-    return None
-
-
-_MISSING = object()

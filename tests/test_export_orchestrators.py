@@ -78,6 +78,24 @@ def test_airflow_dag(shell, tmp_path: Path, airflow_env: dict[str, str]) -> None
         assert (data / "intermediate").is_dir()  # values between tasks went through files
 
 
+def test_airflow_file_edge(shell, tmp_path: Path, airflow_env: dict[str, str]) -> None:
+    """A file one statement writes and others read is an edge between tasks: the writer's
+    task runs first, each artifact is its own task, and the values are rebuilt."""
+    from tests.test_export_facts import FILE_HANDOFF
+    from tests.test_export_facts import capture as capture_cells
+
+    saves = {"cleaned": "cleaned", "stats": "stats"}
+    capture_cells(shell, FILE_HANDOFF, saves)
+    out = tmp_path / "pipeline"
+    assert cli.main(["export", *saves, "--to", "airflow", "-o", str(out), "--name", "raw"]) == 0
+    dag = (out / "raw_dag.py").read_text()
+    assert "write_raw_json" in dag and ">> [cleaned_task, stats_task]" in dag.replace("\n", " ")
+    data = tmp_path / "data"
+    env = {**airflow_env, "AIRFLOW__CORE__DAGS_FOLDER": str(out), "LINEAGE_DATA_DIR": str(data)}
+    run([str(BIN / "airflow"), "dags", "test", "raw"], tmp_path, env)
+    check_rebuilt(data, {name: __import__("lineage").get(name).get_value() for name in saves})
+
+
 def test_ray_driver(shell, tmp_path: Path) -> None:
     out = export(shell, tmp_path, "ray")
     driver = (out / "sales_ray.py").read_text()

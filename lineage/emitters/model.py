@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from lineage.emitters.params import Param
-from lineage.emitters.source import Facts
 
 # Names the emitted files use next to the user's code: no step or variable may take one.
 RESERVED = frozenset(
@@ -16,6 +15,42 @@ RESERVED = frozenset(
 )
 
 
+_NO_NAMES: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class StatementFacts:
+    """What a statement did, as the session graph computed it when the artifact was saved
+    (``meta["statements"]``, :func:`lineage.slicer.statement_record`): the one model of
+    statements the plan is built from."""
+
+    reads: frozenset[str] = _NO_NAMES  # names read while the statement runs
+    deferred: frozenset[str] = _NO_NAMES  # globals read later, when functions it defines run
+    binds: frozenset[str] = _NO_NAMES  # names it may bind or unbind
+    sure: frozenset[str] = _NO_NAMES  # names it binds whenever it completes
+    mutates: frozenset[str] = _NO_NAMES  # names whose objects it may change in place
+    global_writes: frozenset[str] = _NO_NAMES  # names its functions declare ``global``
+    state_reads: frozenset[str] = _NO_NAMES  # hidden state and files (``file:/abs/path``)
+    state_writes: frozenset[str] = _NO_NAMES
+    changes: bool = False  # it changed an object no name in ``mutates`` holds
+    kind: str = "code"  # "import", "def" (a function or lambda), "class" or "code"
+    literal: tuple[str, object] | None = None  # ``NAME = <literal>``: (NAME, value)
+    modules: tuple[str, ...] = ()  # for an import: the dotted paths it imports
+
+    @property
+    def inert(self) -> bool:
+        """It binds nothing and changes nothing, named or not: leaving it out of a step
+        changes no value (an expression alone, ``df["species"]``)."""
+        return (
+            self.kind == "code"
+            and not self.binds
+            and not self.mutates
+            and not self.changes
+            and not self.state_writes
+            and not self.global_writes
+        )
+
+
 @dataclass(frozen=True)
 class Statement:
     """One statement of a slice, as saved in the artifact's metadata."""
@@ -24,6 +59,7 @@ class Statement:
     text: str
     deps: tuple[int, ...] = ()
     cell: int | None = None  # execution count of the cell it ran in
+    facts: StatementFacts = StatementFacts()
 
 
 @dataclass(frozen=True)
@@ -35,6 +71,7 @@ class Slice:
     target: str
     statements: tuple[Statement, ...]
     extra: str = ""  # a final statement binding ``target`` that the session did not run itself
+    extra_facts: StatementFacts = StatementFacts()
     cwd: str = ""
     argv: tuple[str, ...] | None = None  # the session's sys.argv, kept when the slice reads it
     # the statement ``extra`` runs stopped at the save call (a save inside a loop, a function)
@@ -78,7 +115,7 @@ class Stmt:
     text: str
     deps: tuple[int, ...]
     cell: int | None
-    facts: Facts
+    facts: StatementFacts
     users: list[str] = field(default_factory=list)  # artifacts whose slice holds it
 
     @property

@@ -76,8 +76,9 @@ class SessionSteps:
                 break
             f = s.facts
             writes = name in f.binds or (name in f.mutates and name in f.reads)
-            if not writes and reader is not None and name in f.reads and s.pos % 1 == 0:
-                # a dependency that binds nothing the reader reads: it changed what it read
+            if not writes and reader is not None and name in f.reads and f.changes:
+                # a dependency that binds nothing the reader reads, and changed an object it
+                # does not name: it may be what the reader reads
                 writes = int(s.pos) in reader.deps and not (f.binds & reader.facts.reads)
             if writes:
                 return s
@@ -124,14 +125,14 @@ class SessionSteps:
                     conflicts.add(home)
         carried = set(inputs)
         carried |= {r for u in self.stmts if u.facts.binds & carried for r in u.facts.deferred}
-        for s in members:  # dependencies no value carries (random state, files): merge
+        for s in members:  # dependencies no value carries (random state): merge
             for d in s.deps:
                 dep = self.by_id.get(d)
                 if dep is None or id(dep) not in self.step_of or self.step_of[id(dep)] == step:
                     continue
                 # it may have changed anything it read (through an alias), unless a module
                 touched = dep.facts.binds | dep.facts.mutates | (dep.facts.reads - self.module)
-                if not touched & carried:
+                if not touched & carried and not _hands_file(dep, s):
                     conflicts.add(self.step_of[id(dep)])
         return inputs, conflicts - {step}
 
@@ -269,7 +270,7 @@ class SessionSteps:
         for g in order:
             arts = built.get(g, [])
             rest = _by_use(outputs[g], groups[g])
-            base = arts[0].artifact if arts else (rest[0] if rest else "step")
+            base = arts[0].artifact if arts else (rest[0] if rest else _written(groups[g]))
             names[g] = namer(identifier(base, default="step"))
         steps = []
         for g in order:
@@ -306,3 +307,25 @@ def _by_use(readers: dict[str, int], members: list[Stmt]) -> list[str]:
     the order the step binds them."""
     first = {n: min((s.pos for s in members if n in s.facts.binds), default=0.0) for n in readers}
     return sorted(readers, key=lambda n: (-readers[n], first[n], n))
+
+
+def _hands_file(writer: Stmt, reader: Stmt) -> bool:
+    """What links ``reader`` to its dependency ``writer`` needs no value handed over and no
+    merge: a file the writer wrote and the reader reads (``raw.json``; an edge between their
+    steps, the writer's first), or an object both changed under a name the reader binds anew
+    before reading it (``with open(p) as f``). Not when the writer changed hidden state the
+    reader reads, or an object it does not bind itself (only a value could carry that)."""
+    shared = writer.facts.state_writes & reader.facts.state_reads
+    if any(not loc.startswith("file:") for loc in shared) or writer.facts.changes:
+        return False
+    rebound = reader.facts.sure - reader.facts.reads
+    return writer.facts.mutates <= writer.facts.binds | rebound
+
+
+def _written(members: list[Stmt]) -> str:
+    """A name for a step that hands on no value: after the file it writes, if any."""
+    for s in members:
+        for loc in s.facts.state_writes:
+            if loc.startswith("file:") and loc != "file:*":
+                return "write_" + loc.rsplit("/", 1)[-1]
+    return "step"

@@ -22,12 +22,11 @@ import os
 from collections.abc import Sequence
 
 from lineage.analysis.own_calls import SAVE_POINT
-from lineage.emitters.files import input_files, local_modules, looks_like_path
+from lineage.emitters.files import constants, input_files, local_modules, looks_like_path
 from lineage.emitters.model import RESERVED, Plan, Slice, Step, Stmt
 from lineage.emitters.naming import BUILTINS, Namer
 from lineage.emitters.params import find_params
 from lineage.emitters.partition import SessionSteps
-from lineage.emitters.source import analyze
 from lineage.errors import ExportError
 
 
@@ -41,7 +40,12 @@ def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str]
     params = find_params(param_names, literals)
     param_keys = {k for k, s in stmts.items() if s.facts.literal and s.facts.literal[0] in params}
     imports, helpers, hoisted, module_names = _hoist(stmts, param_keys)
-    rest = [s for k, s in stmts.items() if k not in param_keys and k not in hoisted]
+    # an expression alone that changes nothing (``df["species"]``) has no place in a step
+    rest = [
+        s
+        for k, s in stmts.items()
+        if k not in param_keys and k not in hoisted and not s.facts.inert
+    ]
     steps: list[Step] = []
     namer = Namer(RESERVED | module_names | set(params))
     by_value = False  # functions or classes made inside steps may leave them
@@ -57,9 +61,12 @@ def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str]
         if a.artifact in step.artifacts
     )
     work_dir, input_names = _work_dir(slices, stmts)
-    modules = set().union(
-        *(_top_modules(s.text) for s in stmts.values() if s.facts.kind == "import")
-    )
+    modules = {
+        path.split(".")[0]
+        for s in stmts.values()
+        for path in s.facts.modules
+        if not path.startswith(".")  # relative imports: the package's own modules
+    }
     return Plan(
         pipeline=pipeline,
         imports=tuple(imports),
@@ -97,7 +104,7 @@ def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], Stmt]:
             key = (art.session, float(st.id))
             if key not in stmts or _stops_where_saved(st.text, stmts[key].text):
                 users = stmts[key].users if key in stmts else []
-                stmts[key] = Stmt(key, st.text, tuple(st.deps), st.cell, analyze(st.text), users)
+                stmts[key] = Stmt(key, st.text, tuple(st.deps), st.cell, st.facts, users)
             stmts[key].users.append(art.artifact)
             last = max(last, float(st.id))
         if art.extra:
@@ -105,7 +112,7 @@ def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], Stmt]:
             while key in stmts:  # two expressions saved after the same statement
                 key = (art.session, key[1] + (1 - key[1] % 1) / 2)
             cell = art.statements[-1].cell if art.statements else None
-            stmts[key] = Stmt(key, art.extra, (), cell, analyze(art.extra), [art.artifact])
+            stmts[key] = Stmt(key, art.extra, (), cell, art.extra_facts, [art.artifact])
             if art.stopped_at is not None:
                 _check_stopped(stopped, art, stmts[key])
         elif last < 0:
@@ -253,17 +260,6 @@ def _normal(s: Stmt) -> str:
     return s.text
 
 
-def _top_modules(text: str) -> set[str]:
-    """The top-level modules an import statement imports (relative imports excluded)."""
-    out: set[str] = set()
-    for node in ast.parse(text).body:
-        if isinstance(node, ast.Import):
-            out |= {a.name.split(".")[0] for a in node.names}
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
-            out.add(node.module.split(".")[0])
-    return out
-
-
 def _local_modules(
     slices: Sequence[Slice], stmts: dict[tuple[str, float], Stmt]
 ) -> tuple[str, ...]:
@@ -292,7 +288,7 @@ def _work_dir(
     default), and those files: (string constant, path relative to the folder) pairs."""
     folders: dict[str, dict[str, str]] = {}
     for art in slices:
-        strings = [t for s in stmts.values() if s.session == art.session for t in s.facts.strings]
+        strings = [t for s in stmts.values() if s.session == art.session for t in constants(s.text)]
         found = input_files(art.cwd, strings)
         if found:
             folders.setdefault(art.cwd, {}).update(found)

@@ -17,8 +17,8 @@ from typing import Any
 from lineage.emitters.files import rewrite
 from lineage.emitters.model import RESERVED, Plan, Step
 from lineage.emitters.naming import Namer, identifier, string
-from lineage.emitters.source import indent
 from lineage.errors import ExportError
+from lineage.save_point import indent
 
 LINE_LENGTH = 88  # what black and ruff format produce by default
 _ARRAY_MODULES = frozenset({"numpy", "pandas", "scipy", "sklearn", "statsmodels", "xarray"})

@@ -82,9 +82,11 @@ class SessionGraph:
         stmts: Iterable[Stmt],
         runtime: dict[str, RuntimeName],
         cwd: str,
+        state: State | None = None,
     ) -> tuple[list[Node], State]:
-        """Replay a running cell's executed prefix without changing the graph."""
-        state = self._state.copy()
+        """Replay a running cell's executed prefix without changing the graph (from ``state``,
+        a state an earlier preview returned, when given)."""
+        state = (state or self._state).copy()
         extra: list[Node] = []
         Replay(self, state, extra, cell, execution_count, cwd or None, base=len(self.nodes)).run(
             list(stmts), runtime

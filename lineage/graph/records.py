@@ -65,6 +65,21 @@ class Node:
     # names standing for lineage objects when the statement mentions lineage: its text is
     # rewritten without lineage when rendered (lineage.analysis.own_calls)
     lineage: tuple[tuple[str, str], ...] = ()
+    # -- what the statement did, by name: the facts exporters plan steps from (kept with each
+    # artifact; see lineage.graph.node_facts) ---------------------------------------------------
+    sure: frozenset[str] = frozenset()  # of ``binds``, those bound whenever it completes
+    dels: frozenset[str] = frozenset()  # names it unbinds
+    # global names read later, when a function, lambda or class it defines is called
+    deferred: frozenset[str] = frozenset()
+    global_writes: frozenset[str] = frozenset()  # names its functions declare ``global``
+    # names bound (before it ran) to objects it may have changed in place
+    mutates: frozenset[str] = frozenset()
+    # hidden state and files it read and wrote (``state:random``, ``file:/abs/path``)
+    state_reads: tuple[str, ...] = ()
+    state_writes: tuple[str, ...] = ()
+    changes: bool = False  # it changed an object no name in ``mutates`` holds
+    kind: str = "code"  # "import", "def" (a function or lambda), "class" or "code"
+    modules: tuple[str, ...] = ()  # for an import: the dotted paths it imports
 
 
 @dataclass(slots=True)

@@ -16,6 +16,13 @@ from lineage.analysis.own_calls import (
 )
 from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects, given_keywords
+from lineage.graph.node_facts import (
+    ARGV,
+    changed_names,
+    deferred_reads,
+    reads_argv,
+    statement_kind,
+)
 from lineage.graph.records import (
     CWD,
     PLAIN_CONTAINERS,
@@ -33,6 +40,8 @@ from lineage.graph.records import (
 _LINEAGE_STAR = re.compile(r"from\s+lineage(?:\.api)?\s+import\s+\*")
 _RESOLVED_KINDS = frozenset(("call", "callpart", "item", "concat"))  # see resolve_link
 _NONE: frozenset[str] = frozenset()
+# what a statement reading the command line has in its text (the analysis then decides)
+_MAY_READ_ARGV = re.compile(r"argv|parse_|getopt")
 _CHANGES_DIR = re.compile(r"run_line_magic\(\s*['\"](?:cd|pushd|popd)['\"]")
 
 
@@ -128,6 +137,8 @@ class Replay(Effects):
             eff.deps.update(self.pseudo_writers(p))
         for loc in eff.mutated:
             eff.deps.update(self.whole_writers(self.find(loc)))
+        # names bound to what it changed, before its own bindings move them
+        changes = changed_names(self, f, eff) if eff.mutated or eff.slot_writes else (_NONE, False)
         # -- the statement has run: update the state ------------------------------------------------
         may_write = bool(stmt.raised)  # it raised: what it changes may not have changed yet
         for loc in eff.mutated:
@@ -184,11 +195,34 @@ class Replay(Effects):
             Node(
                 id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
                 deps=tuple(sorted(eff.deps - {nid})),
-                binds=f.binds | f.may_binds if f.may_binds else f.binds,
+                binds=f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may
+                else f.binds,
                 reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
-                lineage=lineage,
+                lineage=lineage, **self.node_facts(f, eff, changes, stmt.text),
             )
         )  # fmt: skip
+
+    def node_facts(
+        self, f, eff: StatementEffects, changes: tuple[frozenset[str], bool], text: str
+    ) -> dict[str, Any]:
+        """The statement's facts by name, for exporters (:mod:`lineage.graph.node_facts`)."""
+        deferred, global_writes = deferred_reads(f)
+        mutates, unnamed = changes
+        state_reads = eff.pseudo_reads
+        if _MAY_READ_ARGV.search(text) and reads_argv(self, f, deferred, text):
+            state_reads = state_reads | {ARGV}  # kept for the exporters, not a dependency
+        return {
+            "sure": f.binds | eff.binds_sure if eff.binds_sure else f.binds,
+            "dels": f.dels,
+            "deferred": deferred,
+            "global_writes": global_writes,
+            "mutates": mutates,
+            "state_reads": tuple(sorted(state_reads)) if state_reads else (),
+            "state_writes": tuple(sorted(eff.pseudo_writes)) if eff.pseudo_writes else (),
+            "changes": unnamed,
+            "kind": statement_kind(f),
+            "modules": tuple(f.imports.values()) if f.is_import else (),
+        }
 
     def lineage_mentioned(self, stmt: Stmt) -> tuple[tuple[str, str], ...]:
         """The names standing for lineage objects when the statement's text names one, else ()."""
@@ -225,7 +259,7 @@ class Replay(Effects):
             Node(
                 id=nid, cell=self.cell, execution_count=self.count, text=text, deps=deps,
                 binds=frozenset(), reads=frozenset({alias}) if alias in st.binders else frozenset(),
-                is_import=False, excluded=False,
+                is_import=False, excluded=False, state_writes=(reset.state,),
             )
         )  # fmt: skip
 
