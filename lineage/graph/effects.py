@@ -319,17 +319,11 @@ class Effects(Objects):
             st.writers[loc] = union(st.writers.get(loc, ()), (nid,))
             self.mark_used(state, loc)
 
-    def unknown_args(
-        self, call: CallSite, eff: StatementEffects, rootmap, only_specs: bool = False
-    ) -> None:
-        roots = [*call.args, *(r for _, r in call.kwargs)]
-        for root in roots:
+    def unknown_args(self, call: CallSite, eff: StatementEffects, rootmap) -> None:
+        """A call no spec covers may change every argument it is passed."""
+        for root in (*call.args, *(r for _, r in call.kwargs)):
             name = rootmap(root) if root is not None else None
-            if name is None:
-                continue
-            if only_specs:
-                self.read(name, eff)
-            else:
+            if name is not None:
                 self.mutate(name, eff)
 
     def arg_map(
