@@ -28,6 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from lineage._config import dev_mode
+from lineage._sentinel import Sentinel
 from lineage.errors import ExtensionNotLoadedError, SliceError
 from lineage.session import CellRecord, RunningCell, Session
 
@@ -41,8 +42,8 @@ _BUILTIN_TYPE_NAMES[type(None)] = "builtins.NoneType"
 # it goes with its shell), and one session per shell for the shell's lifetime, so that
 # %reload_ext keeps the history; neither keeps a shell alive
 _TRACERS: weakref.WeakValueDictionary[int, Tracer] = weakref.WeakValueDictionary()
-_MISSING = object()
-_PENDING = object()  # a silent cell runs; its ExecutionInfo is the displayhook's
+_MISSING = Sentinel("MISSING")
+_PENDING = Sentinel("PENDING")  # a silent cell runs; its ExecutionInfo is the displayhook's
 _FUNCTION = types.FunctionType
 _SYS = vars(sys)  # sys.last_value without the cost of a failed attribute lookup
 _getcwd = os.getcwd

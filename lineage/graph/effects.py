@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import os
 
+from lineage._sentinel import Sentinel
 from lineage.analysis.records import CallSite, Facts, PathExpr, Summary
 from lineage.analysis.specs import GIVEN, Effect, FileEffect, Specs, mode_op, union_effects
 from lineage.graph.objects import Objects
@@ -884,7 +885,7 @@ class Effects(Objects):
         return self.st.loc_func.get(loc) if loc is not None else None
 
 
-_NEW_OBJECT = object()  # a computed receiver that is an object nobody else holds
+_NEW_OBJECT = Sentinel("NEW_OBJECT")  # a computed receiver that is an object nobody else holds
 
 
 def holds_after(effect: Effect, call: CallSite) -> str | None:
@@ -900,8 +901,8 @@ def holds_after(effect: Effect, call: CallSite) -> str | None:
     return effect.holds
 
 
-_ABSENT = object()  # the argument is not passed
-_UNKNOWN = object()  # it is passed, as an expression
+_ABSENT = Sentinel("ABSENT")  # the argument is not passed
+_UNKNOWN = Sentinel("UNKNOWN")  # it is passed, as an expression
 
 
 def _argument_value(call: CallSite, index: int | None, kw: str | None) -> object:
