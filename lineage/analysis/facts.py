@@ -111,10 +111,11 @@ def _fast_facts(node: ast.stmt) -> Facts | None:
         display = CONST_TYPES.get(type(value.value))  # type: ignore[attr-defined]
     pexpr = path_expr(value) if vt is ast.Constant or vt is ast.BinOp else None
     return Facts(
-        frozenset(reads), frozenset((name,)), _EMPTY, _EMPTY, _EMPTY, _EMPTY, (),
-        {name: link}, {name: pexpr} if pexpr is not None else {}, {},
-        {name: display} if display is not None else {}, {}, (), False, "lineage" in reads,
-        slot_reads=slots,
+        reads=frozenset(reads), binds=frozenset((name,)), may_binds=_EMPTY, dels=_EMPTY,
+        stores=_EMPTY, augs=_EMPTY, calls=(), links={name: link},
+        consts={name: pexpr} if pexpr is not None else {}, imports={},
+        literal_types={name: display} if display is not None else {}, defs={}, inline_funcs=(),
+        is_import=False, mentions_lineage="lineage" in reads, slot_reads=slots,
     )  # fmt: skip
 
 
