@@ -525,13 +525,13 @@ class Effects(Objects):
             # a new figure; or none, which the next use makes here (so it depends on this call)
             self.bind_object_state(state, self.new_loc(nid), nid, used=holds == "new")
             if holds == "none":
-                st.held[state] = ()
+                st.state_objects[state] = ()
             return
         target: int | None = None
-        if holds == "any" and st.held.get(state):
+        if holds == "any" and st.state_objects.get(state):
             # any object the state held before may be the one it holds now: they are one value
-            target = self.find(st.held[state][0])
-            for other in st.held[state][1:]:
+            target = self.find(st.state_objects[state][0])
+            for other in st.state_objects[state][1:]:
                 target = self.merge(target, other)
         elif holds is not None and holds.startswith("arg:"):
             which = holds[4:]
@@ -557,9 +557,9 @@ class Effects(Objects):
 
     def mark_used(self, state: str, loc: int) -> None:
         """The state's object is a real one (a figure), not the none a reset left."""
-        held = self.st.held.get(state, ())
+        held = self.st.state_objects.get(state, ())
         if all(self.find(h) != self.find(loc) for h in held):
-            self.st.held[state] = (*held, loc)
+            self.st.state_objects[state] = (*held, loc)
 
     def _seeded(self, effect: Effect, call: CallSite, receiver: str | None) -> bool:
         """The call, or the making of its receiver, gave the effect's seed keyword a value."""

@@ -208,7 +208,7 @@ class Replay(Effects):
         the next use of the state depends, so a slice never draws two cells' plots on one figure.
         Only when the state held an object."""
         st = self.st
-        if not st.held.get(reset.state):
+        if not st.state_objects.get(reset.state):
             return
         nid = NodeId(self.base + len(self.out))
         alias = next(
@@ -220,7 +220,7 @@ class Replay(Effects):
         text = f"{alias}.{reset.call}  # the inline backend closed the figures at cell end"
         deps = st.binders.get(alias, ())
         self.bind_object_state(reset.state, self.new_loc(nid), nid, used=False)
-        st.held[reset.state] = ()
+        st.state_objects[reset.state] = ()
         self.out.append(
             Node(
                 id=nid, cell=self.cell, execution_count=self.count, text=text, deps=deps,
