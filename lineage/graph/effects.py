@@ -6,11 +6,12 @@ import builtins
 import dataclasses
 import functools
 import os
+from typing import TYPE_CHECKING
 
 from lineage._sentinel import Sentinel
 from lineage.analysis.records import CallSite, Facts, PathExpr, Summary
 from lineage.analysis.specs import GIVEN, Effect, FileEffect, Specs, mode_op, union_effects
-from lineage.graph.objects import Objects
+from lineage.graph.objects import ObjectModel
 from lineage.graph.records import (
     CONTAINER_MODULES,
     CWD,
@@ -26,6 +27,9 @@ from lineage.graph.records import (
     union,
 )
 
+if TYPE_CHECKING:
+    from lineage.graph import SessionGraph
+
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # inside a function, what these return is a part of their receiver or first argument
 _PART_GETTERS = frozenset(("get", "values", "items", "keys"))
@@ -34,12 +38,98 @@ _PART_BUILTINS = frozenset(
 )
 
 
-class Effects(Objects):
-    """Gathers one statement's effects into a :class:`StatementEffects`."""
+class Effects:
+    """The effects interpreter: what the calls, reads and changes of one statement do, with
+    the specs and the notebook functions' summaries, gathered into a
+    :class:`StatementEffects`. It asks the object model where names point and what they are;
+    the object-state calls (pyplot's figure) and the files a call opens update it directly.
+    One instance per replayed cell; :meth:`begin` starts each statement."""
+
+    def __init__(self, graph: SessionGraph, objects: ObjectModel, cwd: str | None) -> None:
+        self.g = graph
+        self.objects = objects
+        self.st = objects.st
+        self.cwd = cwd  # relative paths are resolved against it; None when unknown
+        self.moved = False  # the statement being replayed changed directory through a spec
+        self.nid = NodeId(0)  # the node the statement being replayed becomes
+        self._links: dict[str, tuple[str, object]] = {}
+        self._call_results: dict[int, tuple[str, object]] = {}
+        self._calls: tuple[CallSite, ...] = ()  # the running statement's calls
+        self.elements: frozenset[str] = frozenset()
+        self.top_call: object = None  # the statement's own call being applied (not a callee's)
+        # the result link of each call of the running statement, by id of its CallSite
+        self.site_links: dict[int, tuple[str, object]] = {}
+        self._lazy_calls: dict[int, Summary] = {}  # generators made by this statement's calls
+
+    def begin(self, facts: Facts, call_results: dict[int, tuple[str, object]], nid: NodeId) -> None:
+        """Statement ``nid`` with these facts is replayed next; ``call_results`` fills up with
+        how each of its calls' results relate to existing objects."""
+        self.nid = nid
+        self._links, self._call_results, self._calls = facts.links, call_results, facts.calls
+        self.elements = facts.elements
+        self.moved = False
+        self.site_links = {}
+
+    def slot_precise(self, name: str, keys: tuple[int | str, ...]) -> bool:
+        """Elements of ``name`` under these literal keys can be told apart: a list (keys that
+        are non-negative ints) or a dict, of a type known exactly."""
+        if name in self.elements or name in self.st.modules:
+            return False
+        if self.st.slots and not self.objects.slots_told_apart(self.objects.loc(name)):
+            return False
+        t = self.objects.type_of(name)
+        if t == "builtins.dict":
+            return True
+        return t == "builtins.list" and all(type(k) is int and k >= 0 for k in keys)
+
+    def link_sources(self, name: str) -> list[tuple[str, str]]:
+        """For a name bound inside the running statement, the names whose objects it may be
+        (part of), with the kind of link: changing it changes them
+        (``for row in rows: row.append(0)``)."""
+        link = self._links.get(name)
+        if link is None:
+            return []
+        kind, value = link
+        if kind == "call":
+            kind, value = self._call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
+        elif kind == "callpart":
+            kind, value = self.result_part(int(value))  # type: ignore[call-overload]
+        elif kind == "concat":
+            kind = "copy"
+        if kind in ("same", "part", "item") and isinstance(value, str):
+            return [(value, kind)]
+        if kind in ("parts", "copy", "holds"):
+            return [(v, kind) for v in value]  # type: ignore[attr-defined]
+        return []
+
+    def result_part(self, index: int) -> tuple[str, object]:
+        """How a part of what call ``index`` of the running statement returned relates to
+        existing objects (``f(x)[0]``, ``sorted(g)[0]``, ``with M(x) as z``): a part of what
+        the result shares; for an instance of a notebook class, a part of any argument it was
+        built from (its ``__enter__`` may return ``self.d['a']``)."""
+        kind, value = self._call_results.get(index, ("new", ""))
+        if kind in ("same", "part"):
+            return ("part", value)
+        if kind in ("parts", "copy", "holds"):
+            return ("parts", value)  # an element of a copy is an element of the original
+        if kind == "instance" and index < len(self._calls):
+            call = self._calls[index]
+            roots = tuple(r for r in (*call.args, *(r for _, r in call.kwargs)) if r is not None)
+            if roots:
+                return ("parts", roots)
+        return ("new", "")
+
+    def absolute(self, text: str) -> str | None:
+        """A path (``~`` already expanded) as an absolute, normalised path; None when it is
+        relative and the working directory is unknown (after a change of directory the analysis
+        could not follow)."""
+        if self.cwd is None and not os.path.isabs(text):
+            return None
+        return os.path.normpath(os.path.join(self.cwd or "", text))
 
     def read(self, name: str, eff: StatementEffects, apply_func: bool = True) -> None:
         st = self.st
-        if name in self._elements:
+        if name in self.elements:
             # a loop variable inside its loop: an element of the iterable, read through it
             for source, _ in self.link_sources(name):
                 if source != name:
@@ -53,12 +143,14 @@ class Effects(Objects):
                 eff.pseudo_reads.add(MODULE_ATTRS + module.split(".")[0])  # mod.x = 1 earlier
         elif STAR_IMPORTS in st.writers and name not in _BUILTIN_NAMES:
             eff.deps.update(st.writers[STAR_IMPORTS])  # perhaps bound by ``from m import *``
-        loc = self.loc(name)
+        loc = self.objects.loc(name)
         if loc is None:
             return
-        eff.deps.update(self.whole_writers(loc) if st.slots else st.writers.get(loc, ()))
+        eff.deps.update(self.objects.whole_writers(loc) if st.slots else st.writers.get(loc, ()))
         if st.elements_of:
-            for src in self.element_sources(loc):  # a copy's elements changed through the original
+            for src in self.objects.element_sources(
+                loc
+            ):  # a copy's elements changed through the original
                 eff.deps.update(st.deep_writers.get(src, ()))
         if apply_func:
             summary = st.loc_func.get(loc)
@@ -93,25 +185,25 @@ class Effects(Objects):
             if not element:  # mymod.setting = 2 (not an option deeper down: pd.options.a.b)
                 eff.pseudo_writes.add(MODULE_ATTRS + module.split(".")[0])
             return
-        inside = name in self._elements
+        inside = name in self.elements
         for source, kind in self.link_sources(name):
             if source in _seen or (kind in ("copy", "holds") and not (element or inside)):
                 continue  # a copy's or a display's own changes leave what it holds alone
             self.mutate(source, eff, element or inside or kind != "same", _seen | {name})
         if inside:
             return  # a loop variable inside its loop holds an element, not its earlier value
-        loc = self.loc(name)
-        if loc is None or self.immutable(name):
+        loc = self.objects.loc(name)
+        if loc is None or self.objects.immutable(name):
             return
         self.read(name, eff, apply_func=False)
-        sources = self.element_sources(loc) if element and self.st.elements_of else ()
+        sources = self.objects.element_sources(loc) if element and self.st.elements_of else ()
         eff.mutated.update(sources or (loc,))
         if element:
             eff.deep.update(sources or (loc,))
             if self.st.holds:
                 # through one of its elements: whichever object it holds may be the one changed
                 for held in sources or (loc,):
-                    inner = self.contents_of(held)
+                    inner = self.objects.contents_of(held)
                     eff.mutated.update(inner)
                     eff.deep.update(inner)
         elif not shallow:
@@ -152,7 +244,7 @@ class Effects(Objects):
                 # sys.path.append(...), os.environ.update(...): process-wide state
                 eff.pseudo_writes.add("state:" + ".".join(qual.split(".")[:2]))
             if effect is None or effect.unknown:
-                if len(func) == 1 and head is not None and self.func_of(head) is not None:
+                if len(func) == 1 and head is not None and self.objects.func_of(head) is not None:
                     pass  # a notebook function imported under a module name: fall through
                 else:
                     self.unknown_call(call, eff, rootmap, module=qual.split(".")[0])
@@ -164,7 +256,7 @@ class Effects(Objects):
             if head is None:
                 self.unknown_call(call, eff, rootmap)
                 return ("new", "")
-            summary = self.func_of(head)
+            summary = self.objects.func_of(head)
             if summary is None:
                 self.unknown_call(call, eff, rootmap)
                 # calling a callable object may change it
@@ -185,7 +277,7 @@ class Effects(Objects):
         chain = call.receiver_chain or len(func) > 2
         if chain and head is not None and self.notebook_rooted(head):
             self.call_methods(method, call, eff, rootmap)  # Foo().bar(), Foo().new(1).bar(0)
-        if call.receiver is not None and call is self._top_call:
+        if call.receiver is not None and call is self.top_call:
             resolved = self.resolve_receiver(call.receiver)
             if resolved is _NEW_OBJECT:
                 return self.call_on_new(call, method, eff, rootmap)
@@ -198,7 +290,7 @@ class Effects(Objects):
                 if name is not None:
                     self.read(name, eff)
             return ("new", "")
-        receiver_type = None if chain else self.type_of(head)
+        receiver_type = None if chain else self.objects.type_of(head)
         if not chain and self.class_call(head, method, call, eff, rootmap):
             return ("new", "")  # Foo.create(), Foo.helper(x): a method of the class object
         cls = self._notebook_class(head) if receiver_type is not None else None
@@ -265,7 +357,7 @@ class Effects(Objects):
         for root in (*call.args, *(r for _, r in call.kwargs)):
             name = rootmap(root) if root is not None else None
             if name is not None and name != receiver:
-                self.insert(receiver, name)
+                self.objects.insert(receiver, name)
 
     def chain_effect(self, head: str | None, method: str) -> Effect | None:
         """A method called on something reached from ``head`` (``df["a"].mean()``), whose type
@@ -276,7 +368,7 @@ class Effects(Objects):
         effects = [e for e in self.g.specs.method_everywhere(method) if not e.unknown]
         if effects:
             return union_effects(effects)  # sound for whichever of those types it has
-        root_type = self.type_of(head) if head is not None else None
+        root_type = self.objects.type_of(head) if head is not None else None
         return self.g.specs.method(root_type, method) if root_type else None
 
     def qualify(self, func: tuple[str, ...], head: str | None) -> str | None:
@@ -312,10 +404,10 @@ class Effects(Objects):
         call becomes one more writer of it (not a reader, which would tie what the library
         computes to the plots made before), or it makes the figure when there is none."""
         st = self.st
-        nid = NodeId(self.base + len(self.out))
-        loc = self.loc(state)
+        nid = NodeId(self.nid)
+        loc = self.objects.loc(state)
         if loc is None:
-            self.bind_object_state(state, self.new_loc(nid), nid)
+            self.bind_object_state(state, self.objects.new_loc(nid), nid)
         else:
             st.writers[loc] = union(st.writers.get(loc, ()), (nid,))
             self.mark_used(state, loc)
@@ -451,7 +543,7 @@ class Effects(Objects):
         for container, held in summary.inserts:
             c, v = rootmap(container), rootmap(held)
             if c is not None and v is not None:
-                self.insert(c, v)
+                self.objects.insert(c, v)
         for name, arg in params.items():
             if name.startswith("*") and arg is not None:
                 self.mutate(arg, eff)
@@ -474,7 +566,7 @@ class Effects(Objects):
                     kw, value = effect.mutates_when
                     if (kw, value) not in call.consts and dict(call.consts).get(kw) != value:
                         continue
-                plain = receiver is not None and self.type_of(receiver) in PLAIN_CONTAINERS
+                plain = receiver is not None and self.objects.type_of(receiver) in PLAIN_CONTAINERS
                 self.mutate(receiver, eff, element=element, shallow=plain)
             else:
                 self.mutate(self._arg_root(call, target, rootmap), eff)
@@ -520,30 +612,30 @@ class Effects(Objects):
         self, state: str, holds: str | None, call: CallSite, eff: StatementEffects, rootmap
     ) -> None:
         st = self.st
-        nid = NodeId(self.base + len(self.out))
+        nid = NodeId(self.nid)
         if holds in ("new", "none"):
             # a new figure; or none, which the next use makes here (so it depends on this call)
-            self.bind_object_state(state, self.new_loc(nid), nid, used=holds == "new")
+            self.bind_object_state(state, self.objects.new_loc(nid), nid, used=holds == "new")
             if holds == "none":
                 st.state_objects[state] = ()
             return
         target: int | None = None
         if holds == "any" and st.state_objects.get(state):
             # any object the state held before may be the one it holds now: they are one value
-            target = self.find(st.state_objects[state][0])
+            target = self.objects.find(st.state_objects[state][0])
             for other in st.state_objects[state][1:]:
-                target = self.merge(target, other)
+                target = self.objects.merge(target, other)
         elif holds is not None and holds.startswith("arg:"):
             which = holds[4:]
             root = self._arg_root(call, int(which) if which.isdigit() else which, rootmap)
-            target = self.loc(root) if root is not None else None
+            target = self.objects.loc(root) if root is not None else None
         if target is not None:
             eff.mutated.add(target)
             self.bind_object_state(state, target, nid)
             return
-        loc = self.loc(state)
+        loc = self.objects.loc(state)
         if loc is None:
-            self.bind_object_state(state, self.new_loc(nid), nid)  # plt.plot with no figure
+            self.bind_object_state(state, self.objects.new_loc(nid), nid)  # plt.plot with no figure
             return
         self.mutate(state, eff)  # the object it holds changes
         self.mark_used(state, loc)
@@ -558,7 +650,7 @@ class Effects(Objects):
     def mark_used(self, state: str, loc: int) -> None:
         """The state's object is a real one (a figure), not the none a reset left."""
         held = self.st.state_objects.get(state, ())
-        if all(self.find(h) != self.find(loc) for h in held):
+        if all(self.objects.find(h) != self.objects.find(loc) for h in held):
             self.st.state_objects[state] = (*held, loc)
 
     def _seeded(self, effect: Effect, call: CallSite, receiver: str | None) -> bool:
@@ -568,12 +660,12 @@ class Effects(Objects):
             return False
         if kw in given_keywords(call):
             return True
-        loc = self.loc(receiver) if receiver is not None else None
+        loc = self.objects.loc(receiver) if receiver is not None else None
         return loc is not None and kw in self.st.configured.get(loc, frozenset())
 
     def configure(self, name: str, call: CallSite) -> None:
         """Record the keywords a call gave ``name``'s object (a literal None takes one back)."""
-        loc = self.loc(name)
+        loc = self.objects.loc(name)
         if loc is None:
             return
         unset = {kw for kw, value in call.consts if value is None}
@@ -608,7 +700,7 @@ class Effects(Objects):
                 pexpr = dict(call.kwpaths).get(fe.path_kw)
             if pexpr is not None and pexpr[0] == "name" and rootmap(pexpr[1]) is None:
                 pexpr = None
-        text = self.fold_text(pexpr) if pexpr is not None else None
+        text = self.objects.fold_text(pexpr) if pexpr is not None else None
         if text is not None:
             text = os.path.expanduser(text)
         if text is None or not os.path.isabs(text):
@@ -693,14 +785,14 @@ class Effects(Objects):
 
     def consume(self, name: str | None, eff: StatementEffects) -> None:
         """``name`` is looped over: if it holds an iterator, that changes it."""
-        if name is not None and name not in self._elements and self.consumable(name):
+        if name is not None and name not in self.elements and self.consumable(name):
             self.mutate(name, eff)
 
     def consumable(self, name: str) -> bool:
         """``name`` may hold an iterator (a generator, a file, ``map(...)``): known from the
         type's ``__next__`` spec or a notebook class's ``__next__``; a type no spec lists may be
         one."""
-        loc = self.loc(name)
+        loc = self.objects.loc(name)
         if loc is None or (name in self.st.modules and name in self.st.binders):
             return False
         summary = self.st.loc_func.get(loc)
@@ -736,8 +828,7 @@ class Effects(Objects):
             if root is not None and (name := rootmap(root)) is not None
         )
         if summary.generator:
-            lazy = self.__dict__.setdefault("_lazy_calls", {})
-            lazy[id(call)] = summary
+            self._lazy_calls[id(call)] = summary
             return ("holds", roots) if roots else ("new", "")
         if roots and _keeps_cells(summary):
             return ("copy", roots)
@@ -745,20 +836,20 @@ class Effects(Objects):
 
     def bind_lazy(self, f: Facts) -> None:
         """Names bound to a generator made by a notebook generator function hold its body."""
-        lazy = self.__dict__.get("_lazy_calls")
+        lazy = self._lazy_calls
         if not lazy:
             return
         for name, (kind, value) in f.links.items():
             if kind == "call" and isinstance(value, int) and value < len(f.calls):
                 summary = lazy.get(id(f.calls[value]))
-                loc = self.loc(name)
+                loc = self.objects.loc(name)
                 if summary is not None and loc is not None:
                     self.st.loc_func[loc] = summary
         lazy.clear()
 
     def notebook_rooted(self, head: str) -> bool:
         """``head`` holds a notebook function, class or instance."""
-        loc = self.loc(head)
+        loc = self.objects.loc(head)
         if loc is None:
             return False
         t = self.st.loc_type.get(loc) or ""
@@ -783,8 +874,12 @@ class Effects(Objects):
     ) -> bool:
         """A method called on a notebook class itself (a classmethod or staticmethod, or a
         function called with an explicit instance): apply it; False if ``head`` is no class."""
-        cls = self.func_of(head)
-        if cls is None or not cls.is_class or (self.type_of(head) or "").startswith("__main__."):
+        cls = self.objects.func_of(head)
+        if (
+            cls is None
+            or not cls.is_class
+            or (self.objects.type_of(head) or "").startswith("__main__.")
+        ):
             return False  # not a class, or an instance of one
         m = _method(cls, method)
         if m is None:
@@ -813,8 +908,8 @@ class Effects(Objects):
         name = rootmap(root)
         if name is None or name not in self.st.binders or name in self.st.modules:
             return  # a builtin (getattr(c, "m")()) or a module: nothing notebook-made
-        summary = self.func_of(name)
-        t = self.type_of(name) or "builtins.function"
+        summary = self.objects.func_of(name)
+        t = self.objects.type_of(name) or "builtins.function"
         outer, self._sure = self._sure, False
         try:
             if summary is not None and (t == "builtins.function" or t.startswith("__main__.")):
@@ -856,7 +951,7 @@ class Effects(Objects):
         positions = range(len(call.args)) if which is None else (which,)
         for i in positions:
             nested = call.arg_calls[i] if isinstance(i, int) and i < len(call.arg_calls) else None
-            link = self._site_links.get(id(nested)) if nested is not None else None
+            link = self.site_links.get(id(nested)) if nested is not None else None
             if link is not None and link[0] not in ("new", "instance"):
                 value = link[1]
                 out.extend((value,) if isinstance(value, str) else value)  # type: ignore[arg-type]
@@ -870,18 +965,18 @@ class Effects(Objects):
 
     def item_link(self, root: str) -> str:
         """``x = root[...]``: a part of root, unless root's type copies on indexing (specs)."""
-        t = self.type_of(root)
+        t = self.objects.type_of(root)
         effect = self.g.specs.method(t, "__getitem__") if t else None
         return "new" if effect is not None and effect.returns == "new" else "part"
 
     def _notebook_class(self, name: str) -> Summary | None:
-        t = self.type_of(name)
+        t = self.objects.type_of(name)
         if t is None or not t.startswith("__main__."):
             return None
-        cls = self.func_of(t.split(".", 1)[1])
+        cls = self.objects.func_of(t.split(".", 1)[1])
         if cls is not None and cls.is_class:
             return cls
-        loc = self.loc(name)
+        loc = self.objects.loc(name)
         return self.st.loc_func.get(loc) if loc is not None else None
 
 

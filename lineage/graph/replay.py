@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lineage.analysis.cells import Stmt, code_magic
 from lineage.analysis.own_calls import (
@@ -16,6 +16,7 @@ from lineage.analysis.own_calls import (
 )
 from lineage.analysis.records import Summary
 from lineage.graph.effects import Effects, given_keywords
+from lineage.graph.objects import ObjectModel
 from lineage.graph.records import (
     CWD,
     PLAIN_CONTAINERS,
@@ -25,10 +26,14 @@ from lineage.graph.records import (
     Node,
     NodeId,
     RuntimeName,
+    State,
     StatementEffects,
     in_order,
     union,
 )
+
+if TYPE_CHECKING:
+    from lineage.graph import SessionGraph
 
 _LINEAGE_STAR = re.compile(r"from\s+lineage(?:\.api)?\s+import\s+\*")
 _RESOLVED_KINDS = frozenset(("call", "callpart", "item", "concat"))  # see resolve_link
@@ -45,8 +50,33 @@ def _plain_call(text: str) -> bool:
     return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call)
 
 
-class Replay(Effects):
-    """Applies the statements of one cell to a state; one instance per cell."""
+class Replay:
+    """Sequences the statements of one cell: for each, the effects interpreter says what it
+    reads and changes, and the replay makes it a node and updates the state (binders, last
+    writers, locations through the object model). One instance per cell."""
+
+    def __init__(
+        self,
+        graph: SessionGraph,
+        state: State,
+        out: list[Node],
+        cell: int,
+        execution_count: int | None,
+        cwd: str | None,
+        base: int | None = None,
+    ) -> None:
+        self.g = graph
+        self.st = state
+        self.out = out
+        self.cell = cell
+        self.count = execution_count
+        self.base = 0 if base is None else base
+        self.objects = ObjectModel(state, graph.is_immutable)
+        self.effects = Effects(graph, self.objects, cwd)
+
+    def read(self, name: str, eff: StatementEffects) -> None:
+        """A read of ``name`` at the current end of the history (no statement is replayed)."""
+        self.effects.read(name, eff)
 
     def run(self, stmts: list[Stmt], runtime: dict[str, RuntimeName]) -> None:
         # run-time facts describe the end of the cell: they belong to each name's last binder
@@ -76,79 +106,79 @@ class Replay(Effects):
         opaque = stmt.magic and not f.mentions_lineage and code_magic(stmt.text) is not None
         call_results: dict[int, tuple[str, object]] = {}
         # names bound inside this statement (loop variables...) stand for what they link to
-        self._links, self._call_results, self._calls = f.links, call_results, f.calls
-        self._elements = f.elements
-        self.moved = False
+        effects = self.effects
+        effects.begin(f, call_results, nid)
         if not excluded or opaque:
             if f.is_import:
                 eff.pseudo_reads.add("state:sys.path")
             applied_names: set[str] = set()
-            self._site_links = {}
             for i, call in enumerate(f.calls):
-                self._top_call = call
-                call_results[i] = self.call(call, eff, lambda n: n, applied_names)
-                self._site_links[id(call)] = call_results[i]
-            self._top_call = None
+                effects.top_call = call
+                call_results[i] = self.effects.call(call, eff, lambda n: n, applied_names)
+                effects.site_links[id(call)] = call_results[i]
+            effects.top_call = None
             for summary in f.inline_funcs:
-                self.apply_summary(summary, eff, {}, self_root=None)
-            self.hidden_state(f, eff)
+                self.effects.apply_summary(summary, eff, {}, self_root=None)
+            self.effects.hidden_state(f, eff)
             # the names a statement reads before binding them are the outer bindings, even a
             # loop variable's (``for i, names in enumerate(names)``)
-            self._elements = frozenset()
+            effects.elements = frozenset()
             slot_reads = f.slot_reads
             # reading a name may apply a function's summary, the one step whose order counts:
             # a fixed order then, whatever the hash seed (no summary yet: no cost)
             for name in in_order(f.reads) if self.st.loc_func else f.reads:
                 keys = slot_reads.get(name) if slot_reads else None
-                if keys is not None and self.slot_precise(name, keys):
+                if keys is not None and self.effects.slot_precise(name, keys):
                     self.read_slots(name, keys, eff)  # y = lst[1]: not lst[0]'s writers
                 else:
-                    self.read(name, eff, apply_func=name not in applied_names)
-            self._elements = f.elements
+                    self.effects.read(name, eff, apply_func=name not in applied_names)
+            effects.elements = f.elements
             precise = self.precise_slot_stores(f.slot_stores) if f.slot_stores else _NONE
             for name in f.stores:
                 if name not in precise:
-                    self.mutate(name, eff, shallow=True)  # x[k] = v, x.a = v, del x[k]
+                    self.effects.mutate(name, eff, shallow=True)  # x[k] = v, x.a = v, del x[k]
             for name in f.deep_stores:
                 if name not in precise:
-                    self.mutate(name, eff, element=True)
+                    self.effects.mutate(name, eff, element=True)
             for name, key, aug in f.slot_stores if precise else ():
                 if name in precise:
                     self.write_slot(name, key, aug, eff)
             for name in f.augs:
-                if not self.immutable(name) and name in self.st.loc_of:
-                    self.mutate(name, eff, shallow=self.type_of(name) in PLAIN_CONTAINERS)
+                if not self.objects.immutable(name) and name in self.st.loc_of:
+                    self.effects.mutate(
+                        name, eff, shallow=self.objects.type_of(name) in PLAIN_CONTAINERS
+                    )
         else:
             for name in f.reads:
-                self.read(name, eff, apply_func=False)
+                self.effects.read(name, eff, apply_func=False)
         st = self.st
         if stmt.magic and _CHANGES_DIR.search(stmt.text):
             eff.pseudo_writes.add(CWD)  # %cd: what reads relative paths after it needs it
         for p in eff.pseudo_reads:
-            eff.deps.update(self.pseudo_writers(p))
+            eff.deps.update(self.objects.pseudo_writers(p))
         for loc in eff.mutated:
-            eff.deps.update(self.whole_writers(self.find(loc)))
+            eff.deps.update(self.objects.whole_writers(self.objects.find(loc)))
         # -- the statement has run: update the state ------------------------------------------------
         may_write = bool(stmt.raised)  # it raised: what it changes may not have changed yet
         for loc in eff.mutated:
-            root = self.find(loc)
+            root = self.objects.find(loc)
             st.writers[root] = union(st.writers.get(root, ()), (nid,)) if may_write else (nid,)
             if st.slots and not may_write:
                 st.slots.pop(root, None)  # a whole change ends the elements' own
         for loc in eff.deep:
-            root = self.find(loc)
+            root = self.objects.find(loc)
             deep = st.deep_writers.get(root, ()) if may_write else ()
             st.deep_writers[root] = union(deep, (nid,))
         if eff.slot_writes and may_write:  # it raised: the elements' earlier writers stay
             for loc, _ in eff.slot_writes:
-                root = self.find(loc)
+                root = self.objects.find(loc)
                 st.writers[root] = union(st.writers.get(root, ()), (nid,))
-            self.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
+            self.objects.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
         elif eff.slot_writes:
-            self.set_slots(eff.slot_writes, nid)
-            self.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
+            self.objects.set_slots(eff.slot_writes, nid)
+            self.objects.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
         else:
-            self.touch_containers(eff.mutated, nid)
+            self.objects.touch_containers(eff.mutated, nid)
         for p in eff.pseudo_writes:
             if p == WILDCARD_FILE or may_write:
                 st.writers[p] = union(st.writers.get(p, ()), (nid,))
@@ -159,7 +189,7 @@ class Replay(Effects):
         if f.star_import:
             st.writers[STAR_IMPORTS] = union(st.writers.get(STAR_IMPORTS, ()), (nid,))
         for container, value in f.inserts:
-            self.insert(container, value)
+            self.objects.insert(container, value)
         for name in f.dels:
             st.binders.pop(name, None)
             st.loc_of.pop(name, None)
@@ -173,13 +203,13 @@ class Replay(Effects):
             import lineage as own  # ``from lineage import *`` binds its public names
 
             self.st.lineage_names.update((n, f"lineage.{n}") for n in own.__all__)
-        self.bind_lazy(f)
+        self.effects.bind_lazy(f)
         changed_dir = CWD in eff.pseudo_writes or (stmt.magic and _CHANGES_DIR.search(stmt.text))
-        if changed_dir and not (self.moved and _plain_call(stmt.text)):
+        if changed_dir and not (effects.moved and _plain_call(stmt.text)):
             # a change the analysis cannot place (in a loop or branch, undone by a with block,
             # by a file descriptor, %cd): relative paths after it in this cell are unknown, so
             # they stand for any file (the next cell starts from the folder its record has)
-            self.cwd = None
+            effects.cwd = None
         self.out.append(
             Node(
                 id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
@@ -219,7 +249,7 @@ class Replay(Effects):
             alias = f"__import__({reset.module!r}).{rest}" if rest else f"__import__({top!r})"
         text = f"{alias}.{reset.call}  # the inline backend closed the figures at cell end"
         deps = st.binders.get(alias, ())
-        self.bind_object_state(reset.state, self.new_loc(nid), nid, used=False)
+        self.effects.bind_object_state(reset.state, self.objects.new_loc(nid), nid, used=False)
         st.state_objects[reset.state] = ()
         self.out.append(
             Node(
@@ -234,7 +264,7 @@ class Replay(Effects):
         whole changes, and the last writers of those elements."""
         st = self.st
         eff.deps.update(st.binders.get(name, ()))
-        loc = self.loc(name)
+        loc = self.objects.loc(name)
         if loc is None:
             return
         eff.deps.update(st.writers.get(loc, ()))
@@ -243,7 +273,7 @@ class Replay(Effects):
             for key in keys:
                 eff.deps.update(slots.get(key, ()))
         if st.elements_of:
-            for src in self.element_sources(loc):
+            for src in self.objects.element_sources(loc):
                 eff.deps.update(st.deep_writers.get(src, ()))
 
     def precise_slot_stores(
@@ -253,21 +283,21 @@ class Replay(Effects):
         keys: dict[str, list[int | str]] = {}
         for name, key, _ in stores:
             keys.setdefault(name, []).append(key)
-        return frozenset(n for n, ks in keys.items() if self.slot_precise(n, tuple(ks)))
+        return frozenset(n for n, ks in keys.items() if self.effects.slot_precise(n, tuple(ks)))
 
     def write_slot(self, name: str, key: int | str, aug: bool, eff: StatementEffects) -> None:
         """``name[key] = v`` overwrites one element of a list (it needs the object, not the
         element's history; a dict's key keeps the place its first writer gave it, so that writer
         stays); ``name[key] += v`` updates it, and may change the old element in place."""
-        keeps_place = self.type_of(name) == "builtins.dict"
+        keeps_place = self.objects.type_of(name) == "builtins.dict"
         self.read_slots(name, (key,) if aug or keeps_place else (), eff)
-        loc = self.loc(name)
+        loc = self.objects.loc(name)
         if loc is None:
             return
         eff.slot_writes.append((loc, key))
         if aug:
             # the old element, if mutable, changed in place: whichever object name holds
-            for held in (*self.element_sources(loc), *self.contents_of(loc)):
+            for held in (*self.objects.element_sources(loc), *self.objects.contents_of(loc)):
                 eff.mutated.add(held)
                 eff.deep.add(held)
 
@@ -297,9 +327,9 @@ class Replay(Effects):
                 k, v = self.resolve_link(k, v, call_results, runtime.get(target))
             resolved[target] = (k, v)
             if k in ("same", "part") and isinstance(v, str):
-                sources.setdefault(v, self.loc(v))
+                sources.setdefault(v, self.objects.loc(v))
             elif k in ("parts", "holds", "copy"):
-                sources.update((r, self.loc(r)) for r in v if r not in sources)
+                sources.update((r, self.objects.loc(r)) for r in v if r not in sources)
         for name in in_order(names):
             if siblings and name in siblings:
                 continue
@@ -319,40 +349,44 @@ class Replay(Effects):
             if static_kind == "call" and isinstance(value, int) and value < len(f.calls):
                 made_by = f.calls[value]  # RandomForestClassifier(random_state=0)
             kind, value = resolved.get(name, ("new", ""))
-            old = self.loc(name)
-            if name in f.augs and old is not None and not self.immutable(name):
+            old = self.objects.loc(name)
+            if name in f.augs and old is not None and not self.objects.immutable(name):
                 loc = old  # in-place update: same object
             elif kind == "same" and isinstance(value, str) and sources.get(value) is not None:
-                loc = self.find(sources[value])  # type: ignore[arg-type]
+                loc = self.objects.find(sources[value])  # type: ignore[arg-type]
             else:
-                loc = fresh = self.new_loc(nid)
+                loc = fresh = self.objects.new_loc(nid)
                 if kind in ("part", "parts"):
                     rt = runtime.get(name)
                     if rt is None or not self.g.is_immutable(rt.type_name):
                         for part_of in value if kind == "parts" else (value,):
-                            src = sources.get(part_of, self.loc(part_of))
-                            if src is not None and not self.immutable(part_of):
+                            src = sources.get(part_of, self.objects.loc(part_of))
+                            if src is not None and not self.objects.immutable(part_of):
                                 # sharing parts with src is not writing src: this statement
                                 # stays the name's binder only
                                 st.writers[loc] = ()
-                                loc = self.link_part(loc, src, element=element)
+                                loc = self.objects.link_part(loc, src, element=element)
                 elif kind == "holds":
                     for held in value:  # a display: the new container holds these objects
-                        src = sources.get(held, self.loc(held))
-                        if src is not None and not self.immutable(held) and held not in st.modules:
-                            self.contain(loc, src)
+                        src = sources.get(held, self.objects.loc(held))
+                        if (
+                            src is not None
+                            and not self.objects.immutable(held)
+                            and held not in st.modules
+                        ):
+                            self.objects.contain(loc, src)
                 elif kind == "copy":
                     originals = tuple(
                         src
                         for part_of in value
-                        if not self.immutable(part_of)
-                        and (src := sources.get(part_of, self.loc(part_of))) is not None
+                        if not self.objects.immutable(part_of)
+                        and (src := sources.get(part_of, self.objects.loc(part_of))) is not None
                     )
                     if originals:
                         st.elements_of[loc] = originals
                 elif kind == "immutable" and not may:
                     # x1 = x0 + 1 with x0 an int: the same immutable type (for later chains)
-                    types = {self.type_of(n) for n in value}
+                    types = {self.objects.type_of(n) for n in value}
                     if len(types) == 1:
                         st.loc_type[loc] = types.pop()  # type: ignore[assignment]
                 elif kind == "instance":
@@ -362,19 +396,19 @@ class Replay(Effects):
             if made_by is not None and kind == "new" and not may:
                 keywords = given_keywords(made_by)
                 if keywords:
-                    st.configured[self.find(loc)] = keywords
+                    st.configured[self.objects.find(loc)] = keywords
             rt = runtime.get(name)
             if rt is not None:
                 loc = self.observe(name, loc, rt, fresh)
             elif not (name in f.augs and loc == old):
                 st.rid.pop(name, None)  # the object observed before is no longer this name's
             if rt is None and name in literal:
-                root = self.find(loc)
-                self.set_type(root, literal[name], replace=root == fresh)
+                root = self.objects.find(loc)
+                self.objects.set_type(root, literal[name], replace=root == fresh)
             if name in defs:
-                st.loc_func[self.find(loc)] = defs[name]
+                st.loc_func[self.objects.find(loc)] = defs[name]
             if may and old is not None:
-                loc = self.merge(old, loc)
+                loc = self.objects.merge(old, loc)
                 st.binders[name] = union(st.binders.get(name, ()), (nid,))
             else:
                 st.binders[name] = (nid,)
@@ -385,7 +419,7 @@ class Replay(Effects):
                 st.modules.pop(name, None)
             self.bind_lineage(name, imports.get(name), rt)
             if name in consts and not may:
-                folded = self.fold_text(consts[name])
+                folded = self.objects.fold_text(consts[name])
                 if folded is not None:
                     st.consts[name] = folded
                 else:
@@ -397,7 +431,7 @@ class Replay(Effects):
         for name in siblings:  # x = y = value: y holds the object x was just bound to
             first = str(links[name][1])
             st.binders[name] = (nid,)
-            st.loc_of[name] = st.loc_of.get(first, self.new_loc(nid))
+            st.loc_of[name] = st.loc_of.get(first, self.objects.new_loc(nid))
             st.consts.pop(name, None)
             if first in st.consts:
                 st.consts[name] = st.consts[first]
@@ -442,16 +476,16 @@ class Replay(Effects):
         if kind == "call":
             return call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
         if kind == "callpart":  # a part of what a call returned: f(x)[0], sorted(g)[0]
-            return self.result_part(int(value))  # type: ignore[call-overload]
+            return self.effects.result_part(int(value))  # type: ignore[call-overload]
         if kind == "item":
-            return (self.item_link(str(value)), value)
+            return (self.effects.item_link(str(value)), value)
         if kind == "concat":
             # g + h holds the operands' elements when it is a list or tuple (else a new value:
             # numbers, strings, arrays); immutable operands make no container
             if rt is not None:
                 plain = rt.type_name in ("builtins.list", "builtins.tuple")
                 return ("copy", value) if plain else ("new", "")
-            mutable = tuple(n for n in value if not self.immutable(n))  # type: ignore[attr-defined]
+            mutable = tuple(n for n in value if not self.objects.immutable(n))  # type: ignore[attr-defined]
             return ("copy", mutable) if mutable else ("immutable", value)
         return (kind, value)
 
@@ -461,19 +495,19 @@ class Replay(Effects):
         st = self.st
         if self.g.is_immutable(rt.type_name):
             # interned/cached immutable objects share identities without sharing history
-            root = self.find(loc)
-            self.set_type(root, rt.type_name, replace=root == fresh)
+            root = self.objects.find(loc)
+            self.objects.set_type(root, rt.type_name, replace=root == fresh)
             return root
         key = (rt.obj_id, rt.type_name)
         other = st.id_map.get(key)
         if other is not None and other != name and st.rid.get(other) == key:
-            other_loc = self.loc(other)
-            if other_loc is not None and other_loc != self.find(loc):
-                loc = self.merge(other_loc, loc)
+            other_loc = self.objects.loc(other)
+            if other_loc is not None and other_loc != self.objects.find(loc):
+                loc = self.objects.merge(other_loc, loc)
         st.rid[name] = key
         st.id_map[key] = name
-        root = self.find(loc)
-        self.set_type(root, rt.type_name, replace=root == fresh)
+        root = self.objects.find(loc)
+        self.objects.set_type(root, rt.type_name, replace=root == fresh)
         if rt.func is not None:
             summary = self.g._resolve_func(rt.func)
             if summary is not None:
