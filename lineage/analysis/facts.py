@@ -17,7 +17,7 @@ from lineage.analysis.expressions import (
     root_name,
     value_link,
 )
-from lineage.analysis.records import EMPTY_FACTS, CallSite, Facts, PathExpr, Summary
+from lineage.analysis.records import EMPTY_FACTS, CallSite, Facts, Link, PathExpr, Summary
 from lineage.analysis.visitor import scope_facts
 
 __all__ = [
@@ -101,7 +101,7 @@ def _fast_facts(node: ast.stmt) -> Facts | None:
     name = target.id
     vt = type(value)
     if vt is ast.Name:
-        link: tuple[str, object] = ("same", value.id)  # type: ignore[attr-defined]
+        link: Link = ("same", value.id)  # type: ignore[attr-defined]
     elif vt is ast.Subscript and type(value.value) is ast.Name:  # type: ignore[attr-defined]
         link = ("item", value.value.id)  # type: ignore[attr-defined]
     else:

@@ -26,7 +26,7 @@ from lineage.analysis.expressions import (
     root_name,
     value_link,
 )
-from lineage.analysis.records import CallSite, PathExpr, Summary
+from lineage.analysis.records import CallSite, Link, PathExpr, Summary
 
 
 class _Scope:
@@ -41,7 +41,7 @@ class _Scope:
         self.deep_stores: set[str] = set()
         self.augs: set[str] = set()
         self.calls: list[CallSite] = []
-        self.links: dict[str, tuple[str, object]] = {}
+        self.links: dict[str, Link] = {}
         self.consts: dict[str, PathExpr] = {}
         self.imports: dict[str, str] = {}
         self.literal_types: dict[str, str] = {}
@@ -676,14 +676,14 @@ class _Visitor(ast.NodeVisitor):
         if display is not None:
             self.s.literal_types[target.id] = display
 
-    def _link_of(self, value: ast.AST) -> tuple[str, object]:
+    def _link_of(self, value: ast.AST) -> Link:
         return value_link(value, self._call_link)
 
-    def _call_link(self, call: ast.Call) -> tuple[str, object]:
+    def _call_link(self, call: ast.Call) -> Link:
         return ("call", self.s.call_index.get(id(call), len(self.s.calls) - 1))
 
 
-def _element_of(link: tuple[str, object]) -> tuple[str, object]:
+def _element_of(link: Link) -> Link:
     """The link of an element of a value linked by ``link`` (unpacking, iterating): a part of
     the object, or of one of the objects a display or copy holds."""
     kind, value = link

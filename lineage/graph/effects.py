@@ -6,10 +6,10 @@ import builtins
 import dataclasses
 import functools
 import os
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from lineage._sentinel import Sentinel
-from lineage.analysis.records import CallSite, Facts, PathExpr, Summary
+from lineage.analysis.records import CallSite, Facts, Link, PathExpr, Summary
 from lineage.analysis.specs import GIVEN, Effect, FileEffect, Specs, mode_op, union_effects
 from lineage.graph.objects import ObjectModel
 from lineage.graph.records import (
@@ -52,16 +52,16 @@ class Effects:
         self.cwd = cwd  # relative paths are resolved against it; None when unknown
         self.moved = False  # the statement being replayed changed directory through a spec
         self.nid = NodeId(0)  # the node the statement being replayed becomes
-        self._links: dict[str, tuple[str, object]] = {}
-        self._call_results: dict[int, tuple[str, object]] = {}
+        self._links: dict[str, Link] = {}
+        self._call_results: dict[int, Link] = {}
         self._calls: tuple[CallSite, ...] = ()  # the running statement's calls
         self.elements: frozenset[str] = frozenset()
         self.top_call: object = None  # the statement's own call being applied (not a callee's)
         # the result link of each call of the running statement, by id of its CallSite
-        self.site_links: dict[int, tuple[str, object]] = {}
+        self.site_links: dict[int, Link] = {}
         self._lazy_calls: dict[int, Summary] = {}  # generators made by this statement's calls
 
-    def begin(self, facts: Facts, call_results: dict[int, tuple[str, object]], nid: NodeId) -> None:
+    def begin(self, facts: Facts, call_results: dict[int, Link], nid: NodeId) -> None:
         """Statement ``nid`` with these facts is replayed next; ``call_results`` fills up with
         how each of its calls' results relate to existing objects."""
         self.nid = nid
@@ -91,18 +91,18 @@ class Effects:
             return []
         kind, value = link
         if kind == "call":
-            kind, value = self._call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
+            kind, value = self._call_results.get(int(value), ("new", ""))
         elif kind == "callpart":
-            kind, value = self.result_part(int(value))  # type: ignore[call-overload]
+            kind, value = self.result_part(int(value))
         elif kind == "concat":
             kind = "copy"
         if kind in ("same", "part", "item") and isinstance(value, str):
             return [(value, kind)]
         if kind in ("parts", "copy", "holds"):
-            return [(v, kind) for v in value]  # type: ignore[attr-defined]
+            return [(v, kind) for v in value]
         return []
 
-    def result_part(self, index: int) -> tuple[str, object]:
+    def result_part(self, index: int) -> Link:
         """How a part of what call ``index`` of the running statement returned relates to
         existing objects (``f(x)[0]``, ``sorted(g)[0]``, ``with M(x) as z``): a part of what
         the result shares; for an instance of a notebook class, a part of any argument it was
@@ -215,7 +215,7 @@ class Effects:
         eff: StatementEffects,
         rootmap,
         applied_names: set[str],
-    ) -> tuple[str, object]:
+    ) -> Link:
         """Apply a call's effects; return how its result relates to existing objects."""
         outer, self._sure = self._sure, self._sure and call.unconditional
         try:
@@ -229,7 +229,7 @@ class Effects:
         eff: StatementEffects,
         rootmap,
         applied_names: set[str],
-    ) -> tuple[str, object]:
+    ) -> Link:
         func = call.func
         if not func:
             self.unknown_call(call, eff, rootmap)
@@ -320,7 +320,7 @@ class Effects:
             self.hold_args(head, call, rootmap)  # lst.append(x), d.setdefault(k, v), s.add(x)
         return self.result_link(effect, call, rootmap, receiver=head)
 
-    def resolve_receiver(self, link: tuple[str, object]) -> str | object | None:
+    def resolve_receiver(self, link: Link) -> str | object | None:
         """The name whose object a computed receiver is a part of: ``("call", i)`` is what
         call i of the statement returned, ``("item", x)`` a new object when indexing ``x``'s
         type copies (pandas). :data:`_NEW_OBJECT` for a new object; None when unknown."""
@@ -341,9 +341,7 @@ class Effects:
             return rvalue
         return None
 
-    def call_on_new(
-        self, call: CallSite, method: str, eff: StatementEffects, rootmap
-    ) -> tuple[str, object]:
+    def call_on_new(self, call: CallSite, method: str, eff: StatementEffects, rootmap) -> Link:
         """A method of an object nobody else holds (``df.dropna().to_csv(p)``, ``df["a"]``
         under copy-on-write): changing it changes nothing, but its files and state count."""
         effect = self.chain_effect(None, method)
@@ -734,9 +732,7 @@ class Effects:
         else:  # write, delete
             eff.pseudo_writes.add(loc)
 
-    def result_link(
-        self, effect: Effect, call: CallSite, rootmap, receiver: str | None
-    ) -> tuple[str, object]:
+    def result_link(self, effect: Effect, call: CallSite, rootmap, receiver: str | None) -> Link:
         ret = effect.returns
         if ret == "self" and receiver is not None:
             return ("same", receiver)
@@ -819,7 +815,7 @@ class Effects:
             eff.pseudo_reads.add(key)
             eff.pseudo_writes.add(key)
 
-    def function_result(self, summary: Summary, call: CallSite, rootmap) -> tuple[str, object]:
+    def function_result(self, summary: Summary, call: CallSite, rootmap) -> Link:
         """What a notebook function's result holds: a generator runs the body when drained
         (reading its arguments and globals then); a closure keeps the arguments it captured."""
         roots = tuple(
@@ -954,7 +950,7 @@ class Effects:
             link = self.site_links.get(id(nested)) if nested is not None else None
             if link is not None and link[0] not in ("new", "instance"):
                 value = link[1]
-                out.extend((value,) if isinstance(value, str) else value)  # type: ignore[arg-type]
+                out.extend((value,) if isinstance(value, str) else value)
                 continue
             root = self._arg_root(call, i, rootmap)
             if root is not None:
@@ -963,7 +959,7 @@ class Effects:
             out.extend(n for _, r in call.kwargs if r and (n := rootmap(r)) is not None)
         return tuple(out)
 
-    def item_link(self, root: str) -> str:
+    def item_link(self, root: str) -> Literal["new", "part"]:
         """``x = root[...]``: a part of root, unless root's type copies on indexing (specs)."""
         t = self.objects.type_of(root)
         effect = self.g.specs.method(t, "__getitem__") if t else None

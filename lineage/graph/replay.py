@@ -14,7 +14,7 @@ from lineage.analysis.own_calls import (
     is_lineage_path,
     without_lineage,
 )
-from lineage.analysis.records import Summary
+from lineage.analysis.records import Link, LinkKind, Summary
 from lineage.graph.effects import Effects, given_keywords
 from lineage.graph.objects import ObjectModel
 from lineage.graph.records import (
@@ -104,7 +104,7 @@ class Replay:
         )
         # %timeit/%prun code: what it may change counts (the node never enters a slice)
         opaque = stmt.magic and not f.mentions_lineage and code_magic(stmt.text) is not None
-        call_results: dict[int, tuple[str, object]] = {}
+        call_results: dict[int, Link] = {}
         # names bound inside this statement (loop variables...) stand for what they link to
         effects = self.effects
         effects.begin(f, call_results, nid)
@@ -305,7 +305,7 @@ class Replay:
         self,
         f,
         nid: NodeId,
-        call_results: dict[int, tuple[str, object]],
+        call_results: dict[int, Link],
         runtime: dict[str, RuntimeName],
         eff: StatementEffects,
     ) -> None:
@@ -317,7 +317,7 @@ class Replay:
         # where each link's source points before any target is rebound (``a, b = b, a``)
         sources: dict[str, int | None] = {}
         siblings: list[str] = []
-        resolved: dict[str, tuple[str, Any]] = {}
+        resolved: dict[str, Link] = {}
         for target, (k, v) in links.items():
             if k == "sibling":
                 if target in names:
@@ -466,17 +466,17 @@ class Replay:
 
     def resolve_link(
         self,
-        kind: str,
-        value: object,
-        call_results: dict[int, tuple[str, object]],
+        kind: LinkKind,
+        value: Any,
+        call_results: dict[int, Link],
         rt: RuntimeName | None,
-    ) -> tuple[str, Any]:
+    ) -> Link:
         """A static link with calls, indexing and concatenation resolved against the state:
         one of same / part / parts / holds / copy / instance / new."""
         if kind == "call":
-            return call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
+            return call_results.get(int(value), ("new", ""))
         if kind == "callpart":  # a part of what a call returned: f(x)[0], sorted(g)[0]
-            return self.effects.result_part(int(value))  # type: ignore[call-overload]
+            return self.effects.result_part(int(value))
         if kind == "item":
             return (self.effects.item_link(str(value)), value)
         if kind == "concat":
@@ -485,7 +485,7 @@ class Replay:
             if rt is not None:
                 plain = rt.type_name in ("builtins.list", "builtins.tuple")
                 return ("copy", value) if plain else ("new", "")
-            mutable = tuple(n for n in value if not self.objects.immutable(n))  # type: ignore[attr-defined]
+            mutable = tuple(n for n in value if not self.objects.immutable(n))
             return ("copy", mutable) if mutable else ("immutable", value)
         return (kind, value)
 
