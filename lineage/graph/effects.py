@@ -30,6 +30,7 @@ from lineage.graph.records import (
 if TYPE_CHECKING:
     from lineage.graph import SessionGraph
 
+_NONE: frozenset[str] = frozenset()
 _BUILTIN_NAMES = frozenset(dir(builtins))
 # inside a function, what these return is a part of their receiver or first argument
 _PART_GETTERS = frozenset(("get", "values", "items", "keys"))
@@ -126,6 +127,90 @@ class Effects:
         if self.cwd is None and not os.path.isabs(text):
             return None
         return os.path.normpath(os.path.join(self.cwd or "", text))
+
+    def gather(self, f: Facts, eff: StatementEffects) -> None:
+        """What the statement begun last reads and changes, into ``eff``: its calls (in order),
+        the notebook functions it defines and uses inline, the iterators it consumes, the names
+        it reads and the objects it stores into."""
+        if f.is_import:
+            eff.pseudo_reads.add("state:sys.path")
+        applied_names: set[str] = set()
+        for i, call in enumerate(f.calls):
+            self.top_call = call
+            self._call_results[i] = self.call(call, eff, lambda n: n, applied_names)
+            self.site_links[id(call)] = self._call_results[i]
+        self.top_call = None
+        for summary in f.inline_funcs:
+            self.apply_summary(summary, eff, {}, self_root=None)
+        self.hidden_state(f, eff)
+        # the names a statement reads before binding them are the outer bindings, even a
+        # loop variable's (``for i, names in enumerate(names)``)
+        self.elements = frozenset()
+        slot_reads = f.slot_reads
+        # reading a name may apply a function's summary, the one step whose order counts:
+        # a fixed order then, whatever the hash seed (no summary yet: no cost)
+        for name in in_order(f.reads) if self.st.loc_func else f.reads:
+            keys = slot_reads.get(name) if slot_reads else None
+            if keys is not None and self.slot_precise(name, keys):
+                self.read_slots(name, keys, eff)  # y = lst[1]: not lst[0]'s writers
+            else:
+                self.read(name, eff, apply_func=name not in applied_names)
+        self.elements = f.elements
+        precise = self.precise_slot_stores(f.slot_stores) if f.slot_stores else _NONE
+        for name in f.stores:
+            if name not in precise:
+                self.mutate(name, eff, shallow=True)  # x[k] = v, x.a = v, del x[k]
+        for name in f.deep_stores:
+            if name not in precise:
+                self.mutate(name, eff, element=True)
+        for name, key, aug in f.slot_stores if precise else ():
+            if name in precise:
+                self.write_slot(name, key, aug, eff)
+        for name in f.augs:
+            if not self.objects.immutable(name) and name in self.st.loc_of:
+                self.mutate(name, eff, shallow=self.objects.type_of(name) in PLAIN_CONTAINERS)
+
+    def read_slots(self, name: str, keys: tuple[int | str, ...], eff: StatementEffects) -> None:
+        """A read of ``name``'s elements under literal keys only (``lst[1]``): its binders, its
+        whole changes, and the last writers of those elements."""
+        st = self.st
+        eff.deps.update(st.binders.get(name, ()))
+        loc = self.objects.loc(name)
+        if loc is None:
+            return
+        eff.deps.update(st.writers.get(loc, ()))
+        slots = st.slots.get(loc) if st.slots else None
+        if slots:
+            for key in keys:
+                eff.deps.update(slots.get(key, ()))
+        if st.elements_of:
+            for src in self.objects.element_sources(loc):
+                eff.deps.update(st.deep_writers.get(src, ()))
+
+    def precise_slot_stores(
+        self, stores: tuple[tuple[str, int | str, bool], ...]
+    ) -> frozenset[str]:
+        """The names whose element stores in this statement can all be told apart."""
+        keys: dict[str, list[int | str]] = {}
+        for name, key, _ in stores:
+            keys.setdefault(name, []).append(key)
+        return frozenset(n for n, ks in keys.items() if self.slot_precise(n, tuple(ks)))
+
+    def write_slot(self, name: str, key: int | str, aug: bool, eff: StatementEffects) -> None:
+        """``name[key] = v`` overwrites one element of a list (it needs the object, not the
+        element's history; a dict's key keeps the place its first writer gave it, so that writer
+        stays); ``name[key] += v`` updates it, and may change the old element in place."""
+        keeps_place = self.objects.type_of(name) == "builtins.dict"
+        self.read_slots(name, (key,) if aug or keeps_place else (), eff)
+        loc = self.objects.loc(name)
+        if loc is None:
+            return
+        eff.slot_writes.append((loc, key))
+        if aug:
+            # the old element, if mutable, changed in place: whichever object name holds
+            for held in (*self.objects.element_sources(loc), *self.objects.contents_of(loc)):
+                eff.mutated.add(held)
+                eff.deep.add(held)
 
     def read(self, name: str, eff: StatementEffects, apply_func: bool = True) -> None:
         st = self.st

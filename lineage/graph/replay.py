@@ -14,7 +14,7 @@ from lineage.analysis.own_calls import (
     is_lineage_path,
     without_lineage,
 )
-from lineage.analysis.records import Link, LinkKind, Summary
+from lineage.analysis.records import Facts, Link, LinkKind, Summary
 from lineage.graph.effects import Effects, given_keywords
 from lineage.graph.objects import ObjectModel
 from lineage.graph.records import (
@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 _LINEAGE_STAR = re.compile(r"from\s+lineage(?:\.api)?\s+import\s+\*")
 _RESOLVED_KINDS = frozenset(("call", "callpart", "item", "concat"))  # see resolve_link
-_NONE: frozenset[str] = frozenset()
 _CHANGES_DIR = re.compile(r"run_line_magic\(\s*['\"](?:cd|pushd|popd)['\"]")
 
 
@@ -105,61 +104,49 @@ class Replay:
         # %timeit/%prun code: what it may change counts (the node never enters a slice)
         opaque = stmt.magic and not f.mentions_lineage and code_magic(stmt.text) is not None
         call_results: dict[int, Link] = {}
-        # names bound inside this statement (loop variables...) stand for what they link to
         effects = self.effects
         effects.begin(f, call_results, nid)
         if not excluded or opaque:
-            if f.is_import:
-                eff.pseudo_reads.add("state:sys.path")
-            applied_names: set[str] = set()
-            for i, call in enumerate(f.calls):
-                effects.top_call = call
-                call_results[i] = self.effects.call(call, eff, lambda n: n, applied_names)
-                effects.site_links[id(call)] = call_results[i]
-            effects.top_call = None
-            for summary in f.inline_funcs:
-                self.effects.apply_summary(summary, eff, {}, self_root=None)
-            self.effects.hidden_state(f, eff)
-            # the names a statement reads before binding them are the outer bindings, even a
-            # loop variable's (``for i, names in enumerate(names)``)
-            effects.elements = frozenset()
-            slot_reads = f.slot_reads
-            # reading a name may apply a function's summary, the one step whose order counts:
-            # a fixed order then, whatever the hash seed (no summary yet: no cost)
-            for name in in_order(f.reads) if self.st.loc_func else f.reads:
-                keys = slot_reads.get(name) if slot_reads else None
-                if keys is not None and self.effects.slot_precise(name, keys):
-                    self.read_slots(name, keys, eff)  # y = lst[1]: not lst[0]'s writers
-                else:
-                    self.effects.read(name, eff, apply_func=name not in applied_names)
-            effects.elements = f.elements
-            precise = self.precise_slot_stores(f.slot_stores) if f.slot_stores else _NONE
-            for name in f.stores:
-                if name not in precise:
-                    self.effects.mutate(name, eff, shallow=True)  # x[k] = v, x.a = v, del x[k]
-            for name in f.deep_stores:
-                if name not in precise:
-                    self.effects.mutate(name, eff, element=True)
-            for name, key, aug in f.slot_stores if precise else ():
-                if name in precise:
-                    self.write_slot(name, key, aug, eff)
-            for name in f.augs:
-                if not self.objects.immutable(name) and name in self.st.loc_of:
-                    self.effects.mutate(
-                        name, eff, shallow=self.objects.type_of(name) in PLAIN_CONTAINERS
-                    )
+            self.effects.gather(f, eff)
         else:
             for name in f.reads:
                 self.effects.read(name, eff, apply_func=False)
-        st = self.st
         if stmt.magic and _CHANGES_DIR.search(stmt.text):
             eff.pseudo_writes.add(CWD)  # %cd: what reads relative paths after it needs it
         for p in eff.pseudo_reads:
             eff.deps.update(self.objects.pseudo_writers(p))
         for loc in eff.mutated:
             eff.deps.update(self.objects.whole_writers(self.objects.find(loc)))
-        # -- the statement has run: update the state ------------------------------------------------
-        may_write = bool(stmt.raised)  # it raised: what it changes may not have changed yet
+        self.record_changes(f, eff, nid, may_write=bool(stmt.raised))
+        self.bind_all(f, nid, call_results, runtime, eff)
+        if lineage and f.binds:
+            self.bind_handle(stmt.text, dict(lineage))
+        if lineage and f.star_import and _LINEAGE_STAR.search(stmt.text):
+            import lineage as own  # ``from lineage import *`` binds its public names
+
+            self.st.lineage_names.update((n, f"lineage.{n}") for n in own.__all__)
+        self.effects.bind_lazy(f)
+        changed_dir = CWD in eff.pseudo_writes or (stmt.magic and _CHANGES_DIR.search(stmt.text))
+        if changed_dir and not (effects.moved and _plain_call(stmt.text)):
+            # a change the analysis cannot place (in a loop or branch, undone by a with block,
+            # by a file descriptor, %cd): relative paths after it in this cell are unknown, so
+            # they stand for any file (the next cell starts from the folder its record has)
+            effects.cwd = None
+        self.out.append(
+            Node(
+                id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
+                deps=tuple(sorted(eff.deps - {nid})),
+                binds=f.binds | f.may_binds if f.may_binds else f.binds,
+                reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
+                lineage=lineage,
+            )
+        )  # fmt: skip
+
+    def record_changes(self, f: Facts, eff: StatementEffects, nid: NodeId, may_write: bool) -> None:
+        """Statement ``nid`` has run: it is the last writer of what it changed, and the objects,
+        files and states it changed are updated. ``may_write``: it raised, so what it changes
+        may not have changed yet (the earlier writers stay)."""
+        st = self.st
         for loc in eff.mutated:
             root = self.objects.find(loc)
             st.writers[root] = union(st.writers.get(root, ()), (nid,)) if may_write else (nid,)
@@ -196,29 +183,6 @@ class Replay:
             st.consts.pop(name, None)
             st.modules.pop(name, None)
             st.rid.pop(name, None)
-        self.bind_all(f, nid, call_results, runtime, eff)
-        if lineage and f.binds:
-            self.bind_handle(stmt.text, dict(lineage))
-        if lineage and f.star_import and _LINEAGE_STAR.search(stmt.text):
-            import lineage as own  # ``from lineage import *`` binds its public names
-
-            self.st.lineage_names.update((n, f"lineage.{n}") for n in own.__all__)
-        self.effects.bind_lazy(f)
-        changed_dir = CWD in eff.pseudo_writes or (stmt.magic and _CHANGES_DIR.search(stmt.text))
-        if changed_dir and not (effects.moved and _plain_call(stmt.text)):
-            # a change the analysis cannot place (in a loop or branch, undone by a with block,
-            # by a file descriptor, %cd): relative paths after it in this cell are unknown, so
-            # they stand for any file (the next cell starts from the folder its record has)
-            effects.cwd = None
-        self.out.append(
-            Node(
-                id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
-                deps=tuple(sorted(eff.deps - {nid})),
-                binds=f.binds | f.may_binds if f.may_binds else f.binds,
-                reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
-                lineage=lineage,
-            )
-        )  # fmt: skip
 
     def lineage_mentioned(self, stmt: Stmt) -> tuple[tuple[str, str], ...]:
         """The names standing for lineage objects when the statement's text names one, else ()."""
@@ -258,48 +222,6 @@ class Replay:
                 is_import=False, excluded=False,
             )
         )  # fmt: skip
-
-    def read_slots(self, name: str, keys: tuple[int | str, ...], eff: StatementEffects) -> None:
-        """A read of ``name``'s elements under literal keys only (``lst[1]``): its binders, its
-        whole changes, and the last writers of those elements."""
-        st = self.st
-        eff.deps.update(st.binders.get(name, ()))
-        loc = self.objects.loc(name)
-        if loc is None:
-            return
-        eff.deps.update(st.writers.get(loc, ()))
-        slots = st.slots.get(loc) if st.slots else None
-        if slots:
-            for key in keys:
-                eff.deps.update(slots.get(key, ()))
-        if st.elements_of:
-            for src in self.objects.element_sources(loc):
-                eff.deps.update(st.deep_writers.get(src, ()))
-
-    def precise_slot_stores(
-        self, stores: tuple[tuple[str, int | str, bool], ...]
-    ) -> frozenset[str]:
-        """The names whose element stores in this statement can all be told apart."""
-        keys: dict[str, list[int | str]] = {}
-        for name, key, _ in stores:
-            keys.setdefault(name, []).append(key)
-        return frozenset(n for n, ks in keys.items() if self.effects.slot_precise(n, tuple(ks)))
-
-    def write_slot(self, name: str, key: int | str, aug: bool, eff: StatementEffects) -> None:
-        """``name[key] = v`` overwrites one element of a list (it needs the object, not the
-        element's history; a dict's key keeps the place its first writer gave it, so that writer
-        stays); ``name[key] += v`` updates it, and may change the old element in place."""
-        keeps_place = self.objects.type_of(name) == "builtins.dict"
-        self.read_slots(name, (key,) if aug or keeps_place else (), eff)
-        loc = self.objects.loc(name)
-        if loc is None:
-            return
-        eff.slot_writes.append((loc, key))
-        if aug:
-            # the old element, if mutable, changed in place: whichever object name holds
-            for held in (*self.objects.element_sources(loc), *self.objects.contents_of(loc)):
-                eff.mutated.add(held)
-                eff.deep.add(held)
 
     def bind_all(
         self,
