@@ -14,7 +14,7 @@ from lineage.analysis.own_calls import (
     is_lineage_path,
     without_lineage,
 )
-from lineage.analysis.records import Facts, Link, LinkKind, Summary
+from lineage.analysis.records import CallSite, Facts, Link, LinkKind, Summary
 from lineage.graph.effects import Effects, given_keywords
 from lineage.graph.objects import ObjectModel
 from lineage.graph.records import (
@@ -37,6 +37,7 @@ if TYPE_CHECKING:
 
 _LINEAGE_STAR = re.compile(r"from\s+lineage(?:\.api)?\s+import\s+\*")
 _RESOLVED_KINDS = frozenset(("call", "callpart", "item", "concat"))  # see resolve_link
+_NEW: Link = ("new", "")
 _CHANGES_DIR = re.compile(r"run_line_magic\(\s*['\"](?:cd|pushd|popd)['\"]")
 
 
@@ -225,22 +226,37 @@ class Replay:
 
     def bind_all(
         self,
-        f,
+        f: Facts,
         nid: NodeId,
         call_results: dict[int, Link],
         runtime: dict[str, RuntimeName],
         eff: StatementEffects,
     ) -> None:
-        st = self.st
-        links, defs, imports, literal, consts = (
-            f.links, f.defs, f.imports, f.literal_types, f.consts
-        )  # fmt: skip
+        """Bind the names statement ``nid`` binds (surely or maybe), each to its location."""
         names = f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may else f.binds
-        # where each link's source points before any target is rebound (``a, b = b, a``)
+        resolved, sources, siblings = self.resolve_links(f, names, call_results, runtime)
+        for name in in_order(names):
+            if siblings and name in siblings:
+                continue
+            may = name not in f.binds and name not in eff.binds_sure
+            link = resolved.get(name, _NEW)
+            self.bind_name(name, f, nid, link, sources, runtime.get(name), may)
+        for name in siblings:  # x = y = value: y holds the object x was just bound to
+            self.bind_sibling(name, str(f.links[name][1]), nid)
+
+    def resolve_links(
+        self,
+        f: Facts,
+        names: frozenset[str],
+        call_results: dict[int, Link],
+        runtime: dict[str, RuntimeName],
+    ) -> tuple[dict[str, Link], dict[str, int | None], list[str]]:
+        """The targets' links resolved against the state; where each link's source points
+        before any target is rebound (``a, b = b, a``); the later targets of ``x = y = v``."""
         sources: dict[str, int | None] = {}
         siblings: list[str] = []
         resolved: dict[str, Link] = {}
-        for target, (k, v) in links.items():
+        for target, (k, v) in f.links.items():
             if k == "sibling":
                 if target in names:
                     siblings.append(target)
@@ -252,111 +268,131 @@ class Replay:
                 sources.setdefault(v, self.objects.loc(v))
             elif k in ("parts", "holds", "copy"):
                 sources.update((r, self.objects.loc(r)) for r in v if r not in sources)
-        for name in in_order(names):
-            if siblings and name in siblings:
-                continue
-            may = name not in f.binds and name not in eff.binds_sure
-            fresh: int | None = None  # the name's own new location, while nothing shares it
-            static_kind, value = links.get(name, ("new", ""))
-            # a static part of a plain container (``x = c[0]``, ``for x in c``) is one of its
-            # elements: changing the container itself leaves it alone; so is a part a call
-            # returned (``d.get("k")``, ``min(g)``) that is no view or iterator of it
-            element = static_kind in ("item", "part") or name in f.elements
-            if static_kind == "call" and not element:
-                rt = runtime.get(name)
-                element = rt is not None and (
-                    rt.type_name in PLAIN_CONTAINERS or not rt.type_name.startswith("builtins.")
-                )
-            made_by = None
-            if static_kind == "call" and isinstance(value, int) and value < len(f.calls):
-                made_by = f.calls[value]  # RandomForestClassifier(random_state=0)
-            kind, value = resolved.get(name, ("new", ""))
-            old = self.objects.loc(name)
-            if name in f.augs and old is not None and not self.objects.immutable(name):
-                loc = old  # in-place update: same object
-            elif kind == "same" and isinstance(value, str) and sources.get(value) is not None:
-                loc = self.objects.find(sources[value])  # type: ignore[arg-type]
-            else:
-                loc = fresh = self.objects.new_loc(nid)
-                if kind in ("part", "parts"):
-                    rt = runtime.get(name)
-                    if rt is None or not self.g.is_immutable(rt.type_name):
-                        for part_of in value if kind == "parts" else (value,):
-                            src = sources.get(part_of, self.objects.loc(part_of))
-                            if src is not None and not self.objects.immutable(part_of):
-                                # sharing parts with src is not writing src: this statement
-                                # stays the name's binder only
-                                st.writers[loc] = ()
-                                loc = self.objects.link_part(loc, src, element=element)
-                elif kind == "holds":
-                    for held in value:  # a display: the new container holds these objects
-                        src = sources.get(held, self.objects.loc(held))
-                        if (
-                            src is not None
-                            and not self.objects.immutable(held)
-                            and held not in st.modules
-                        ):
-                            self.objects.contain(loc, src)
-                elif kind == "copy":
-                    originals = tuple(
-                        src
-                        for part_of in value
-                        if not self.objects.immutable(part_of)
-                        and (src := sources.get(part_of, self.objects.loc(part_of))) is not None
-                    )
-                    if originals:
-                        st.elements_of[loc] = originals
-                elif kind == "immutable" and not may:
-                    # x1 = x0 + 1 with x0 an int: the same immutable type (for later chains)
-                    types = {self.objects.type_of(n) for n in value}
-                    if len(types) == 1:
-                        st.loc_type[loc] = types.pop()  # type: ignore[assignment]
-                elif kind == "instance":
-                    assert isinstance(value, Summary)
-                    st.loc_type[loc] = "__main__." + value.name
-                    st.loc_func[loc] = value
-            if made_by is not None and kind == "new" and not may:
-                keywords = given_keywords(made_by)
-                if keywords:
-                    st.configured[self.objects.find(loc)] = keywords
-            rt = runtime.get(name)
-            if rt is not None:
-                loc = self.observe(name, loc, rt, fresh)
-            elif not (name in f.augs and loc == old):
-                st.rid.pop(name, None)  # the object observed before is no longer this name's
-            if rt is None and name in literal:
-                root = self.objects.find(loc)
-                self.objects.set_type(root, literal[name], replace=root == fresh)
-            if name in defs:
-                st.loc_func[self.objects.find(loc)] = defs[name]
-            if may and old is not None:
-                loc = self.objects.merge(old, loc)
-                st.binders[name] = union(st.binders.get(name, ()), (nid,))
-            else:
-                st.binders[name] = (nid,)
-            st.loc_of[name] = loc
-            if name in imports:
-                st.modules[name] = imports[name]
-            elif not may:
-                st.modules.pop(name, None)
-            self.bind_lineage(name, imports.get(name), rt)
-            if name in consts and not may:
-                folded = self.objects.fold_text(consts[name])
-                if folded is not None:
-                    st.consts[name] = folded
-                else:
-                    st.consts.pop(name, None)
-            elif kind == "same" and isinstance(value, str) and value in st.consts and not may:
-                st.consts[name] = st.consts[value]
+        return resolved, sources, siblings
+
+    def bind_name(
+        self,
+        name: str,
+        f: Facts,
+        nid: NodeId,
+        link: Link,
+        sources: dict[str, int | None],
+        rt: RuntimeName | None,
+        may: bool,
+    ) -> None:
+        """``name`` is bound by statement ``nid`` (``may``: on some paths only) to what
+        ``link`` says; ``rt``: what it held at the end of the cell, when this is its last
+        binder."""
+        st = self.st
+        element, made_by = _static_role(name, f, rt)
+        kind, value = link
+        old = self.objects.loc(name)
+        fresh: int | None = None  # the name's own new location, while nothing shares it
+        if name in f.augs and old is not None and not self.objects.immutable(name):
+            loc = old  # in-place update: same object
+        elif kind == "same" and isinstance(value, str) and sources.get(value) is not None:
+            loc = self.objects.find(sources[value])  # type: ignore[arg-type]
+        else:
+            loc = fresh = self.objects.new_loc(nid)
+            loc = self.link_new(loc, link, sources, rt, element=element, may=may)
+        if made_by is not None and kind == "new" and not may:
+            keywords = given_keywords(made_by)
+            if keywords:
+                st.configured[self.objects.find(loc)] = keywords
+        if rt is not None:
+            loc = self.observe(name, loc, rt, fresh)
+        elif not (name in f.augs and loc == old):
+            st.rid.pop(name, None)  # the object observed before is no longer this name's
+        if rt is None and name in f.literal_types:
+            root = self.objects.find(loc)
+            self.objects.set_type(root, f.literal_types[name], replace=root == fresh)
+        if name in f.defs:
+            st.loc_func[self.objects.find(loc)] = f.defs[name]
+        if may and old is not None:
+            loc = self.objects.merge(old, loc)
+            st.binders[name] = union(st.binders.get(name, ()), (nid,))
+        else:
+            st.binders[name] = (nid,)
+        st.loc_of[name] = loc
+        if name in f.imports:
+            st.modules[name] = f.imports[name]
+        elif not may:
+            st.modules.pop(name, None)
+        self.bind_lineage(name, f.imports.get(name), rt)
+        self.bind_const(name, f, link, may)
+
+    def link_new(
+        self,
+        loc: int,
+        link: Link,
+        sources: dict[str, int | None],
+        rt: RuntimeName | None,
+        *,
+        element: bool,
+        may: bool,
+    ) -> int:
+        """A name's new location ``loc`` relates to existing objects as ``link`` says: a part
+        of them, a display holding them, a copy sharing their elements, an immutable value, an
+        instance of a notebook class. Returns the location (a part may be merged)."""
+        st = self.st
+        kind, value = link
+        if kind in ("part", "parts"):
+            if rt is None or not self.g.is_immutable(rt.type_name):
+                for part_of in value if kind == "parts" else (value,):
+                    src = sources.get(part_of, self.objects.loc(part_of))
+                    if src is not None and not self.objects.immutable(part_of):
+                        # sharing parts with src is not writing src: this statement
+                        # stays the name's binder only
+                        st.writers[loc] = ()
+                        loc = self.objects.link_part(loc, src, element=element)
+        elif kind == "holds":
+            for held in value:  # a display: the new container holds these objects
+                src = sources.get(held, self.objects.loc(held))
+                if src is not None and not self.objects.immutable(held) and held not in st.modules:
+                    self.objects.contain(loc, src)
+        elif kind == "copy":
+            originals = tuple(
+                src
+                for part_of in value
+                if not self.objects.immutable(part_of)
+                and (src := sources.get(part_of, self.objects.loc(part_of))) is not None
+            )
+            if originals:
+                st.elements_of[loc] = originals
+        elif kind == "immutable" and not may:
+            # x1 = x0 + 1 with x0 an int: the same immutable type (for later chains)
+            types = {self.objects.type_of(n) for n in value}
+            if len(types) == 1:
+                st.loc_type[loc] = types.pop()  # type: ignore[assignment]
+        elif kind == "instance":
+            assert isinstance(value, Summary)
+            st.loc_type[loc] = "__main__." + value.name
+            st.loc_func[loc] = value
+        return loc
+
+    def bind_const(self, name: str, f: Facts, link: Link, may: bool) -> None:
+        """The path-like string ``name`` surely holds now, if it is known."""
+        st = self.st
+        kind, value = link
+        if name in f.consts and not may:
+            folded = self.objects.fold_text(f.consts[name])
+            if folded is not None:
+                st.consts[name] = folded
             else:
                 st.consts.pop(name, None)
-        for name in siblings:  # x = y = value: y holds the object x was just bound to
-            first = str(links[name][1])
-            st.binders[name] = (nid,)
-            st.loc_of[name] = st.loc_of.get(first, self.objects.new_loc(nid))
+        elif kind == "same" and isinstance(value, str) and value in st.consts and not may:
+            st.consts[name] = st.consts[value]
+        else:
             st.consts.pop(name, None)
-            if first in st.consts:
-                st.consts[name] = st.consts[first]
+
+    def bind_sibling(self, name: str, first: str, nid: NodeId) -> None:
+        """``first = name = value``: ``name`` holds the object ``first`` was just bound to."""
+        st = self.st
+        st.binders[name] = (nid,)
+        st.loc_of[name] = st.loc_of.get(first, self.objects.new_loc(nid))
+        st.consts.pop(name, None)
+        if first in st.consts:
+            st.consts[name] = st.consts[first]
 
     def bind_handle(self, text: str, names: dict[str, str]) -> None:
         """``a = lineage.get("x")``: ``a.get_value()`` later reads artifact x back."""
@@ -435,3 +471,21 @@ class Replay:
             if summary is not None:
                 st.loc_func[root] = summary
         return root
+
+
+def _static_role(name: str, f: Facts, rt: RuntimeName | None) -> tuple[bool, CallSite | None]:
+    """Whether ``name`` surely holds an element of what it is taken from, and the call that
+    made its object (``RandomForestClassifier(random_state=0)``), from the static link."""
+    static_kind, value = f.links.get(name, _NEW)
+    # a static part of a plain container (``x = c[0]``, ``for x in c``) is one of its
+    # elements: changing the container itself leaves it alone; so is a part a call
+    # returned (``d.get("k")``, ``min(g)``) that is no view or iterator of it
+    element = static_kind in ("item", "part") or name in f.elements
+    if static_kind == "call" and not element:
+        element = rt is not None and (
+            rt.type_name in PLAIN_CONTAINERS or not rt.type_name.startswith("builtins.")
+        )
+    made_by = None
+    if static_kind == "call" and isinstance(value, int) and value < len(f.calls):
+        made_by = f.calls[value]
+    return element, made_by
