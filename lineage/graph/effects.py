@@ -6,6 +6,7 @@ import builtins
 import dataclasses
 import functools
 import os
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from lineage._sentinel import Sentinel
@@ -324,40 +325,65 @@ class Effects:
         head = rootmap(func[0])
         qual = None if call.computed else self.qualify(func, head)
         if qual is not None:
-            effect = self.g.specs.function(qual)
-            if effect is None and qual.startswith(STATE_HOLDERS):
-                # sys.path.append(...), os.environ.update(...): process-wide state
-                eff.pseudo_writes.add("state:" + ".".join(qual.split(".")[:2]))
-            if effect is None or effect.unknown:
-                if len(func) == 1 and head is not None and self.objects.func_of(head) is not None:
-                    pass  # a notebook function imported under a module name: fall through
-                else:
-                    self.unknown_call(call, eff, rootmap, module=qual.split(".")[0])
-                    return ("new", "")
-            else:
-                self.apply_effect(effect, call, eff, rootmap, receiver=None)
-                return self.result_link(effect, call, rootmap, receiver=None)
+            link = self.call_qualified(qual, call, head, eff, rootmap)
+            if link is not None:
+                return link
         if len(func) == 1:
-            if head is None:
-                self.unknown_call(call, eff, rootmap)
-                return ("new", "")
-            summary = self.objects.func_of(head)
-            if summary is None:
-                self.unknown_call(call, eff, rootmap)
-                # calling a callable object may change it
-                self.mutate(head, eff)
-                return ("new", "")
-            applied_names.add(func[0])
-            self.read(head, eff, apply_func=False)
-            if summary.is_class:
-                init = _method(summary, "__init__")
-                if init is not None:
-                    self.apply_summary(init, eff, self.arg_map(init, call, rootmap, 1), None)
-                return ("instance", summary)
-            params = self.arg_map(summary, call, rootmap, 0)
-            self.apply_summary(summary, eff, params, None, callee=head)
-            return self.function_result(summary, call, rootmap)
-        # a method call on a value: receiver root ``head``, method ``func[-1]``
+            return self.call_name(head, call, eff, rootmap, applied_names)
+        return self.call_method(head, call, eff, rootmap)
+
+    def call_qualified(
+        self, qual: str, call: CallSite, head: str | None, eff: StatementEffects, rootmap
+    ) -> Link | None:
+        """A call of a module's function or a builtin (``np.random.seed``, ``len``): its
+        spec's effects; None for a notebook function imported under a module name."""
+        func = call.func
+        effect = self.g.specs.function(qual)
+        if effect is None and qual.startswith(STATE_HOLDERS):
+            # sys.path.append(...), os.environ.update(...): process-wide state
+            eff.pseudo_writes.add("state:" + ".".join(qual.split(".")[:2]))
+        if effect is None or effect.unknown:
+            if len(func) == 1 and head is not None and self.objects.func_of(head) is not None:
+                return None  # a notebook function imported under a module name: fall through
+            self.unknown_call(call, eff, rootmap, module=qual.split(".")[0])
+            return ("new", "")
+        self.apply_effect(effect, call, eff, rootmap, receiver=None)
+        return self.result_link(effect, call, rootmap, receiver=None)
+
+    def call_name(
+        self,
+        head: str | None,
+        call: CallSite,
+        eff: StatementEffects,
+        rootmap,
+        applied_names: set[str],
+    ) -> Link:
+        """A call through a plain name: a notebook function or class (its summary), or a
+        callable object (which it may change)."""
+        func = call.func
+        if head is None:
+            self.unknown_call(call, eff, rootmap)
+            return ("new", "")
+        summary = self.objects.func_of(head)
+        if summary is None:
+            self.unknown_call(call, eff, rootmap)
+            # calling a callable object may change it
+            self.mutate(head, eff)
+            return ("new", "")
+        applied_names.add(func[0])
+        self.read(head, eff, apply_func=False)
+        if summary.is_class:
+            init = _method(summary, "__init__")
+            if init is not None:
+                self.apply_summary(init, eff, self.arg_map(init, call, rootmap, 1), None)
+            return ("instance", summary)
+        params = self.arg_map(summary, call, rootmap, 0)
+        self.apply_summary(summary, eff, params, None, callee=head)
+        return self.function_result(summary, call, rootmap)
+
+    def call_method(self, head: str | None, call: CallSite, eff: StatementEffects, rootmap) -> Link:
+        """A method call on a value: receiver root ``head``, method ``func[-1]``."""
+        func = call.func
         method = func[-1]
         chain = call.receiver_chain or len(func) > 2
         if chain and head is not None and self.notebook_rooted(head):
@@ -366,7 +392,7 @@ class Effects:
             resolved = self.resolve_receiver(call.receiver)
             if resolved is _NEW_OBJECT:
                 return self.call_on_new(call, method, eff, rootmap)
-            if resolved is not None:
+            if isinstance(resolved, str):
                 head = resolved  # plt.gca().plot(x): the object gca returned a part of
         if head is None:
             # a method of a function's local object: it changes that object, not its arguments
@@ -405,7 +431,7 @@ class Effects:
             self.hold_args(head, call, rootmap)  # lst.append(x), d.setdefault(k, v), s.add(x)
         return self.result_link(effect, call, rootmap, receiver=head)
 
-    def resolve_receiver(self, link: Link) -> str | object | None:
+    def resolve_receiver(self, link: Link) -> str | Sentinel | None:
         """The name whose object a computed receiver is a part of: ``("call", i)`` is what
         call i of the statement returned, ``("item", x)`` a new object when indexing ``x``'s
         type copies (pandas). :data:`_NEW_OBJECT` for a new object; None when unknown."""
@@ -557,37 +583,7 @@ class Effects:
         if self_root is not None and summary.params:
             params = {**params, summary.params[0]: self_root}
         local = summary.locals
-        links = summary.links
-
-        closure = summary.closure
-
-        def rootmap(name: str | None, _depth: int = 0) -> str | None:
-            if name is None:
-                return None
-            if name in closure:
-                return callee  # a variable of the enclosing call, kept by the closure
-            if name in params:
-                return params[name]
-            if name in local:
-                # a local that holds (part of) a parameter or a global stands for it
-                kind, value = links.get(name, ("new", ""))
-                if (
-                    kind in ("call", "callpart")
-                    and isinstance(value, int)
-                    and value < len(summary.calls)
-                ):
-                    call = summary.calls[value]
-                    if len(call.func) >= 2 and (
-                        call.func[-1] not in PURE_METHOD_NAMES or call.func[-1] in _PART_GETTERS
-                    ):
-                        kind, value = "part", call.func[0]
-                    elif len(call.func) == 1 and call.func[0] in _PART_BUILTINS and call.args:
-                        kind, value = "part", call.args[0]  # for r in sorted(rows)
-                if kind in ("same", "part", "item") and isinstance(value, str) and _depth < 8:
-                    return rootmap(value, _depth + 1)
-                return None
-            return name
-
+        rootmap = _summary_rootmap(summary, params, callee)
         if callee is not None and summary.nonlocal_writes:
             self.mutate(callee, eff)  # calling the closure changes the state it keeps
         self.function_state(summary, eff, params, callee)
@@ -1111,6 +1107,47 @@ _NOT_ITERATORS = frozenset(
     "builtins.function builtins.type builtins.builtin_function_or_method builtins.method "
     "builtins.module functools.partial".split()
 )
+
+
+def _summary_rootmap(
+    summary: Summary, params: dict[str, str | None], callee: str | None
+) -> Callable[..., str | None]:
+    """Inside a call of ``summary``: the caller's name a name of the body stands for (an
+    argument for a parameter, the function itself for a variable its closure keeps, a
+    parameter or global for a local holding a part of it), None for a local of its own."""
+    local = summary.locals
+    links = summary.links
+
+    closure = summary.closure
+
+    def rootmap(name: str | None, _depth: int = 0) -> str | None:
+        if name is None:
+            return None
+        if name in closure:
+            return callee  # a variable of the enclosing call, kept by the closure
+        if name in params:
+            return params[name]
+        if name in local:
+            # a local that holds (part of) a parameter or a global stands for it
+            kind, value = links.get(name, ("new", ""))
+            if (
+                kind in ("call", "callpart")
+                and isinstance(value, int)
+                and value < len(summary.calls)
+            ):
+                call = summary.calls[value]
+                if len(call.func) >= 2 and (
+                    call.func[-1] not in PURE_METHOD_NAMES or call.func[-1] in _PART_GETTERS
+                ):
+                    kind, value = "part", call.func[0]
+                elif len(call.func) == 1 and call.func[0] in _PART_BUILTINS and call.args:
+                    kind, value = "part", call.args[0]  # for r in sorted(rows)
+            if kind in ("same", "part", "item") and isinstance(value, str) and _depth < 8:
+                return rootmap(value, _depth + 1)
+            return None
+        return name
+
+    return rootmap
 
 
 def _changed_roots(summary: Summary) -> set[str]:
