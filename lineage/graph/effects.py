@@ -1,31 +1,27 @@
-"""What reading, changing and calling do: specs, notebook function summaries, files."""
+"""The effects interpreter: what reading, changing and calling do in one statement."""
 
 from __future__ import annotations
 
 import builtins
-import dataclasses
 import functools
-import os
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal
 
 from lineage._sentinel import Sentinel
-from lineage.analysis.records import CallSite, Facts, Link, PathExpr, Summary
-from lineage.analysis.specs import GIVEN, Effect, FileEffect, Specs, mode_op, union_effects
+from lineage.analysis.records import CallSite, Facts, Link
+from lineage.analysis.specs import Effect, Specs, union_effects
+from lineage.graph.library import LibraryEffects
+from lineage.graph.notebook import NotebookCode, method_of
 from lineage.graph.objects import ObjectModel
 from lineage.graph.records import (
     CONTAINER_MODULES,
-    CWD,
     MODULE_ATTRS,
     PLAIN_CONTAINERS,
     PURE_METHOD_NAMES,
     STAR_IMPORTS,
     STATE_HOLDERS,
-    WILDCARD_FILE,
     NodeId,
     StatementEffects,
     in_order,
-    union,
 )
 
 if TYPE_CHECKING:
@@ -33,11 +29,6 @@ if TYPE_CHECKING:
 
 _NONE: frozenset[str] = frozenset()
 _BUILTIN_NAMES = frozenset(dir(builtins))
-# inside a function, what these return is a part of their receiver or first argument
-_PART_GETTERS = frozenset(("get", "values", "items", "keys"))
-_PART_BUILTINS = frozenset(
-    "sorted reversed iter next min max enumerate filter list tuple set frozenset".split()
-)
 
 
 class Effects:
@@ -61,7 +52,10 @@ class Effects:
         self.top_call: object = None  # the statement's own call being applied (not a callee's)
         # the result link of each call of the running statement, by id of its CallSite
         self.site_links: dict[int, Link] = {}
-        self._lazy_calls: dict[int, Summary] = {}  # generators made by this statement's calls
+        # the call being applied runs whenever its top-level statement runs
+        self.sure = True
+        self.notebook = NotebookCode(self)  # calls of notebook functions and classes
+        self.library = LibraryEffects(self)  # calls the specs cover
 
     def begin(self, facts: Facts, call_results: dict[int, Link], nid: NodeId) -> None:
         """Statement ``nid`` with these facts is replayed next; ``call_results`` fills up with
@@ -121,14 +115,6 @@ class Effects:
                 return ("parts", roots)
         return ("new", "")
 
-    def absolute(self, text: str) -> str | None:
-        """A path (``~`` already expanded) as an absolute, normalised path; None when it is
-        relative and the working directory is unknown (after a change of directory the analysis
-        could not follow)."""
-        if self.cwd is None and not os.path.isabs(text):
-            return None
-        return os.path.normpath(os.path.join(self.cwd or "", text))
-
     def gather(self, f: Facts, eff: StatementEffects) -> None:
         """What the statement begun last reads and changes, into ``eff``: its calls (in order),
         the notebook functions it defines and uses inline, the iterators it consumes, the names
@@ -142,7 +128,7 @@ class Effects:
             self.site_links[id(call)] = self._call_results[i]
         self.top_call = None
         for summary in f.inline_funcs:
-            self.apply_summary(summary, eff, {}, self_root=None)
+            self.notebook.apply_summary(summary, eff, {}, self_root=None)
         self.hidden_state(f, eff)
         # the names a statement reads before binding them are the outer bindings, even a
         # loop variable's (``for i, names in enumerate(names)``)
@@ -242,13 +228,13 @@ class Effects:
             summary = st.loc_func.get(loc)
             if summary is not None:
                 # a notebook function passed along may be called by whoever receives it
-                outer, self._sure = self._sure, False
+                outer, self.sure = self.sure, False
                 try:
-                    self.apply_summary(summary, eff, {}, self_root=None, callee=name)
+                    self.notebook.apply_summary(summary, eff, {}, self_root=None, callee=name)
                     # or what it returns (sorted(xs, key=make_key()) calls make_key's lambda)
-                    self.apply_reachable(summary, eff, frozenset(), 0)
+                    self.notebook.apply_reachable(summary, eff, frozenset(), 0)
                 finally:
-                    self._sure = outer
+                    self.sure = outer
 
     def mutate(
         self,
@@ -303,11 +289,11 @@ class Effects:
         applied_names: set[str],
     ) -> Link:
         """Apply a call's effects; return how its result relates to existing objects."""
-        outer, self._sure = self._sure, self._sure and call.unconditional
+        outer, self.sure = self.sure, self.sure and call.unconditional
         try:
             return self._call(call, eff, rootmap, applied_names)
         finally:
-            self._sure = outer
+            self.sure = outer
 
     def _call(
         self,
@@ -320,7 +306,7 @@ class Effects:
         if not func:
             self.unknown_call(call, eff, rootmap)
             if call.callee_root is not None:
-                self.call_value(call.callee_root, eff, rootmap)  # make()(3), fs[0](x)
+                self.notebook.call_value(call.callee_root, eff, rootmap)  # make()(3), fs[0](x)
             return ("new", "")
         head = rootmap(func[0])
         qual = None if call.computed else self.qualify(func, head)
@@ -347,8 +333,8 @@ class Effects:
                 return None  # a notebook function imported under a module name: fall through
             self.unknown_call(call, eff, rootmap, module=qual.split(".")[0])
             return ("new", "")
-        self.apply_effect(effect, call, eff, rootmap, receiver=None)
-        return self.result_link(effect, call, rootmap, receiver=None)
+        self.library.apply_effect(effect, call, eff, rootmap, receiver=None)
+        return self.library.result_link(effect, call, rootmap, receiver=None)
 
     def call_name(
         self,
@@ -373,21 +359,25 @@ class Effects:
         applied_names.add(func[0])
         self.read(head, eff, apply_func=False)
         if summary.is_class:
-            init = _method(summary, "__init__")
+            init = method_of(summary, "__init__")
             if init is not None:
-                self.apply_summary(init, eff, self.arg_map(init, call, rootmap, 1), None)
+                self.notebook.apply_summary(
+                    init, eff, self.notebook.arg_map(init, call, rootmap, 1), None
+                )
             return ("instance", summary)
-        params = self.arg_map(summary, call, rootmap, 0)
-        self.apply_summary(summary, eff, params, None, callee=head)
-        return self.function_result(summary, call, rootmap)
+        params = self.notebook.arg_map(summary, call, rootmap, 0)
+        self.notebook.apply_summary(summary, eff, params, None, callee=head)
+        return self.notebook.function_result(summary, call, rootmap)
 
     def call_method(self, head: str | None, call: CallSite, eff: StatementEffects, rootmap) -> Link:
         """A method call on a value: receiver root ``head``, method ``func[-1]``."""
         func = call.func
         method = func[-1]
         chain = call.receiver_chain or len(func) > 2
-        if chain and head is not None and self.notebook_rooted(head):
-            self.call_methods(method, call, eff, rootmap)  # Foo().bar(), Foo().new(1).bar(0)
+        if chain and head is not None and self.notebook.notebook_rooted(head):
+            self.notebook.call_methods(
+                method, call, eff, rootmap
+            )  # Foo().bar(), Foo().new(1).bar(0)
         if call.receiver is not None and call is self.top_call:
             resolved = self.resolve_receiver(call.receiver)
             if resolved is _NEW_OBJECT:
@@ -402,14 +392,16 @@ class Effects:
                     self.read(name, eff)
             return ("new", "")
         receiver_type = None if chain else self.objects.type_of(head)
-        if not chain and self.class_call(head, method, call, eff, rootmap):
+        if not chain and self.notebook.class_call(head, method, call, eff, rootmap):
             return ("new", "")  # Foo.create(), Foo.helper(x): a method of the class object
-        cls = self._notebook_class(head) if receiver_type is not None else None
+        cls = self.notebook.notebook_class(head) if receiver_type is not None else None
         if cls is not None:
-            summary = _method(cls, method)
+            summary = method_of(cls, method)
             if summary is not None:
                 self.read(head, eff, apply_func=False)
-                self.apply_summary(summary, eff, self.arg_map(summary, call, rootmap, 1), head)
+                self.notebook.apply_summary(
+                    summary, eff, self.notebook.arg_map(summary, call, rootmap, 1), head
+                )
                 return ("part", head)
             self.mutate(head, eff)
             self.unknown_call(call, eff, rootmap)
@@ -426,10 +418,10 @@ class Effects:
             self.hold_args(head, call, rootmap)  # it may keep references to its arguments
             return ("part", head)
         self.read(head, eff, apply_func=False)
-        self.apply_effect(effect, call, eff, rootmap, receiver=head, element=chain)
+        self.library.apply_effect(effect, call, eff, rootmap, receiver=head, element=chain)
         if "self" in effect.mutates and (receiver_type or "").startswith(CONTAINER_MODULES):
             self.hold_args(head, call, rootmap)  # lst.append(x), d.setdefault(k, v), s.add(x)
-        return self.result_link(effect, call, rootmap, receiver=head)
+        return self.library.result_link(effect, call, rootmap, receiver=head)
 
     def resolve_receiver(self, link: Link) -> str | Sentinel | None:
         """The name whose object a computed receiver is a part of: ``("call", i)`` is what
@@ -459,8 +451,8 @@ class Effects:
         if effect is None or effect.unknown:
             self.unknown_call(call, eff, rootmap)
             return ("new", "")
-        self.apply_effect(effect, call, eff, rootmap, receiver=None)
-        return self.result_link(effect, call, rootmap, receiver=None)
+        self.library.apply_effect(effect, call, eff, rootmap, receiver=None)
+        return self.library.result_link(effect, call, rootmap, receiver=None)
 
     def hold_args(self, receiver: str, call: CallSite, rootmap) -> None:
         for root in (*call.args, *(r for _, r in call.kwargs)):
@@ -506,20 +498,7 @@ class Effects:
             tops = {path.lstrip(".").split(".")[0] for path in self.st.modules.values()}
             eff.pseudo_reads.update(MODULE_ATTRS + top for top in tops)
             for state in self.g.specs.object_states:
-                self.may_write_object_state(state)
-
-    def may_write_object_state(self, state: str) -> None:
-        """A library we know nothing of may draw on pyplot's current figure (seaborn does): the
-        call becomes one more writer of it (not a reader, which would tie what the library
-        computes to the plots made before), or it makes the figure when there is none."""
-        st = self.st
-        nid = NodeId(self.nid)
-        loc = self.objects.loc(state)
-        if loc is None:
-            self.bind_object_state(state, self.objects.new_loc(nid), nid)
-        else:
-            st.writers[loc] = union(st.writers.get(loc, ()), (nid,))
-            self.mark_used(state, loc)
+                self.library.may_write_object_state(state)
 
     def unknown_args(self, call: CallSite, eff: StatementEffects, rootmap) -> None:
         """A call no spec covers may change every argument it is passed."""
@@ -527,329 +506,6 @@ class Effects:
             name = rootmap(root) if root is not None else None
             if name is not None:
                 self.mutate(name, eff)
-
-    def arg_map(
-        self, summary: Summary, call: CallSite, rootmap, skip: int
-    ) -> dict[str, str | None]:
-        """Map a notebook function's parameters to the caller's argument roots."""
-        params = summary.params[skip:]
-        mapping: dict[str, str | None] = {}
-        if call.starred:
-            for p in (*params, *summary.kwonly):
-                mapping[p] = None
-            roots = [*call.args, *(r for _, r in call.kwargs)]
-            for root in roots:
-                name = rootmap(root) if root is not None else None
-                if name is not None:
-                    mapping[f"*{name}"] = name  # may be any parameter
-            return mapping
-        for p, root in zip(params, call.args, strict=False):
-            mapping[p] = rootmap(root) if root is not None else None
-        for kw, root in call.kwargs:
-            mapping[kw] = rootmap(root) if root is not None else None
-        return mapping
-
-    def apply_summary(
-        self,
-        summary: Summary,
-        eff: StatementEffects,
-        params: dict[str, str | None],
-        self_root: str | None,
-        callee: str | None = None,
-    ) -> None:
-        """What calling a notebook function does, seen from the caller. ``callee`` is the name
-        the function was called through (a closure's state lives in that function object)."""
-        key = id(summary)
-        if key in eff.applied:  # recursion
-            return
-        eff.applied.add(key)
-        try:
-            self._apply_summary(summary, eff, params, self_root, callee)
-        finally:
-            eff.applied.discard(key)
-
-    def _apply_summary(
-        self,
-        summary: Summary,
-        eff: StatementEffects,
-        params: dict[str, str | None],
-        self_root: str | None,
-        callee: str | None,
-    ) -> None:
-        if summary.is_class:
-            for m in summary.methods:
-                self.apply_summary(m, eff, {}, None)
-            return
-        if self_root is not None and summary.params:
-            params = {**params, summary.params[0]: self_root}
-        local = summary.locals
-        rootmap = _summary_rootmap(summary, params, callee)
-        if callee is not None and summary.nonlocal_writes:
-            self.mutate(callee, eff)  # calling the closure changes the state it keeps
-        self.function_state(summary, eff, params, callee)
-        applied: set[str] = set()
-        for call in summary.calls:
-            self.call(call, eff, rootmap, applied)
-        called = {c.func[0] for c in summary.calls if len(c.func) == 1}
-        outer, self._sure = self._sure, False
-        try:
-            for nested in summary.nested:
-                # nested functions and lambdas may run during this call (closures returned to
-                # the caller read their globals later, when they are called)
-                if nested.deferred:
-                    continue
-                for call in nested.calls:
-                    self.call(call, eff, rootmap, applied)
-                if nested.name == "<lambda>" or nested.name in called:
-                    for name in in_order(nested.reads - local):
-                        self.read(name, eff)
-        finally:
-            self._sure = outer
-        for name in in_order(summary.reads):
-            self.read(name, eff, apply_func=name not in applied)
-        for name in summary.global_binds:
-            eff.binds_may.add(name)
-            if self._sure and name in summary.sure_globals:
-                eff.binds_sure.add(name)  # bound on every path of a call that surely runs
-            else:
-                self.read(name, eff, apply_func=False)
-        for root in summary.iterated:
-            self.consume(rootmap(root), eff)
-        for root in summary.stores:
-            self.mutate(rootmap(root), eff)
-        for root in summary.deep_stores:
-            self.mutate(rootmap(root), eff, element=True)
-        for container, held in summary.inserts:
-            c, v = rootmap(container), rootmap(held)
-            if c is not None and v is not None:
-                self.objects.insert(c, v)
-        for name, arg in params.items():
-            if name.startswith("*") and arg is not None:
-                self.mutate(arg, eff)
-        if callee is not None and summary.closure & _changed_roots(summary):
-            self.mutate(callee, eff, element=True)  # a closure changes the objects it holds
-
-    def apply_effect(
-        self,
-        effect: Effect,
-        call: CallSite,
-        eff: StatementEffects,
-        rootmap,
-        receiver: str | None,
-        element: bool = False,
-    ) -> None:
-        """Apply a spec; ``element``: the receiver is a part of ``receiver`` (a.b.m())."""
-        for target in effect.mutates:
-            if target == "self":
-                if effect.mutates_when is not None:
-                    kw, value = effect.mutates_when
-                    if (kw, value) not in call.consts and dict(call.consts).get(kw) != value:
-                        continue
-                plain = receiver is not None and self.objects.type_of(receiver) in PLAIN_CONTAINERS
-                self.mutate(receiver, eff, element=element, shallow=plain)
-            else:
-                self.mutate(self._arg_root(call, target, rootmap), eff)
-        nested = call.arg_calls
-        for i, root in enumerate([*call.args, *(r for _, r in call.kwargs)]):
-            name = rootmap(root) if root is not None else None
-            if name is not None:
-                self.read(name, eff)
-                # an argument that is a call's result (``f(model.predict(X))``) is not the
-                # object its expression starts from: iterating it consumes nothing of that
-                if effect.iterates and not (i < len(nested) and nested[i] is not None):
-                    self.consume(name, eff)  # sum(it), list(gen): the iterator is used up
-        if not self._seeded(effect, call, receiver):
-            held = self.g.specs.object_states
-            if held and (held.intersection(effect.reads) or held.intersection(effect.writes)):
-                self.object_state_effect(effect, call, eff, rootmap)
-            else:
-                eff.pseudo_reads.update(effect.reads)
-                eff.pseudo_writes.update(effect.writes)
-        if receiver is not None and "self" in effect.mutates:
-            self.configure(receiver, call)  # est.set_params(random_state=0)
-        for fe in effect.files:
-            self.file_effect(fe, call, eff, rootmap, receiver)
-
-    def object_state_effect(
-        self, effect: Effect, call: CallSite, eff: StatementEffects, rootmap
-    ) -> None:
-        """Reads and writes of hidden state, where a state may hold an object (pyplot's current
-        figure): reading it reads that object, writing it changes the object (made by this
-        statement when the state holds none) unless ``holds`` says it then holds another."""
-        held = self.g.specs.object_states
-        eff.pseudo_reads.update(s for s in effect.reads if s not in held)
-        eff.pseudo_writes.update(s for s in effect.writes if s not in held)
-        holds = holds_after(effect, call)
-        for state in effect.writes:
-            if state in held:
-                self.write_object_state(state, holds, call, eff, rootmap)
-        for state in effect.reads:
-            if state in held and state not in effect.writes:
-                self.read(state, eff, apply_func=False)
-
-    def write_object_state(
-        self, state: str, holds: str | None, call: CallSite, eff: StatementEffects, rootmap
-    ) -> None:
-        st = self.st
-        nid = NodeId(self.nid)
-        if holds in ("new", "none"):
-            # a new figure; or none, which the next use makes here (so it depends on this call)
-            self.bind_object_state(state, self.objects.new_loc(nid), nid, used=holds == "new")
-            if holds == "none":
-                st.state_objects[state] = ()
-            return
-        target: int | None = None
-        if holds == "any" and st.state_objects.get(state):
-            # any object the state held before may be the one it holds now: they are one value
-            target = self.objects.find(st.state_objects[state][0])
-            for other in st.state_objects[state][1:]:
-                target = self.objects.merge(target, other)
-        elif holds is not None and holds.startswith("arg:"):
-            which = holds[4:]
-            root = self._arg_root(call, int(which) if which.isdigit() else which, rootmap)
-            target = self.objects.loc(root) if root is not None else None
-        if target is not None:
-            eff.mutated.add(target)
-            self.bind_object_state(state, target, nid)
-            return
-        loc = self.objects.loc(state)
-        if loc is None:
-            self.bind_object_state(state, self.objects.new_loc(nid), nid)  # plt.plot with no figure
-            return
-        self.mutate(state, eff)  # the object it holds changes
-        self.mark_used(state, loc)
-
-    def bind_object_state(self, state: str, loc: int, nid: NodeId, used: bool = True) -> None:
-        st = self.st
-        st.loc_of[state] = loc
-        st.binders[state] = (nid,)
-        if used:
-            self.mark_used(state, loc)
-
-    def mark_used(self, state: str, loc: int) -> None:
-        """The state's object is a real one (a figure), not the none a reset left."""
-        held = self.st.state_objects.get(state, ())
-        if all(self.objects.find(h) != self.objects.find(loc) for h in held):
-            self.st.state_objects[state] = (*held, loc)
-
-    def _seeded(self, effect: Effect, call: CallSite, receiver: str | None) -> bool:
-        """The call, or the making of its receiver, gave the effect's seed keyword a value."""
-        kw = effect.seeded_by
-        if kw is None:
-            return False
-        if kw in given_keywords(call):
-            return True
-        loc = self.objects.loc(receiver) if receiver is not None else None
-        return loc is not None and kw in self.st.configured.get(loc, frozenset())
-
-    def configure(self, name: str, call: CallSite) -> None:
-        """Record the keywords a call gave ``name``'s object (a literal None takes one back)."""
-        loc = self.objects.loc(name)
-        if loc is None:
-            return
-        unset = {kw for kw, value in call.consts if value is None}
-        now = (self.st.configured.get(loc, frozenset()) | given_keywords(call)) - unset
-        if now:
-            self.st.configured[loc] = now
-        else:
-            self.st.configured.pop(loc, None)
-
-    def _arg_root(self, call: CallSite, target: int | str, rootmap) -> str | None:
-        if isinstance(target, int):
-            if call.starred:
-                return None
-            root = call.args[target] if target < len(call.args) else None
-        else:
-            root = dict(call.kwargs).get(target)
-        return rootmap(root) if root is not None else None
-
-    def file_effect(
-        self, fe: FileEffect, call: CallSite, eff: StatementEffects, rootmap, receiver: str | None
-    ) -> None:
-        absent = isinstance(fe.path, int) and fe.path >= len(call.paths) and not call.starred
-        if absent and (fe.path_kw is None or fe.path_kw not in dict(call.kwargs)):
-            return  # no path given: nothing is read or written (df.to_csv() returns text)
-        pexpr: PathExpr | None = None
-        if fe.path == "self":
-            pexpr = ("name", receiver) if receiver else call.receiver_path
-        else:
-            if isinstance(fe.path, int) and fe.path < len(call.paths):
-                pexpr = call.paths[fe.path]
-            if pexpr is None and fe.path_kw is not None:
-                pexpr = dict(call.kwpaths).get(fe.path_kw)
-            if pexpr is not None and pexpr[0] == "name" and rootmap(pexpr[1]) is None:
-                pexpr = None
-        text = self.objects.fold_text(pexpr) if pexpr is not None else None
-        if text is not None:
-            text = os.path.expanduser(text)
-        if text is None or not os.path.isabs(text):
-            eff.pseudo_reads.add(CWD)  # where the path points depends on the working directory
-        path = self.absolute(text) if text is not None else None
-        loc = f"file:{path}" if path is not None else WILDCARD_FILE
-        op = fe.op
-        if op == "mode":
-            mode = fe.default_mode
-            if isinstance(fe.mode, int) and fe.mode < len(call.paths):
-                m = call.paths[fe.mode]
-                mode = m[1] if m is not None and m[0] == "lit" else mode
-            if fe.mode_kw is not None:
-                m = dict(call.kwpaths).get(fe.mode_kw)
-                if m is not None and m[0] == "lit":
-                    mode = m[1]
-            reads, writes, truncates = mode_op(mode)
-            if reads or not truncates:
-                eff.pseudo_reads.add(loc)
-            if writes:
-                eff.pseudo_writes.add(loc)
-        elif op == "read":
-            eff.pseudo_reads.add(loc)
-        elif op == "chdir":
-            eff.pseudo_reads.add(loc)  # the folder must exist
-            self.cwd = path  # relative paths from here on, None if unknown
-            self.moved = True
-        elif op == "append":
-            eff.pseudo_reads.add(loc)
-            eff.pseudo_writes.add(loc)
-        else:  # write, delete
-            eff.pseudo_writes.add(loc)
-
-    def result_link(self, effect: Effect, call: CallSite, rootmap, receiver: str | None) -> Link:
-        ret = effect.returns
-        if ret == "self" and receiver is not None:
-            return ("same", receiver)
-        if ret == "part" and receiver is not None:
-            return ("part", receiver)
-        if ret.startswith("state:"):
-            return ("part", ret) if ret in self.st.loc_of else ("new", "")
-        if ret == "copy" and receiver is not None:
-            return ("copy", (receiver,))
-        if ret.startswith("copy:"):
-            which = ret[5:]
-            if which == "*":
-                return ("copy", self.arg_names(call, rootmap, None))
-            names = self.arg_names(call, rootmap, int(which) if which.isdigit() else which)
-            return ("copy", names) if names else ("new", "")
-        if ret.startswith("holds:"):
-            # a lazy view or iterator over the argument (iter(xs)): it holds that object, so a
-            # change of it shows in the result, and using the result up leaves it alone
-            which = ret[6:]
-            names = self.arg_names(
-                call, rootmap, None if which == "*" else int(which) if which.isdigit() else which
-            )
-            return ("holds", names) if names else ("new", "")
-        if ret.startswith("arg:"):
-            which = ret[4:]
-            if which == "*":
-                return ("parts", self.arg_names(call, rootmap, None))
-            names = self.arg_names(call, rootmap, int(which) if which.isdigit() else which)
-            if len(names) == 1:
-                return ("part", names[0])
-            if names:
-                return ("parts", names)
-        return ("new", "")
-
-    # -- state held inside objects and functions ---------------------------------------------------
-    _sure = True  # the call being applied runs whenever its top-level statement runs
 
     def hidden_state(self, f: Facts, eff: StatementEffects) -> None:
         """A statement's loops and unpackings consume the iterators they go over; an import
@@ -877,168 +533,11 @@ class Effects:
             return True
         t = self.st.loc_type.get(loc)
         if t is not None and t.startswith("__main__."):
-            cls = self._notebook_class(name)
-            return cls is None or _method(cls, "__next__") is not None
+            cls = self.notebook.notebook_class(name)
+            return cls is None or method_of(cls, "__next__") is not None
         if summary is not None:
             return False  # a function or a class
         return t is None or _iterator_type(self.g.specs, t)
-
-    def function_state(
-        self, summary: Summary, eff: StatementEffects, params: dict[str, str | None], callee
-    ) -> None:
-        """A function that keeps state in its function object (a mutable default it changes,
-        a cache): each call reads and writes that state, so calls stay ordered."""
-        if not (summary.default_state or summary.wrapped):
-            return
-        starred = any(p.startswith("*") for p in params)
-        if summary.wrapped or starred or any(p not in params for p in summary.default_state):
-            key = f"state:function:{summary.name}:{id(summary)}"
-            eff.pseudo_reads.add(key)
-            eff.pseudo_writes.add(key)
-
-    def function_result(self, summary: Summary, call: CallSite, rootmap) -> Link:
-        """What a notebook function's result holds: a generator runs the body when drained
-        (reading its arguments and globals then); a closure keeps the arguments it captured."""
-        roots = tuple(
-            name
-            for root in (*call.args, *(r for _, r in call.kwargs))
-            if root is not None and (name := rootmap(root)) is not None
-        )
-        if summary.generator:
-            self._lazy_calls[id(call)] = summary
-            return ("holds", roots) if roots else ("new", "")
-        if roots and _keeps_cells(summary):
-            return ("copy", roots)
-        return ("new", "")
-
-    def bind_lazy(self, f: Facts) -> None:
-        """Names bound to a generator made by a notebook generator function hold its body."""
-        lazy = self._lazy_calls
-        if not lazy:
-            return
-        for name, (kind, value) in f.links.items():
-            if kind == "call" and isinstance(value, int) and value < len(f.calls):
-                summary = lazy.get(id(f.calls[value]))
-                loc = self.objects.loc(name)
-                if summary is not None and loc is not None:
-                    self.st.loc_func[loc] = summary
-        lazy.clear()
-
-    def notebook_rooted(self, head: str) -> bool:
-        """``head`` holds a notebook function, class or instance."""
-        loc = self.objects.loc(head)
-        if loc is None:
-            return False
-        t = self.st.loc_type.get(loc) or ""
-        return loc in self.st.loc_func or t.startswith("__main__.")
-
-    def _classes(self) -> list[Summary]:
-        seen: dict[int, Summary] = {}
-        for s in self.st.loc_func.values():
-            if s.is_class:
-                seen.setdefault(id(s), s)
-        return list(seen.values())
-
-    def _functions(self) -> list[Summary]:
-        seen: dict[int, Summary] = {}
-        for s in self.st.loc_func.values():
-            if not s.is_class and not s.generator:
-                seen.setdefault(id(s), s)
-        return list(seen.values())
-
-    def class_call(
-        self, head: str, method: str, call: CallSite, eff: StatementEffects, rootmap
-    ) -> bool:
-        """A method called on a notebook class itself (a classmethod or staticmethod, or a
-        function called with an explicit instance): apply it; False if ``head`` is no class."""
-        cls = self.objects.func_of(head)
-        if (
-            cls is None
-            or not cls.is_class
-            or (self.objects.type_of(head) or "").startswith("__main__.")
-        ):
-            return False  # not a class, or an instance of one
-        m = _method(cls, method)
-        if m is None:
-            return False
-        skip = 1 if m.params and m.params[0] == "cls" else 0
-        self.read(head, eff, apply_func=False)
-        self.apply_summary(m, eff, self.arg_map(m, call, rootmap, skip), head if skip else None)
-        return True
-
-    def call_methods(self, method: str, call: CallSite, eff: StatementEffects, rootmap) -> None:
-        """A method called on a computed receiver made from notebook code (``Foo().bar()``):
-        it may be that method of any notebook class."""
-        outer, self._sure = self._sure, False
-        try:
-            for cls in self._classes():
-                m = _method(cls, method)
-                if m is not None:
-                    self.apply_summary(m, eff, self.arg_map(m, call, rootmap, 1), None)
-        finally:
-            self._sure = outer
-
-    def call_value(self, root: str, eff: StatementEffects, rootmap) -> None:
-        """A function value computed from ``root`` is called (``make()(3)``, ``fs[0](x)``,
-        ``obj.getter()(x)``): it may be any function that ``root``'s function or class defines,
-        and it reads their globals now."""
-        name = rootmap(root)
-        if name is None or name not in self.st.binders or name in self.st.modules:
-            return  # a builtin (getattr(c, "m")()) or a module: nothing notebook-made
-        summary = self.objects.func_of(name)
-        t = self.objects.type_of(name) or "builtins.function"
-        outer, self._sure = self._sure, False
-        try:
-            if summary is not None and (t == "builtins.function" or t.startswith("__main__.")):
-                self.apply_reachable(summary, eff, frozenset(), 0)
-                return
-            # taken out of a container (``fs[0](x)``, ``ops["add"](x)``): any notebook function
-            for s in self._functions():
-                self.apply_summary(s, eff, {}, None)
-                self.apply_reachable(s, eff, frozenset(), 0)
-        finally:
-            self._sure = outer
-
-    def apply_reachable(
-        self, summary: Summary, eff: StatementEffects, enclosing: frozenset[str], depth: int
-    ) -> None:
-        if depth > 3:
-            return
-        inner = enclosing if summary.is_class else enclosing | summary.locals
-        for nested in summary.nested:
-            # the copy made below has an identity of its own: guard on the original's, or
-            # classes whose methods make each other (Foo.new -> Bar(), Bar.foo -> Foo()) recurse
-            key = id(nested)
-            if key in eff.applied:
-                continue
-            eff.applied.add(key)
-            try:
-                self.apply_summary(
-                    dataclasses.replace(nested, reads=nested.reads - inner), eff, {}, None
-                )
-                self.apply_reachable(nested, eff, inner, depth + 1)
-            finally:
-                eff.applied.discard(key)
-
-    def arg_names(self, call: CallSite, rootmap, which: int | str | None) -> tuple[str, ...]:
-        """The names an argument's value may be (a part of): its root, or for an argument that
-        is itself a call (``next(iter(g))``) what that call's result links to; ``which``: a
-        position or keyword, None for every argument."""
-        out: list[str] = []
-        positions = range(len(call.args)) if which is None else (which,)
-        for i in positions:
-            nested = call.arg_calls[i] if isinstance(i, int) and i < len(call.arg_calls) else None
-            link = self.site_links.get(id(nested)) if nested is not None else None
-            if link is not None and link[0] not in ("new", "instance"):
-                value = link[1]
-                out.extend((value,) if isinstance(value, str) else value)
-                continue
-            root = self._arg_root(call, i, rootmap)
-            if root is not None:
-                out.append(root)
-        if which is None:
-            out.extend(n for _, r in call.kwargs if r and (n := rootmap(r)) is not None)
-        return tuple(out)
 
     def item_link(self, root: str) -> Literal["new", "part"]:
         """``x = root[...]``: a part of root, unless root's type copies on indexing (specs)."""
@@ -1046,48 +545,8 @@ class Effects:
         effect = self.g.specs.method(t, "__getitem__") if t else None
         return "new" if effect is not None and effect.returns == "new" else "part"
 
-    def _notebook_class(self, name: str) -> Summary | None:
-        t = self.objects.type_of(name)
-        if t is None or not t.startswith("__main__."):
-            return None
-        cls = self.objects.func_of(t.split(".", 1)[1])
-        if cls is not None and cls.is_class:
-            return cls
-        loc = self.objects.loc(name)
-        return self.st.loc_func.get(loc) if loc is not None else None
-
 
 _NEW_OBJECT = Sentinel("NEW_OBJECT")  # a computed receiver that is an object nobody else holds
-
-
-def holds_after(effect: Effect, call: CallSite) -> str | None:
-    """What the object states a call writes hold afterwards: the first ``holds_when`` case the
-    call matches (the argument passed, not as a literal None; or passed as that literal), else
-    ``holds``."""
-    for index, kw, equals, holds in effect.holds_when:
-        value = _argument_value(call, index, kw)
-        if value is _ABSENT or value is None:
-            continue
-        if equals is GIVEN or value == equals:
-            return holds
-    return effect.holds
-
-
-_ABSENT = Sentinel("ABSENT")  # the argument is not passed
-_UNKNOWN = Sentinel("UNKNOWN")  # it is passed, as an expression
-
-
-def _argument_value(call: CallSite, index: int | None, kw: str | None) -> object:
-    """A passed argument's literal value (strings positionally, any literal by keyword)."""
-    if call.starred:
-        return _UNKNOWN
-    if index is not None and index < len(call.args):
-        p = call.paths[index]
-        return p[1] if p is not None and p[0] == "lit" else _UNKNOWN
-    if kw is not None and kw in dict(call.kwargs):
-        consts = dict(call.consts)
-        return consts.get(kw, _UNKNOWN)
-    return _ABSENT
 
 
 @functools.lru_cache(maxsize=1024)
@@ -1107,73 +566,3 @@ _NOT_ITERATORS = frozenset(
     "builtins.function builtins.type builtins.builtin_function_or_method builtins.method "
     "builtins.module functools.partial".split()
 )
-
-
-def _summary_rootmap(
-    summary: Summary, params: dict[str, str | None], callee: str | None
-) -> Callable[..., str | None]:
-    """Inside a call of ``summary``: the caller's name a name of the body stands for (an
-    argument for a parameter, the function itself for a variable its closure keeps, a
-    parameter or global for a local holding a part of it), None for a local of its own."""
-    local = summary.locals
-    links = summary.links
-
-    closure = summary.closure
-
-    def rootmap(name: str | None, _depth: int = 0) -> str | None:
-        if name is None:
-            return None
-        if name in closure:
-            return callee  # a variable of the enclosing call, kept by the closure
-        if name in params:
-            return params[name]
-        if name in local:
-            # a local that holds (part of) a parameter or a global stands for it
-            kind, value = links.get(name, ("new", ""))
-            if (
-                kind in ("call", "callpart")
-                and isinstance(value, int)
-                and value < len(summary.calls)
-            ):
-                call = summary.calls[value]
-                if len(call.func) >= 2 and (
-                    call.func[-1] not in PURE_METHOD_NAMES or call.func[-1] in _PART_GETTERS
-                ):
-                    kind, value = "part", call.func[0]
-                elif len(call.func) == 1 and call.func[0] in _PART_BUILTINS and call.args:
-                    kind, value = "part", call.args[0]  # for r in sorted(rows)
-            if kind in ("same", "part", "item") and isinstance(value, str) and _depth < 8:
-                return rootmap(value, _depth + 1)
-            return None
-        return name
-
-    return rootmap
-
-
-def _changed_roots(summary: Summary) -> set[str]:
-    """Names a function body may change objects through."""
-    out = set(summary.stores | summary.deep_stores | summary.iterated | summary.nonlocal_writes)
-    out.update(c for c, _ in summary.inserts)
-    for call in summary.calls:
-        if len(call.func) >= 2 and call.func[-1] not in PURE_METHOD_NAMES:
-            out.add(call.func[0])
-        out.update(r for r in call.args if r is not None)
-    return out
-
-
-def _keeps_cells(summary: Summary) -> bool:
-    """A function defining closures over its own locals: its result may hold them."""
-    return any(nested.reads & summary.locals for nested in summary.nested)
-
-
-def given_keywords(call: CallSite) -> frozenset[str]:
-    """Keywords a call passes a value other than a literal None."""
-    none = {kw for kw, value in call.consts if value is None}
-    return frozenset(kw for kw, _ in call.kwargs if kw != "**" and kw not in none)
-
-
-def _method(cls: Summary, name: str) -> Summary | None:
-    for m in cls.methods:
-        if m.name == name:
-            return m
-    return None

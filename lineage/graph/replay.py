@@ -15,7 +15,8 @@ from lineage.analysis.own_calls import (
     without_lineage,
 )
 from lineage.analysis.records import CallSite, Facts, Link, LinkKind, Summary
-from lineage.graph.effects import Effects, given_keywords
+from lineage.graph.effects import Effects
+from lineage.graph.library import given_keywords
 from lineage.graph.objects import ObjectModel
 from lineage.graph.records import (
     CWD,
@@ -126,7 +127,7 @@ class Replay:
             import lineage as own  # ``from lineage import *`` binds its public names
 
             self.st.lineage_names.update((n, f"lineage.{n}") for n in own.__all__)
-        self.effects.bind_lazy(f)
+        self.effects.notebook.bind_lazy(f)
         changed_dir = CWD in eff.pseudo_writes or (stmt.magic and _CHANGES_DIR.search(stmt.text))
         if changed_dir and not (effects.moved and _plain_call(stmt.text)):
             # a change the analysis cannot place (in a loop or branch, undone by a with block,
@@ -214,7 +215,9 @@ class Replay:
             alias = f"__import__({reset.module!r}).{rest}" if rest else f"__import__({top!r})"
         text = f"{alias}.{reset.call}  # the inline backend closed the figures at cell end"
         deps = st.binders.get(alias, ())
-        self.effects.bind_object_state(reset.state, self.objects.new_loc(nid), nid, used=False)
+        self.effects.library.bind_object_state(
+            reset.state, self.objects.new_loc(nid), nid, used=False
+        )
         st.state_objects[reset.state] = ()
         self.out.append(
             Node(
