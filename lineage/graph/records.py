@@ -92,7 +92,7 @@ class State:
     # loc_of/binders) -> every location it held since it last held nothing (not containment:
     # that is holds / held_by)
     state_objects: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    # containment (one-way, see Objects.contain): container location -> the locations it holds,
+    # containment (one-way, see ObjectModel.contain): container location -> the locations it holds,
     # and element location -> the containers holding it; entries may be stale roots (use find)
     holds: dict[int, set[int]] = field(default_factory=dict)
     held_by: dict[int, set[int]] = field(default_factory=dict)
