@@ -11,7 +11,12 @@ _MAX_DEPTH = 50
 def values_equal(a: Any, b: Any, _depth: int = 0) -> bool:
     """True when ``a`` and ``b`` hold the same data: arrays element-wise (NaN equal to NaN),
     pandas objects with ``.equals``, containers item by item, other objects by ``==`` when
-    their class defines it, else by their attributes."""
+    their class defines it, else by their attributes.
+
+    This is the one rule for comparing a rebuilt value with the saved one: ``lineage verify``
+    uses it, and an export's generated test (``lineage/templates/test.py.j2``, which must not
+    import lineage) holds the same rule as its ``same()``; tests/test_compare_rule.py checks
+    that both agree on every case of tests/test_compare.py."""
     if _depth > _MAX_DEPTH:
         return False
     if a is b:

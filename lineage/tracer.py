@@ -23,10 +23,12 @@ import re
 import sys
 import types
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
 from lineage._config import dev_mode
+from lineage._sentinel import Sentinel
 from lineage.errors import ExtensionNotLoadedError, SliceError
 from lineage.session import CellRecord, RunningCell, Session
 
@@ -36,17 +38,18 @@ _BUILTIN_TYPE_NAMES: dict[type, str] = {
 }
 _BUILTIN_TYPE_NAMES[type(None)] = "builtins.NoneType"
 
-# one tracer per shell while loaded, and one session per shell for its lifetime, so that
-# %reload_ext keeps the history (keyed by id of the shell, which lives as long as the process)
-_TRACERS: dict[int, Tracer] = {}
-_MISSING = object()
-_PENDING = object()  # a silent cell runs; its ExecutionInfo is the displayhook's
+# one tracer per shell while loaded (by id of the shell; the shell's hooks hold the tracer, so
+# it goes with its shell), and one session per shell for the shell's lifetime, so that
+# %reload_ext keeps the history; neither keeps a shell alive
+_TRACERS: weakref.WeakValueDictionary[int, Tracer] = weakref.WeakValueDictionary()
+_MISSING = Sentinel("MISSING")
+_PENDING = Sentinel("PENDING")  # a silent cell runs; its ExecutionInfo is the displayhook's
 _FUNCTION = types.FunctionType
 _SYS = vars(sys)  # sys.last_value without the cost of a failed attribute lookup
 _getcwd = os.getcwd
 # a CellRecord from a tuple of its fields, with no Python-level __new__ in between
 _make_record = functools.partial(tuple.__new__, CellRecord)
-_SESSIONS: dict[int, Session] = {}
+_SESSIONS: weakref.WeakKeyDictionary[Any, Session] = weakref.WeakKeyDictionary()
 
 
 def active_tracer() -> Tracer:
@@ -56,22 +59,41 @@ def active_tracer() -> Tracer:
     except ImportError:  # pragma: no cover - IPython is a dependency
         raise ExtensionNotLoadedError() from None
     shell = get_ipython()
-    tracer = _TRACERS.get(id(shell)) if shell is not None else None
+    tracer = _tracer_of(shell) if shell is not None else None
     if tracer is None:
         raise ExtensionNotLoadedError()
     return tracer
+
+
+def _tracer_of(shell: Any) -> Tracer | None:
+    tracer = _TRACERS.get(id(shell))
+    return tracer if tracer is not None and tracer.shell is shell else None
+
+
+def _session_of(shell: Any) -> Session:
+    """The shell's session, made at its first load; it holds the shell only weakly, so it
+    goes when the shell goes (a value of ``_SESSIONS`` that held its key would keep it)."""
+    session = _SESSIONS.get(shell)
+    if session is None:
+        ref = weakref.ref(shell)
+
+        def transform(raw: str) -> str:
+            alive = ref()
+            return raw if alive is None else alive.transform_cell(raw)
+
+        def code_name(record: CellRecord) -> str | None:
+            alive = ref()
+            return None if alive is None else _code_name(alive, record)
+
+        session = _SESSIONS[shell] = Session(transform, code_name)
+    return session
 
 
 class Tracer:
     def __init__(self, shell: Any) -> None:
         self.shell = shell
         self._shell_vars = vars(shell)
-        session = _SESSIONS.get(id(shell))
-        if session is None:
-            session = _SESSIONS[id(shell)] = Session(
-                shell.transform_cell, functools.partial(_code_name, shell)
-            )
-        self.session = session
+        self.session = session = _session_of(shell)
         self._add = session.records.append
         # the cell being run (IPython's ExecutionInfo), the names it binds and where it started
         self._info: Any = None
@@ -546,7 +568,7 @@ def _target_names(target: ast.AST, names: list[str]) -> None:
 # -- the IPython extension entry points -------------------------------------------------------------
 def load(shell: Any) -> Tracer:
     """Start capturing ``shell``; loading twice keeps one tracer."""
-    existing = _TRACERS.get(id(shell))
+    existing = _tracer_of(shell)
     if existing is not None:
         return existing
     tracer = Tracer(shell)
@@ -555,6 +577,6 @@ def load(shell: Any) -> Tracer:
 
 
 def unload(shell: Any) -> None:
-    tracer = _TRACERS.get(id(shell))
+    tracer = _tracer_of(shell)
     if tracer is not None:
         tracer.unregister()

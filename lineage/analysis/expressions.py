@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Callable
 
-from lineage.analysis.records import PathExpr
+from lineage.analysis.records import Link, PathExpr
 
 DISPLAY_TYPES: dict[type[ast.AST], str] = {
     ast.List: "builtins.list",
@@ -108,7 +108,7 @@ def may_share(node: ast.AST) -> bool:
     return isinstance(node, (ast.Name, ast.Attribute, ast.Subscript))
 
 
-def display_link(value: ast.List | ast.Tuple | ast.Set | ast.Dict) -> tuple[str, object]:
+def display_link(value: ast.List | ast.Tuple | ast.Set | ast.Dict) -> Link:
     """A display holds its elements: changing one of them changes the container, changing the
     container itself does not change them."""
     roots: list[str] = []
@@ -135,7 +135,7 @@ def _held_roots(value: ast.AST, out: list[str]) -> None:
 
 def comprehension_link(
     value: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp,
-) -> tuple[str, object]:
+) -> Link:
     """``[r for r in rows if ...]`` holds the elements of rows itself, as a shallow copy does;
     ``[f(r) for r in rows]`` holds new values."""
     elts = [value.key, value.value] if isinstance(value, ast.DictComp) else [value.elt]
@@ -180,12 +180,10 @@ def flatten_targets(target: ast.AST, out: list[ast.AST]) -> None:
         out.append(target)
 
 
-_NEW: tuple[str, object] = ("new", "")
+_NEW: Link = ("new", "")
 
 
-def value_link(
-    value: ast.AST, call_link: Callable[[ast.Call], tuple[str, object]] | None = None
-) -> tuple[str, object]:
+def value_link(value: ast.AST, call_link: Callable[[ast.Call], Link] | None = None) -> Link:
     """How the value of an expression relates to existing objects (see ``Facts.links``): it
     may be (a part of) any mutable object it reads, unless its form proves it new.
     ``call_link`` gives the link of a call's result (the analysis numbers the calls)."""
@@ -221,17 +219,17 @@ def value_link(
     return _NEW
 
 
-def link_names(link: tuple[str, object]) -> tuple[str, ...]:
+def link_names(link: Link) -> tuple[str, ...]:
     """The names a link relates to (a call's result relates to none known statically)."""
     kind, value = link
     if kind in ("same", "part", "item") and isinstance(value, str):
         return (value,)
     if kind in ("parts", "holds", "copy", "concat"):
-        return tuple(value)  # type: ignore[arg-type]
+        return tuple(value)
     return ()
 
 
-def part_link(link: tuple[str, object]) -> tuple[str, object]:
+def part_link(link: Link) -> Link:
     """The link of a part (item, attribute) of a value linked by ``link``."""
     kind, value = link
     if kind in ("call", "callpart"):
@@ -243,7 +241,7 @@ def part_link(link: tuple[str, object]) -> tuple[str, object]:
     return ("parts", link_names(link))
 
 
-def _either(links: list[tuple[str, object]]) -> tuple[str, object]:
+def _either(links: list[Link]) -> Link:
     """The link of a value that is one of several (``a if c else b``, ``a or b``)."""
     shared = [link for link in links if link[0] != "new"]
     if len(shared) <= 1:

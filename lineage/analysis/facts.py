@@ -17,7 +17,7 @@ from lineage.analysis.expressions import (
     root_name,
     value_link,
 )
-from lineage.analysis.records import EMPTY_FACTS, CallSite, Facts, PathExpr, Summary
+from lineage.analysis.records import EMPTY_FACTS, CallSite, Facts, Link, PathExpr, Summary
 from lineage.analysis.visitor import scope_facts
 
 __all__ = [
@@ -101,7 +101,7 @@ def _fast_facts(node: ast.stmt) -> Facts | None:
     name = target.id
     vt = type(value)
     if vt is ast.Name:
-        link: tuple[str, object] = ("same", value.id)  # type: ignore[attr-defined]
+        link: Link = ("same", value.id)  # type: ignore[attr-defined]
     elif vt is ast.Subscript and type(value.value) is ast.Name:  # type: ignore[attr-defined]
         link = ("item", value.value.id)  # type: ignore[attr-defined]
     else:
@@ -111,10 +111,11 @@ def _fast_facts(node: ast.stmt) -> Facts | None:
         display = CONST_TYPES.get(type(value.value))  # type: ignore[attr-defined]
     pexpr = path_expr(value) if vt is ast.Constant or vt is ast.BinOp else None
     return Facts(
-        frozenset(reads), frozenset((name,)), _EMPTY, _EMPTY, _EMPTY, _EMPTY, (),
-        {name: link}, {name: pexpr} if pexpr is not None else {}, {},
-        {name: display} if display is not None else {}, {}, (), False, "lineage" in reads,
-        slot_reads=slots,
+        reads=frozenset(reads), binds=frozenset((name,)), may_binds=_EMPTY, dels=_EMPTY,
+        stores=_EMPTY, augs=_EMPTY, calls=(), links={name: link},
+        consts={name: pexpr} if pexpr is not None else {}, imports={},
+        literal_types={name: display} if display is not None else {}, defs={}, inline_funcs=(),
+        is_import=False, mentions_lineage="lineage" in reads, slot_reads=slots,
     )  # fmt: skip
 
 

@@ -8,6 +8,29 @@ to any part of an object reached from a name is a change to what that name holds
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any, Literal
+
+# How a bound name (or a call's result) relates to existing objects; the value depends on the
+# kind (see Facts.links). The static kinds come from the analysis; the graph resolves "call",
+# "callpart", "item" and "concat" against the replay state into one of the others, and adds
+# "instance" (an object of a notebook class: its Summary) and "immutable" (a new value of the
+# operands' immutable type).
+LinkKind = Literal[
+    "same",  # the same object as a name
+    "part",  # a part of a name's object
+    "parts",  # the same as or a part of any of these names' objects
+    "holds",  # a new display or view holding these names' objects
+    "copy",  # a new container holding these names' elements
+    "concat",  # ``a + b``: a copy when the result is a container
+    "item",  # ``root[...]``: a part of root unless its type copies on indexing
+    "call",  # what call i of the statement returned
+    "callpart",  # a part of what call i of the statement returned
+    "sibling",  # ``x = y = value``: the object the first target was bound to
+    "instance",
+    "immutable",
+    "new",  # a new object nobody else holds
+]
+Link = tuple[LinkKind, Any]
 
 # A small expression language for file paths, folded later against known string constants:
 # ("lit", "data.csv") | ("name", "path") | ("join", part, ...) | ("cat", part, ...)
@@ -30,7 +53,7 @@ class CallSite:
     computed: bool = False  # the receiver is computed (df.dropna().sum(), d["k"].append(x))
     # for a receiver more than a name: how it relates to existing objects, as in Facts.links
     # (("call", i): the result of call i of the same statement; ("item", root): root[...])
-    receiver: tuple[str, object] | None = None
+    receiver: Link | None = None
     receiver_path: PathExpr | None = None  # the receiver as a path: Path("a.txt").read_text()
     # the callee is a value computed from this root (``make()(3)``, ``fs[0](x)``); func is ()
     callee_root: str | None = None
@@ -59,7 +82,7 @@ class Summary:
     is_class: bool = False
     bases: tuple[str, ...] = ()
     # how locals relate to other objects (``for r in rows``: r is part of rows), as in Facts
-    links: dict[str, tuple[str, object]] = field(default_factory=dict)
+    links: dict[str, Link] = field(default_factory=dict)
     inserts: tuple[tuple[str, str], ...] = ()
     deep_stores: frozenset[str] = frozenset()
     # names declared ``nonlocal`` and assigned: calling the closure changes its own state
@@ -94,7 +117,7 @@ class Facts:
     # their elements | ("concat", roots): ``a + b``, a copy when the result is a container |
     # ("call", index into calls) | ("callpart", index): a part of what that call returned |
     # ("new", ""); only for plain-name targets
-    links: dict[str, tuple[str, object]]
+    links: dict[str, Link]
     consts: dict[str, PathExpr]  # names bound to path-like constants
     imports: dict[str, str]  # bound name -> dotted module or object path
     literal_types: dict[str, str]  # names bound to displays of a known type

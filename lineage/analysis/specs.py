@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import cast
 
+from lineage._sentinel import Sentinel
 from lineage.errors import LineageError
 
 __all__ = [
@@ -56,7 +57,9 @@ _RETURNS = re.compile(
     r"new|self|part|copy|(?:arg|copy|holds):(?:\d+|\*|[A-Za-z_]\w*)|state:[A-Za-z_][\w.]*"
 )
 _HOLDS = re.compile(r"new|none|any|arg:(?:\d+|[A-Za-z_]\w*)")
-_GIVEN = object()  # holds_when without "equals": the argument is passed (not a literal None)
+_GIVEN = Sentinel(
+    "GIVEN"
+)  # holds_when without "equals": the argument is passed (not a literal None)
 _IDENT = re.compile(r"[A-Za-z_]\w*")
 _MODE = re.compile(r"[rwxa+bt]+")
 ENV_VAR = "LINEAGE_SPECS"

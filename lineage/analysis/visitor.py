@@ -26,7 +26,7 @@ from lineage.analysis.expressions import (
     root_name,
     value_link,
 )
-from lineage.analysis.records import CallSite, PathExpr, Summary
+from lineage.analysis.records import CallSite, Link, PathExpr, Summary
 
 
 class _Scope:
@@ -41,7 +41,7 @@ class _Scope:
         self.deep_stores: set[str] = set()
         self.augs: set[str] = set()
         self.calls: list[CallSite] = []
-        self.links: dict[str, tuple[str, object]] = {}
+        self.links: dict[str, Link] = {}
         self.consts: dict[str, PathExpr] = {}
         self.imports: dict[str, str] = {}
         self.literal_types: dict[str, str] = {}
@@ -290,7 +290,8 @@ class _Visitor(ast.NodeVisitor):
             self._bind(name)
 
     # -- calls ------------------------------------------------------------------------------------
-    def visit_Call(self, node: ast.Call) -> None:
+    def _query_reads(self, node: ast.Call) -> None:
+        """``df.query("x > @limit")`` (or ``eval``) reads ``limit``."""
         if (
             isinstance(node.func, ast.Attribute)
             and node.func.attr in ("query", "eval")
@@ -298,22 +299,19 @@ class _Visitor(ast.NodeVisitor):
             and isinstance(node.args[0], ast.Constant)
             and isinstance(node.args[0].value, str)
         ):
-            # df.query("x > @limit") reads ``limit``
             for name in _AT_NAME.findall(node.args[0].value):
                 if name not in self.s.bound:
                     self.s.reads.add(name)
+
+    def visit_Call(self, node: ast.Call) -> None:
+        self._query_reads(node)
         self.visit(node.func)
         for arg in node.args:
             self.visit(arg)
         for kw in node.keywords:
             self.visit(kw.value)
         func = dotted(node.func)
-        consts = []
-        for kw in node.keywords:
-            if kw.arg is not None:
-                ok, value = literal(kw.value)
-                if ok:
-                    consts.append((kw.arg, value))
+        consts = _literal_keywords(node)
         receiver_chain = isinstance(node.func, ast.Attribute) and not isinstance(
             node.func.value, ast.Name
         )
@@ -348,7 +346,7 @@ class _Visitor(ast.NodeVisitor):
                     for kw in node.keywords
                     if kw.arg is not None and (p := path_expr(kw.value)) is not None
                 ),
-                consts=tuple(consts),
+                consts=consts,
                 starred=any(isinstance(a, ast.Starred) for a in node.args)
                 or any(kw.arg is None for kw in node.keywords),
                 receiver_chain=receiver_chain,
@@ -676,14 +674,25 @@ class _Visitor(ast.NodeVisitor):
         if display is not None:
             self.s.literal_types[target.id] = display
 
-    def _link_of(self, value: ast.AST) -> tuple[str, object]:
+    def _link_of(self, value: ast.AST) -> Link:
         return value_link(value, self._call_link)
 
-    def _call_link(self, call: ast.Call) -> tuple[str, object]:
+    def _call_link(self, call: ast.Call) -> Link:
         return ("call", self.s.call_index.get(id(call), len(self.s.calls) - 1))
 
 
-def _element_of(link: tuple[str, object]) -> tuple[str, object]:
+def _literal_keywords(node: ast.Call) -> tuple[tuple[str, object], ...]:
+    """The keyword arguments given as literals (``inplace=True``), with their values."""
+    consts = []
+    for kw in node.keywords:
+        if kw.arg is not None:
+            ok, value = literal(kw.value)
+            if ok:
+                consts.append((kw.arg, value))
+    return tuple(consts)
+
+
+def _element_of(link: Link) -> Link:
     """The link of an element of a value linked by ``link`` (unpacking, iterating): a part of
     the object, or of one of the objects a display or copy holds."""
     kind, value = link

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from lineage.analysis.cells import Stmt
 from lineage.analysis.own_calls import lineage_objects
@@ -31,9 +30,6 @@ from lineage.graph.records import (
     StatementEffects,
 )
 from lineage.graph.replay import Replay
-
-if TYPE_CHECKING:  # networkx is imported when a graph is asked for, not when capture starts
-    import networkx as nx
 
 __all__ = ["CellEndReset", "Deps", "Node", "NodeId", "RuntimeName", "SessionGraph"]
 
@@ -104,13 +100,3 @@ class SessionGraph:
         if known is None:
             known = self._immutable[type_name] = self.specs.is_immutable(type_name)
         return known
-
-    def to_networkx(self, extra: Iterable[Node] = ()) -> nx.DiGraph:
-        """Edges point from a statement to the statements it depends on."""
-        import networkx as nx
-
-        g = nx.DiGraph()
-        for node in [*self.nodes, *extra]:
-            g.add_node(node.id, node=node)
-            g.add_edges_from((node.id, d) for d in node.deps)
-        return g

@@ -17,13 +17,15 @@ from lineage.analysis.records import Facts, Summary
 from lineage.graph.records import StatementEffects
 
 if TYPE_CHECKING:
-    from lineage.graph.objects import Objects
+    from lineage.graph.objects import ObjectModel
 
 _NONE: frozenset[str] = frozenset()
 _MAX_SUMMARIES = 64  # notebook functions followed to find the globals a call may change
 
 
-def changed_names(replay: Objects, f: Facts, eff: StatementEffects) -> tuple[frozenset[str], bool]:
+def changed_names(
+    objects: ObjectModel, f: Facts, eff: StatementEffects
+) -> tuple[frozenset[str], bool]:
     """The names whose objects the statement may have changed in place: those bound, before
     it ran, to a location it changed, or to a container of one; and whether it changed an
     object none of them holds (a temporary, an alias it does not name). Candidates are the
@@ -33,16 +35,16 @@ def changed_names(replay: Objects, f: Facts, eff: StatementEffects) -> tuple[fro
     changed.update(loc for loc, _ in eff.slot_writes)
     if not changed:
         return _NONE, False
-    find = replay.find
+    find = objects.find
     direct = {find(loc) for loc in changed}
     roots = set(direct)
-    if replay.st.held_by:
+    if objects.st.held_by:
         for root in direct:
-            roots.update(replay.containers_of(root))
-    st = replay.st
+            roots.update(objects.containers_of(root))
+    st = objects.st
     out: set[str] = set()
     named: set[int] = set()
-    for name in _candidates(replay, f):
+    for name in _candidates(objects, f):
         loc = st.loc_of.get(name)
         if loc is None or name in st.modules:
             continue
@@ -53,16 +55,16 @@ def changed_names(replay: Objects, f: Facts, eff: StatementEffects) -> tuple[fro
     return frozenset(out), not direct <= named
 
 
-def _candidates(replay: Objects, f: Facts) -> set[str]:
+def _candidates(objects: ObjectModel, f: Facts) -> set[str]:
     names = set(f.reads) | f.stores | f.augs | f.deep_stores | f.iterated | f.binds | f.may_binds
     names.update(name for name, _, _ in f.slot_stores)
-    st = replay.st
+    st = objects.st
     if not st.loc_func:
         return names
     todo = list(names)
     seen: set[int] = set()
     while todo and len(seen) < _MAX_SUMMARIES:
-        loc = replay.loc(todo.pop())
+        loc = objects.loc(todo.pop())
         summary = st.loc_func.get(loc) if loc is not None else None
         if summary is None or id(summary) in seen:
             continue
@@ -122,11 +124,11 @@ _ARGV_MODULES = frozenset(("argparse", "getopt", "optparse"))
 _ARGV_METHODS = frozenset(("parse_args", "parse_known_args", "parse_intermixed_args"))
 
 
-def reads_argv(replay: Objects, f: Facts, deferred: frozenset[str], text: str) -> bool:
+def reads_argv(objects: ObjectModel, f: Facts, deferred: frozenset[str], text: str) -> bool:
     """The statement reads the command line, now or when a function it defines runs:
     ``sys.argv`` (or ``argv`` imported from sys), or a parser (argparse, getopt, optparse,
     a ``parse_args`` call)."""
-    modules = replay.st.modules
+    modules = objects.st.modules
     for name in f.reads | deferred:
         path = modules.get(name)
         if path == "sys.argv" or (path == "sys" and "argv" in text):

@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import os
 import posixpath
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
-from lineage.analysis.records import CallSite, PathExpr, Summary
+from lineage.analysis.records import PathExpr, Summary
 from lineage.graph.records import (
     MIXED,
     PLAIN_CONTAINERS,
     WILDCARD_FILE,
     Deps,
-    Node,
     NodeId,
     State,
     union,
 )
-
-if TYPE_CHECKING:
-    from lineage.graph import SessionGraph
-
 
 _MAX_SLOTS = 32  # element-level writers kept per object
 # an object given more literal keys than that: its elements are no longer told apart (until its
@@ -28,9 +22,10 @@ _MAX_SLOTS = 32  # element-level writers kept per object
 _COARSE: dict[int | str, Deps] = {}
 
 
-class Objects:
-    """Location bookkeeping for one replay: union-find over object locations, their last
-    writers, what shallow copies share, and which objects hold which (containment).
+class ObjectModel:
+    """The objects of a replay state: union-find over object locations, their types and last
+    writers, what shallow copies share, and which objects hold which (containment). It knows
+    nothing of statements: the effects interpreter and the replay ask it and update it.
 
     Containment API (shared by every part of the graph that knows one object holds another):
 
@@ -46,31 +41,9 @@ class Objects:
     * ``merge`` (union-find) stays for one object under two names (``b = a``, same run-time id).
     """
 
-    def __init__(
-        self,
-        graph: SessionGraph,
-        state: State,
-        out: list[Node],
-        cell: int,
-        execution_count: int | None,
-        cwd: str | None,
-        base: int | None = None,
-    ) -> None:
-        self.g = graph
+    def __init__(self, state: State, is_immutable: Callable[[str], bool]) -> None:
         self.st = state
-        self.out = out
-        self.cell = cell
-        self.count = execution_count
-        self.cwd = cwd
-        self.moved = False  # the statement being replayed changed directory through a spec
-        self.base = 0 if base is None else base
-        self._links: dict[str, tuple[str, object]] = {}
-        self._call_results: dict[int, tuple[str, object]] = {}
-        self._calls: tuple[CallSite, ...] = ()  # the running statement's calls
-        self._elements: frozenset[str] = frozenset()
-        self._top_call: object = None  # the statement's own call being applied (not a callee's)
-        # the result link of each call of the running statement, by id of its CallSite
-        self._site_links: dict[int, tuple[str, object]] = {}
+        self._is_immutable = is_immutable  # by type name (the specs, cached by the graph)
 
     def find(self, loc: int) -> int:
         parent = self.st.parent
@@ -163,19 +136,10 @@ class Objects:
         return loc
 
     # -- elements under literal keys ------------------------------------------------------------
-    def slot_precise(self, name: str, keys: tuple[int | str, ...]) -> bool:
-        """Elements of ``name`` under these literal keys can be told apart: a list (keys that
-        are non-negative ints) or a dict, of a type known exactly."""
-        if name in self._elements or name in self.st.modules:
-            return False
-        if self.st.slots:
-            loc = self.loc(name)
-            if loc is not None and self.st.slots.get(loc) is _COARSE:
-                return False
-        t = self.type_of(name)
-        if t == "builtins.dict":
-            return True
-        return t == "builtins.list" and all(type(k) is int and k >= 0 for k in keys)
+    def slots_told_apart(self, loc: int | None) -> bool:
+        """The elements of the object at ``loc`` under literal keys are still told apart (it
+        was not given more than _MAX_SLOTS of them since its last whole change)."""
+        return not (self.st.slots and loc is not None and self.st.slots.get(loc) is _COARSE)
 
     def whole_writers(self, loc: int) -> Deps:
         """The last writers of a location and of each of its elements."""
@@ -273,44 +237,7 @@ class Objects:
         if name is None:
             return True
         t = self.type_of(name)
-        return t is not None and self.g.is_immutable(t)
-
-    def link_sources(self, name: str) -> list[tuple[str, str]]:
-        """For a name bound inside the running statement, the names whose objects it may be
-        (part of), with the kind of link: changing it changes them
-        (``for row in rows: row.append(0)``)."""
-        link = self._links.get(name)
-        if link is None:
-            return []
-        kind, value = link
-        if kind == "call":
-            kind, value = self._call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
-        elif kind == "callpart":
-            kind, value = self.result_part(int(value))  # type: ignore[call-overload]
-        elif kind == "concat":
-            kind = "copy"
-        if kind in ("same", "part", "item") and isinstance(value, str):
-            return [(value, kind)]
-        if kind in ("parts", "copy", "holds"):
-            return [(v, kind) for v in value]  # type: ignore[attr-defined]
-        return []
-
-    def result_part(self, index: int) -> tuple[str, object]:
-        """How a part of what call ``index`` of the running statement returned relates to
-        existing objects (``f(x)[0]``, ``sorted(g)[0]``, ``with M(x) as z``): a part of what
-        the result shares; for an instance of a notebook class, a part of any argument it was
-        built from (its ``__enter__`` may return ``self.d['a']``)."""
-        kind, value = self._call_results.get(index, ("new", ""))
-        if kind in ("same", "part"):
-            return ("part", value)
-        if kind in ("parts", "copy", "holds"):
-            return ("parts", value)  # an element of a copy is an element of the original
-        if kind == "instance" and index < len(self._calls):
-            call = self._calls[index]
-            roots = tuple(r for r in (*call.args, *(r for _, r in call.kwargs)) if r is not None)
-            if roots:
-                return ("parts", roots)
-        return ("new", "")
+        return t is not None and self._is_immutable(t)
 
     def insert(self, container: str, value: str) -> None:
         """``container`` now holds ``value``'s object (``c[k] = v``, ``c.attr = v``,
@@ -343,11 +270,3 @@ class Objects:
         if any(p is None for p in parts):
             return None
         return posixpath.join(*parts) if kind == "join" else "".join(parts)  # type: ignore[arg-type]
-
-    def absolute(self, text: str) -> str | None:
-        """A path (``~`` already expanded) as an absolute, normalised path; None when it is
-        relative and the working directory is unknown (after a change of directory the analysis
-        could not follow)."""
-        if self.cwd is None and not os.path.isabs(text):
-            return None
-        return os.path.normpath(os.path.join(self.cwd or "", text))

@@ -103,10 +103,11 @@ class State:
     configured: dict[int, frozenset[str]] = field(default_factory=dict)
     # names bound to lineage objects other than ``lineage`` itself (``lg``, ``save``) -> path
     lineage_names: dict[str, str] = field(default_factory=dict)
-    # a hidden state that holds an object (pyplot's current figure, bound as a name in
-    # loc_of/binders) -> every location it held since it last held nothing
-    held: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    # containment (one-way, see Objects.contain): container location -> the locations it holds,
+    # the objects of a hidden state that holds one (pyplot's current figure, bound as a name in
+    # loc_of/binders) -> every location it held since it last held nothing (not containment:
+    # that is holds / held_by)
+    state_objects: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    # containment (one-way, see ObjectModel.contain): container location -> the locations it holds,
     # and element location -> the containers holding it; entries may be stale roots (use find)
     holds: dict[int, set[int]] = field(default_factory=dict)
     held_by: dict[int, set[int]] = field(default_factory=dict)
@@ -120,11 +121,13 @@ class State:
 
     def copy(self) -> State:
         return State(
-            dict(self.binders), dict(self.loc_of), dict(self.parent), dict(self.writers),
-            dict(self.loc_type), dict(self.loc_func), dict(self.modules), dict(self.consts),
-            dict(self.rid), dict(self.id_map), set(self.file_locs), self.next_loc,
-            dict(self.elements_of), dict(self.configured), dict(self.lineage_names),
-            dict(self.held),
+            binders=dict(self.binders), loc_of=dict(self.loc_of), parent=dict(self.parent),
+            writers=dict(self.writers), loc_type=dict(self.loc_type),
+            loc_func=dict(self.loc_func), modules=dict(self.modules), consts=dict(self.consts),
+            rid=dict(self.rid), id_map=dict(self.id_map), file_locs=set(self.file_locs),
+            next_loc=self.next_loc, elements_of=dict(self.elements_of),
+            configured=dict(self.configured), lineage_names=dict(self.lineage_names),
+            state_objects=dict(self.state_objects),
             holds={k: set(v) for k, v in self.holds.items()},
             held_by={k: set(v) for k, v in self.held_by.items()},
             deep_writers=dict(self.deep_writers), slots=dict(self.slots),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import ast
 import json
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from lineage.analysis.cells import Stmt, code_magic
 from lineage.analysis.own_calls import (
@@ -14,8 +14,9 @@ from lineage.analysis.own_calls import (
     is_lineage_path,
     without_lineage,
 )
-from lineage.analysis.records import Summary
-from lineage.graph.effects import Effects, given_keywords
+from lineage.analysis.records import CallSite, Facts, Link, LinkKind, Summary
+from lineage.graph.effects import Effects
+from lineage.graph.library import given_keywords
 from lineage.graph.node_facts import (
     ARGV,
     changed_names,
@@ -23,6 +24,7 @@ from lineage.graph.node_facts import (
     reads_argv,
     statement_kind,
 )
+from lineage.graph.objects import ObjectModel
 from lineage.graph.records import (
     CWD,
     PLAIN_CONTAINERS,
@@ -32,16 +34,21 @@ from lineage.graph.records import (
     Node,
     NodeId,
     RuntimeName,
+    State,
     StatementEffects,
     in_order,
     union,
 )
+
+if TYPE_CHECKING:
+    from lineage.graph import SessionGraph
 
 _LINEAGE_STAR = re.compile(r"from\s+lineage(?:\.api)?\s+import\s+\*")
 _RESOLVED_KINDS = frozenset(("call", "callpart", "item", "concat"))  # see resolve_link
 _NONE: frozenset[str] = frozenset()
 # what a statement reading the command line has in its text (the analysis then decides)
 _MAY_READ_ARGV = re.compile(r"argv|parse_|getopt")
+_NEW: Link = ("new", "")
 _CHANGES_DIR = re.compile(r"run_line_magic\(\s*['\"](?:cd|pushd|popd)['\"]")
 
 
@@ -54,8 +61,33 @@ def _plain_call(text: str) -> bool:
     return len(body) == 1 and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Call)
 
 
-class Replay(Effects):
-    """Applies the statements of one cell to a state; one instance per cell."""
+class Replay:
+    """Sequences the statements of one cell: for each, the effects interpreter says what it
+    reads and changes, and the replay makes it a node and updates the state (binders, last
+    writers, locations through the object model). One instance per cell."""
+
+    def __init__(
+        self,
+        graph: SessionGraph,
+        state: State,
+        out: list[Node],
+        cell: int,
+        execution_count: int | None,
+        cwd: str | None,
+        base: int | None = None,
+    ) -> None:
+        self.g = graph
+        self.st = state
+        self.out = out
+        self.cell = cell
+        self.count = execution_count
+        self.base = 0 if base is None else base
+        self.objects = ObjectModel(state, graph.is_immutable)
+        self.effects = Effects(graph, self.objects, cwd)
+
+    def read(self, name: str, eff: StatementEffects) -> None:
+        """A read of ``name`` at the current end of the history (no statement is replayed)."""
+        self.effects.read(name, eff)
 
     def run(self, stmts: list[Stmt], runtime: dict[str, RuntimeName]) -> None:
         # run-time facts describe the end of the cell: they belong to each name's last binder
@@ -83,100 +115,27 @@ class Replay(Effects):
         )
         # %timeit/%prun code: what it may change counts (the node never enters a slice)
         opaque = stmt.magic and not f.mentions_lineage and code_magic(stmt.text) is not None
-        call_results: dict[int, tuple[str, object]] = {}
-        # names bound inside this statement (loop variables...) stand for what they link to
-        self._links, self._call_results, self._calls = f.links, call_results, f.calls
-        self._elements = f.elements
-        self.moved = False
+        call_results: dict[int, Link] = {}
+        effects = self.effects
+        effects.begin(f, call_results, nid)
         if not excluded or opaque:
-            if f.is_import:
-                eff.pseudo_reads.add("state:sys.path")
-            applied_names: set[str] = set()
-            self._site_links = {}
-            for i, call in enumerate(f.calls):
-                self._top_call = call
-                call_results[i] = self.call(call, eff, lambda n: n, applied_names)
-                self._site_links[id(call)] = call_results[i]
-            self._top_call = None
-            for summary in f.inline_funcs:
-                self.apply_summary(summary, eff, {}, self_root=None)
-            self.hidden_state(f, eff)
-            # the names a statement reads before binding them are the outer bindings, even a
-            # loop variable's (``for i, names in enumerate(names)``)
-            self._elements = frozenset()
-            slot_reads = f.slot_reads
-            # reading a name may apply a function's summary, the one step whose order counts:
-            # a fixed order then, whatever the hash seed (no summary yet: no cost)
-            for name in in_order(f.reads) if self.st.loc_func else f.reads:
-                keys = slot_reads.get(name) if slot_reads else None
-                if keys is not None and self.slot_precise(name, keys):
-                    self.read_slots(name, keys, eff)  # y = lst[1]: not lst[0]'s writers
-                else:
-                    self.read(name, eff, apply_func=name not in applied_names)
-            self._elements = f.elements
-            precise = self.precise_slot_stores(f.slot_stores) if f.slot_stores else _NONE
-            for name in f.stores:
-                if name not in precise:
-                    self.mutate(name, eff, shallow=True)  # x[k] = v, x.a = v, del x[k]
-            for name in f.deep_stores:
-                if name not in precise:
-                    self.mutate(name, eff, element=True)
-            for name, key, aug in f.slot_stores if precise else ():
-                if name in precise:
-                    self.write_slot(name, key, aug, eff)
-            for name in f.augs:
-                if not self.immutable(name) and name in self.st.loc_of:
-                    self.mutate(name, eff, shallow=self.type_of(name) in PLAIN_CONTAINERS)
+            self.effects.gather(f, eff)
         else:
             for name in f.reads:
-                self.read(name, eff, apply_func=False)
-        st = self.st
+                self.effects.read(name, eff, apply_func=False)
         if stmt.magic and _CHANGES_DIR.search(stmt.text):
             eff.pseudo_writes.add(CWD)  # %cd: what reads relative paths after it needs it
         for p in eff.pseudo_reads:
-            eff.deps.update(self.pseudo_writers(p))
+            eff.deps.update(self.objects.pseudo_writers(p))
         for loc in eff.mutated:
-            eff.deps.update(self.whole_writers(self.find(loc)))
+            eff.deps.update(self.objects.whole_writers(self.objects.find(loc)))
         # names bound to what it changed, before its own bindings move them
-        changes = changed_names(self, f, eff) if eff.mutated or eff.slot_writes else (_NONE, False)
-        # -- the statement has run: update the state ------------------------------------------------
-        may_write = bool(stmt.raised)  # it raised: what it changes may not have changed yet
-        for loc in eff.mutated:
-            root = self.find(loc)
-            st.writers[root] = union(st.writers.get(root, ()), (nid,)) if may_write else (nid,)
-            if st.slots and not may_write:
-                st.slots.pop(root, None)  # a whole change ends the elements' own
-        for loc in eff.deep:
-            root = self.find(loc)
-            deep = st.deep_writers.get(root, ()) if may_write else ()
-            st.deep_writers[root] = union(deep, (nid,))
-        if eff.slot_writes and may_write:  # it raised: the elements' earlier writers stay
-            for loc, _ in eff.slot_writes:
-                root = self.find(loc)
-                st.writers[root] = union(st.writers.get(root, ()), (nid,))
-            self.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
-        elif eff.slot_writes:
-            self.set_slots(eff.slot_writes, nid)
-            self.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
-        else:
-            self.touch_containers(eff.mutated, nid)
-        for p in eff.pseudo_writes:
-            if p == WILDCARD_FILE or may_write:
-                st.writers[p] = union(st.writers.get(p, ()), (nid,))
-            else:
-                st.writers[p] = (nid,)
-            if p != WILDCARD_FILE and p.startswith("file:"):
-                st.file_locs.add(p)
-        if f.star_import:
-            st.writers[STAR_IMPORTS] = union(st.writers.get(STAR_IMPORTS, ()), (nid,))
-        for container, value in f.inserts:
-            self.insert(container, value)
-        for name in f.dels:
-            st.binders.pop(name, None)
-            st.loc_of.pop(name, None)
-            st.consts.pop(name, None)
-            st.modules.pop(name, None)
-            st.rid.pop(name, None)
+        changes = (
+            changed_names(self.objects, f, eff)
+            if eff.mutated or eff.slot_writes
+            else (_NONE, False)
+        )
+        self.record_changes(f, eff, nid, may_write=bool(stmt.raised))
         self.bind_all(f, nid, call_results, runtime, eff)
         if lineage and f.binds:
             self.bind_handle(stmt.text, dict(lineage))
@@ -184,13 +143,13 @@ class Replay(Effects):
             import lineage as own  # ``from lineage import *`` binds its public names
 
             self.st.lineage_names.update((n, f"lineage.{n}") for n in own.__all__)
-        self.bind_lazy(f)
+        self.effects.notebook.bind_lazy(f)
         changed_dir = CWD in eff.pseudo_writes or (stmt.magic and _CHANGES_DIR.search(stmt.text))
-        if changed_dir and not (self.moved and _plain_call(stmt.text)):
+        if changed_dir and not (effects.moved and _plain_call(stmt.text)):
             # a change the analysis cannot place (in a loop or branch, undone by a with block,
             # by a file descriptor, %cd): relative paths after it in this cell are unknown, so
             # they stand for any file (the next cell starts from the folder its record has)
-            self.cwd = None
+            effects.cwd = None
         self.out.append(
             Node(
                 id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
@@ -202,6 +161,48 @@ class Replay(Effects):
             )
         )  # fmt: skip
 
+    def record_changes(self, f: Facts, eff: StatementEffects, nid: NodeId, may_write: bool) -> None:
+        """Statement ``nid`` has run: it is the last writer of what it changed, and the objects,
+        files and states it changed are updated. ``may_write``: it raised, so what it changes
+        may not have changed yet (the earlier writers stay)."""
+        st = self.st
+        for loc in eff.mutated:
+            root = self.objects.find(loc)
+            st.writers[root] = union(st.writers.get(root, ()), (nid,)) if may_write else (nid,)
+            if st.slots and not may_write:
+                st.slots.pop(root, None)  # a whole change ends the elements' own
+        for loc in eff.deep:
+            root = self.objects.find(loc)
+            deep = st.deep_writers.get(root, ()) if may_write else ()
+            st.deep_writers[root] = union(deep, (nid,))
+        if eff.slot_writes and may_write:  # it raised: the elements' earlier writers stay
+            for loc, _ in eff.slot_writes:
+                root = self.objects.find(loc)
+                st.writers[root] = union(st.writers.get(root, ()), (nid,))
+            self.objects.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
+        elif eff.slot_writes:
+            self.objects.set_slots(eff.slot_writes, nid)
+            self.objects.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
+        else:
+            self.objects.touch_containers(eff.mutated, nid)
+        for p in eff.pseudo_writes:
+            if p == WILDCARD_FILE or may_write:
+                st.writers[p] = union(st.writers.get(p, ()), (nid,))
+            else:
+                st.writers[p] = (nid,)
+            if p != WILDCARD_FILE and p.startswith("file:"):
+                st.file_locs.add(p)
+        if f.star_import:
+            st.writers[STAR_IMPORTS] = union(st.writers.get(STAR_IMPORTS, ()), (nid,))
+        for container, value in f.inserts:
+            self.objects.insert(container, value)
+        for name in f.dels:
+            st.binders.pop(name, None)
+            st.loc_of.pop(name, None)
+            st.consts.pop(name, None)
+            st.modules.pop(name, None)
+            st.rid.pop(name, None)
+
     def node_facts(
         self, f, eff: StatementEffects, changes: tuple[frozenset[str], bool], text: str
     ) -> dict[str, Any]:
@@ -209,7 +210,7 @@ class Replay(Effects):
         deferred, global_writes = deferred_reads(f)
         mutates, unnamed = changes
         state_reads = eff.pseudo_reads
-        if _MAY_READ_ARGV.search(text) and reads_argv(self, f, deferred, text):
+        if _MAY_READ_ARGV.search(text) and reads_argv(self.objects, f, deferred, text):
             state_reads = state_reads | {ARGV}  # kept for the exporters, not a dependency
         return {
             "sure": f.binds | eff.binds_sure if eff.binds_sure else f.binds,
@@ -242,7 +243,7 @@ class Replay(Effects):
         the next use of the state depends, so a slice never draws two cells' plots on one figure.
         Only when the state held an object."""
         st = self.st
-        if not st.held.get(reset.state):
+        if not st.state_objects.get(reset.state):
             return
         nid = NodeId(self.base + len(self.out))
         alias = next(
@@ -253,8 +254,10 @@ class Replay(Effects):
             alias = f"__import__({reset.module!r}).{rest}" if rest else f"__import__({top!r})"
         text = f"{alias}.{reset.call}  # the inline backend closed the figures at cell end"
         deps = st.binders.get(alias, ())
-        self.bind_object_state(reset.state, self.new_loc(nid), nid, used=False)
-        st.held[reset.state] = ()
+        self.effects.library.bind_object_state(
+            reset.state, self.objects.new_loc(nid), nid, used=False
+        )
+        st.state_objects[reset.state] = ()
         self.out.append(
             Node(
                 id=nid, cell=self.cell, execution_count=self.count, text=text, deps=deps,
@@ -263,66 +266,39 @@ class Replay(Effects):
             )
         )  # fmt: skip
 
-    def read_slots(self, name: str, keys: tuple[int | str, ...], eff: StatementEffects) -> None:
-        """A read of ``name``'s elements under literal keys only (``lst[1]``): its binders, its
-        whole changes, and the last writers of those elements."""
-        st = self.st
-        eff.deps.update(st.binders.get(name, ()))
-        loc = self.loc(name)
-        if loc is None:
-            return
-        eff.deps.update(st.writers.get(loc, ()))
-        slots = st.slots.get(loc) if st.slots else None
-        if slots:
-            for key in keys:
-                eff.deps.update(slots.get(key, ()))
-        if st.elements_of:
-            for src in self.element_sources(loc):
-                eff.deps.update(st.deep_writers.get(src, ()))
-
-    def precise_slot_stores(
-        self, stores: tuple[tuple[str, int | str, bool], ...]
-    ) -> frozenset[str]:
-        """The names whose element stores in this statement can all be told apart."""
-        keys: dict[str, list[int | str]] = {}
-        for name, key, _ in stores:
-            keys.setdefault(name, []).append(key)
-        return frozenset(n for n, ks in keys.items() if self.slot_precise(n, tuple(ks)))
-
-    def write_slot(self, name: str, key: int | str, aug: bool, eff: StatementEffects) -> None:
-        """``name[key] = v`` overwrites one element of a list (it needs the object, not the
-        element's history; a dict's key keeps the place its first writer gave it, so that writer
-        stays); ``name[key] += v`` updates it, and may change the old element in place."""
-        keeps_place = self.type_of(name) == "builtins.dict"
-        self.read_slots(name, (key,) if aug or keeps_place else (), eff)
-        loc = self.loc(name)
-        if loc is None:
-            return
-        eff.slot_writes.append((loc, key))
-        if aug:
-            # the old element, if mutable, changed in place: whichever object name holds
-            for held in (*self.element_sources(loc), *self.contents_of(loc)):
-                eff.mutated.add(held)
-                eff.deep.add(held)
-
     def bind_all(
         self,
-        f,
+        f: Facts,
         nid: NodeId,
-        call_results: dict[int, tuple[str, object]],
+        call_results: dict[int, Link],
         runtime: dict[str, RuntimeName],
         eff: StatementEffects,
     ) -> None:
-        st = self.st
-        links, defs, imports, literal, consts = (
-            f.links, f.defs, f.imports, f.literal_types, f.consts
-        )  # fmt: skip
+        """Bind the names statement ``nid`` binds (surely or maybe), each to its location."""
         names = f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may else f.binds
-        # where each link's source points before any target is rebound (``a, b = b, a``)
+        resolved, sources, siblings = self.resolve_links(f, names, call_results, runtime)
+        for name in in_order(names):
+            if siblings and name in siblings:
+                continue
+            may = name not in f.binds and name not in eff.binds_sure
+            link = resolved.get(name, _NEW)
+            self.bind_name(name, f, nid, link, sources, runtime.get(name), may)
+        for name in siblings:  # x = y = value: y holds the object x was just bound to
+            self.bind_sibling(name, str(f.links[name][1]), nid)
+
+    def resolve_links(
+        self,
+        f: Facts,
+        names: frozenset[str],
+        call_results: dict[int, Link],
+        runtime: dict[str, RuntimeName],
+    ) -> tuple[dict[str, Link], dict[str, int | None], list[str]]:
+        """The targets' links resolved against the state; where each link's source points
+        before any target is rebound (``a, b = b, a``); the later targets of ``x = y = v``."""
         sources: dict[str, int | None] = {}
         siblings: list[str] = []
-        resolved: dict[str, tuple[str, Any]] = {}
-        for target, (k, v) in links.items():
+        resolved: dict[str, Link] = {}
+        for target, (k, v) in f.links.items():
             if k == "sibling":
                 if target in names:
                     siblings.append(target)
@@ -331,110 +307,134 @@ class Replay(Effects):
                 k, v = self.resolve_link(k, v, call_results, runtime.get(target))
             resolved[target] = (k, v)
             if k in ("same", "part") and isinstance(v, str):
-                sources.setdefault(v, self.loc(v))
+                sources.setdefault(v, self.objects.loc(v))
             elif k in ("parts", "holds", "copy"):
-                sources.update((r, self.loc(r)) for r in v if r not in sources)
-        for name in in_order(names):
-            if siblings and name in siblings:
-                continue
-            may = name not in f.binds and name not in eff.binds_sure
-            fresh: int | None = None  # the name's own new location, while nothing shares it
-            static_kind, value = links.get(name, ("new", ""))
-            # a static part of a plain container (``x = c[0]``, ``for x in c``) is one of its
-            # elements: changing the container itself leaves it alone; so is a part a call
-            # returned (``d.get("k")``, ``min(g)``) that is no view or iterator of it
-            element = static_kind in ("item", "part") or name in f.elements
-            if static_kind == "call" and not element:
-                rt = runtime.get(name)
-                element = rt is not None and (
-                    rt.type_name in PLAIN_CONTAINERS or not rt.type_name.startswith("builtins.")
-                )
-            made_by = None
-            if static_kind == "call" and isinstance(value, int) and value < len(f.calls):
-                made_by = f.calls[value]  # RandomForestClassifier(random_state=0)
-            kind, value = resolved.get(name, ("new", ""))
-            old = self.loc(name)
-            if name in f.augs and old is not None and not self.immutable(name):
-                loc = old  # in-place update: same object
-            elif kind == "same" and isinstance(value, str) and sources.get(value) is not None:
-                loc = self.find(sources[value])  # type: ignore[arg-type]
-            else:
-                loc = fresh = self.new_loc(nid)
-                if kind in ("part", "parts"):
-                    rt = runtime.get(name)
-                    if rt is None or not self.g.is_immutable(rt.type_name):
-                        for part_of in value if kind == "parts" else (value,):
-                            src = sources.get(part_of, self.loc(part_of))
-                            if src is not None and not self.immutable(part_of):
-                                # sharing parts with src is not writing src: this statement
-                                # stays the name's binder only
-                                st.writers[loc] = ()
-                                loc = self.link_part(loc, src, element=element)
-                elif kind == "holds":
-                    for held in value:  # a display: the new container holds these objects
-                        src = sources.get(held, self.loc(held))
-                        if src is not None and not self.immutable(held) and held not in st.modules:
-                            self.contain(loc, src)
-                elif kind == "copy":
-                    originals = tuple(
-                        src
-                        for part_of in value
-                        if not self.immutable(part_of)
-                        and (src := sources.get(part_of, self.loc(part_of))) is not None
-                    )
-                    if originals:
-                        st.elements_of[loc] = originals
-                elif kind == "immutable" and not may:
-                    # x1 = x0 + 1 with x0 an int: the same immutable type (for later chains)
-                    types = {self.type_of(n) for n in value}
-                    if len(types) == 1:
-                        st.loc_type[loc] = types.pop()  # type: ignore[assignment]
-                elif kind == "instance":
-                    assert isinstance(value, Summary)
-                    st.loc_type[loc] = "__main__." + value.name
-                    st.loc_func[loc] = value
-            if made_by is not None and kind == "new" and not may:
-                keywords = given_keywords(made_by)
-                if keywords:
-                    st.configured[self.find(loc)] = keywords
-            rt = runtime.get(name)
-            if rt is not None:
-                loc = self.observe(name, loc, rt, fresh)
-            elif not (name in f.augs and loc == old):
-                st.rid.pop(name, None)  # the object observed before is no longer this name's
-            if rt is None and name in literal:
-                root = self.find(loc)
-                self.set_type(root, literal[name], replace=root == fresh)
-            if name in defs:
-                st.loc_func[self.find(loc)] = defs[name]
-            if may and old is not None:
-                loc = self.merge(old, loc)
-                st.binders[name] = union(st.binders.get(name, ()), (nid,))
-            else:
-                st.binders[name] = (nid,)
-            st.loc_of[name] = loc
-            if name in imports:
-                st.modules[name] = imports[name]
-            elif not may:
-                st.modules.pop(name, None)
-            self.bind_lineage(name, imports.get(name), rt)
-            if name in consts and not may:
-                folded = self.fold_text(consts[name])
-                if folded is not None:
-                    st.consts[name] = folded
-                else:
-                    st.consts.pop(name, None)
-            elif kind == "same" and isinstance(value, str) and value in st.consts and not may:
-                st.consts[name] = st.consts[value]
+                sources.update((r, self.objects.loc(r)) for r in v if r not in sources)
+        return resolved, sources, siblings
+
+    def bind_name(
+        self,
+        name: str,
+        f: Facts,
+        nid: NodeId,
+        link: Link,
+        sources: dict[str, int | None],
+        rt: RuntimeName | None,
+        may: bool,
+    ) -> None:
+        """``name`` is bound by statement ``nid`` (``may``: on some paths only) to what
+        ``link`` says; ``rt``: what it held at the end of the cell, when this is its last
+        binder."""
+        st = self.st
+        element, made_by = _static_role(name, f, rt)
+        kind, value = link
+        old = self.objects.loc(name)
+        fresh: int | None = None  # the name's own new location, while nothing shares it
+        if name in f.augs and old is not None and not self.objects.immutable(name):
+            loc = old  # in-place update: same object
+        elif kind == "same" and isinstance(value, str) and sources.get(value) is not None:
+            loc = self.objects.find(sources[value])  # type: ignore[arg-type]
+        else:
+            loc = fresh = self.objects.new_loc(nid)
+            loc = self.link_new(loc, link, sources, rt, element=element, may=may)
+        if made_by is not None and kind == "new" and not may:
+            keywords = given_keywords(made_by)
+            if keywords:
+                st.configured[self.objects.find(loc)] = keywords
+        if rt is not None:
+            loc = self.observe(name, loc, rt, fresh)
+        elif not (name in f.augs and loc == old):
+            st.rid.pop(name, None)  # the object observed before is no longer this name's
+        if rt is None and name in f.literal_types:
+            root = self.objects.find(loc)
+            self.objects.set_type(root, f.literal_types[name], replace=root == fresh)
+        if name in f.defs:
+            st.loc_func[self.objects.find(loc)] = f.defs[name]
+        if may and old is not None:
+            loc = self.objects.merge(old, loc)
+            st.binders[name] = union(st.binders.get(name, ()), (nid,))
+        else:
+            st.binders[name] = (nid,)
+        st.loc_of[name] = loc
+        if name in f.imports:
+            st.modules[name] = f.imports[name]
+        elif not may:
+            st.modules.pop(name, None)
+        self.bind_lineage(name, f.imports.get(name), rt)
+        self.bind_const(name, f, link, may)
+
+    def link_new(
+        self,
+        loc: int,
+        link: Link,
+        sources: dict[str, int | None],
+        rt: RuntimeName | None,
+        *,
+        element: bool,
+        may: bool,
+    ) -> int:
+        """A name's new location ``loc`` relates to existing objects as ``link`` says: a part
+        of them, a display holding them, a copy sharing their elements, an immutable value, an
+        instance of a notebook class. Returns the location (a part may be merged)."""
+        st = self.st
+        kind, value = link
+        if kind in ("part", "parts"):
+            if rt is None or not self.g.is_immutable(rt.type_name):
+                for part_of in value if kind == "parts" else (value,):
+                    src = sources.get(part_of, self.objects.loc(part_of))
+                    if src is not None and not self.objects.immutable(part_of):
+                        # sharing parts with src is not writing src: this statement
+                        # stays the name's binder only
+                        st.writers[loc] = ()
+                        loc = self.objects.link_part(loc, src, element=element)
+        elif kind == "holds":
+            for held in value:  # a display: the new container holds these objects
+                src = sources.get(held, self.objects.loc(held))
+                if src is not None and not self.objects.immutable(held) and held not in st.modules:
+                    self.objects.contain(loc, src)
+        elif kind == "copy":
+            originals = tuple(
+                src
+                for part_of in value
+                if not self.objects.immutable(part_of)
+                and (src := sources.get(part_of, self.objects.loc(part_of))) is not None
+            )
+            if originals:
+                st.elements_of[loc] = originals
+        elif kind == "immutable" and not may:
+            # x1 = x0 + 1 with x0 an int: the same immutable type (for later chains)
+            types = {self.objects.type_of(n) for n in value}
+            if len(types) == 1:
+                st.loc_type[loc] = types.pop()  # type: ignore[assignment]
+        elif kind == "instance":
+            assert isinstance(value, Summary)
+            st.loc_type[loc] = "__main__." + value.name
+            st.loc_func[loc] = value
+        return loc
+
+    def bind_const(self, name: str, f: Facts, link: Link, may: bool) -> None:
+        """The path-like string ``name`` surely holds now, if it is known."""
+        st = self.st
+        kind, value = link
+        if name in f.consts and not may:
+            folded = self.objects.fold_text(f.consts[name])
+            if folded is not None:
+                st.consts[name] = folded
             else:
                 st.consts.pop(name, None)
-        for name in siblings:  # x = y = value: y holds the object x was just bound to
-            first = str(links[name][1])
-            st.binders[name] = (nid,)
-            st.loc_of[name] = st.loc_of.get(first, self.new_loc(nid))
+        elif kind == "same" and isinstance(value, str) and value in st.consts and not may:
+            st.consts[name] = st.consts[value]
+        else:
             st.consts.pop(name, None)
-            if first in st.consts:
-                st.consts[name] = st.consts[first]
+
+    def bind_sibling(self, name: str, first: str, nid: NodeId) -> None:
+        """``first = name = value``: ``name`` holds the object ``first`` was just bound to."""
+        st = self.st
+        st.binders[name] = (nid,)
+        st.loc_of[name] = st.loc_of.get(first, self.objects.new_loc(nid))
+        st.consts.pop(name, None)
+        if first in st.consts:
+            st.consts[name] = st.consts[first]
 
     def bind_handle(self, text: str, names: dict[str, str]) -> None:
         """``a = lineage.get("x")``: ``a.get_value()`` later reads artifact x back."""
@@ -466,26 +466,26 @@ class Replay(Effects):
 
     def resolve_link(
         self,
-        kind: str,
-        value: object,
-        call_results: dict[int, tuple[str, object]],
+        kind: LinkKind,
+        value: Any,
+        call_results: dict[int, Link],
         rt: RuntimeName | None,
-    ) -> tuple[str, Any]:
+    ) -> Link:
         """A static link with calls, indexing and concatenation resolved against the state:
         one of same / part / parts / holds / copy / instance / new."""
         if kind == "call":
-            return call_results.get(int(value), ("new", ""))  # type: ignore[call-overload]
+            return call_results.get(int(value), ("new", ""))
         if kind == "callpart":  # a part of what a call returned: f(x)[0], sorted(g)[0]
-            return self.result_part(int(value))  # type: ignore[call-overload]
+            return self.effects.result_part(int(value))
         if kind == "item":
-            return (self.item_link(str(value)), value)
+            return (self.effects.item_link(str(value)), value)
         if kind == "concat":
             # g + h holds the operands' elements when it is a list or tuple (else a new value:
             # numbers, strings, arrays); immutable operands make no container
             if rt is not None:
                 plain = rt.type_name in ("builtins.list", "builtins.tuple")
                 return ("copy", value) if plain else ("new", "")
-            mutable = tuple(n for n in value if not self.immutable(n))  # type: ignore[attr-defined]
+            mutable = tuple(n for n in value if not self.objects.immutable(n))
             return ("copy", mutable) if mutable else ("immutable", value)
         return (kind, value)
 
@@ -495,21 +495,39 @@ class Replay(Effects):
         st = self.st
         if self.g.is_immutable(rt.type_name):
             # interned/cached immutable objects share identities without sharing history
-            root = self.find(loc)
-            self.set_type(root, rt.type_name, replace=root == fresh)
+            root = self.objects.find(loc)
+            self.objects.set_type(root, rt.type_name, replace=root == fresh)
             return root
         key = (rt.obj_id, rt.type_name)
         other = st.id_map.get(key)
         if other is not None and other != name and st.rid.get(other) == key:
-            other_loc = self.loc(other)
-            if other_loc is not None and other_loc != self.find(loc):
-                loc = self.merge(other_loc, loc)
+            other_loc = self.objects.loc(other)
+            if other_loc is not None and other_loc != self.objects.find(loc):
+                loc = self.objects.merge(other_loc, loc)
         st.rid[name] = key
         st.id_map[key] = name
-        root = self.find(loc)
-        self.set_type(root, rt.type_name, replace=root == fresh)
+        root = self.objects.find(loc)
+        self.objects.set_type(root, rt.type_name, replace=root == fresh)
         if rt.func is not None:
             summary = self.g._resolve_func(rt.func)
             if summary is not None:
                 st.loc_func[root] = summary
         return root
+
+
+def _static_role(name: str, f: Facts, rt: RuntimeName | None) -> tuple[bool, CallSite | None]:
+    """Whether ``name`` surely holds an element of what it is taken from, and the call that
+    made its object (``RandomForestClassifier(random_state=0)``), from the static link."""
+    static_kind, value = f.links.get(name, _NEW)
+    # a static part of a plain container (``x = c[0]``, ``for x in c``) is one of its
+    # elements: changing the container itself leaves it alone; so is a part a call
+    # returned (``d.get("k")``, ``min(g)``) that is no view or iterator of it
+    element = static_kind in ("item", "part") or name in f.elements
+    if static_kind == "call" and not element:
+        element = rt is not None and (
+            rt.type_name in PLAIN_CONTAINERS or not rt.type_name.startswith("builtins.")
+        )
+    made_by = None
+    if static_kind == "call" and isinstance(value, int) and value < len(f.calls):
+        made_by = f.calls[value]
+    return element, made_by
