@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import keyword
-import re
 import warnings
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +21,7 @@ from lineage.analysis.cells import Stmt, code_magic, magic_source
 from lineage.analysis.own_calls import SAVE_POINT, is_lineage_path
 from lineage.errors import SliceError, UnreplayedCodeWarning
 from lineage.graph import Node, NodeId, RuntimeName
+from lineage.identifiers import identifier
 
 if TYPE_CHECKING:
     from lineage.graph import SessionGraph
@@ -139,16 +138,6 @@ def render(
         runner = AwaitRunner(lines)
         lines = [runner.rewrite(text) for text in lines]
     return "\n".join(lines) + ("\n" if lines else "")
-
-
-def identifier(name: str, taken: Sequence[str] = ()) -> str:
-    """A valid, non-keyword Python identifier derived from ``name``."""
-    ident = re.sub(r"\W", "_", name.strip()) or "artifact"
-    if ident[0].isdigit():
-        ident = "_" + ident
-    if keyword.iskeyword(ident) or ident in taken:
-        ident += "_"
-    return ident
 
 
 # -- the slice's facts, kept with the artifact for exporters ---------------------------------------
@@ -353,7 +342,7 @@ class Slicer:
                 "called it; save a variable that holds it, e.g. `model = ...` then "
                 "`lineage.save(model, 'model')`"
             )
-        target = identifier(expr[1])
+        target = identifier(expr[1], default="artifact")
         probe = ast.parse(f"{target} = ({expr[0]})").body[0]
         roots: set[NodeId] = set()
         for read in statement_facts(probe).reads:
@@ -398,7 +387,7 @@ class Slicer:
         key = (self.cell_index, stmt.line, name)
         earlier = self.saves.get(key, 0)
         self.saves[key] = earlier + 1
-        target = identifier(name or "artifact")
+        target = identifier(name or "artifact", default="artifact")
         text = statement_text(dataclasses.replace(running, lineage=_own_names(running)), stop=True)
         block = stopped(unguarded(text), name, earlier, target)
         defs = self.rebuilders(nodes, [*ids, running.id], {running.id: running})

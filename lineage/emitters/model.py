@@ -110,7 +110,7 @@ class Plan:
 
 
 @dataclass(eq=False)
-class Stmt:
+class PlanStmt:
     key: tuple[str, float]  # (session, position in execution order)
     text: str
     deps: tuple[int, ...]

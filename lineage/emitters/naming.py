@@ -8,32 +8,13 @@ so no artifact name or parameter value can ever inject code into a template.
 from __future__ import annotations
 
 import builtins
-import keyword
 import math
-import re
 import sys
-import unicodedata
 from collections.abc import Iterable
 
+from lineage.identifiers import identifier
+
 BUILTINS = frozenset(dir(builtins))
-MAX_IDENTIFIER = 60
-
-
-def identifier(text: str, default: str = "pipeline") -> str:
-    """A valid, non-keyword ASCII identifier made from ``text``.
-
-    >>> identifier("my model-v2"), identifier("class"), identifier("1st"), identifier("Café")
-    ('my_model_v2', 'class_', 'pipeline_1st', 'Cafe')
-    """
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    ident = re.sub(r"[^0-9A-Za-z_]+", "_", ascii_text).strip("_")[:MAX_IDENTIFIER].rstrip("_")
-    if not ident:
-        ident = default
-    elif ident[0].isdigit():
-        ident = f"{default}_{ident}"
-    if keyword.iskeyword(ident):
-        ident += "_"
-    return ident
 
 
 def module_name(text: str) -> str:

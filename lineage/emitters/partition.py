@@ -9,7 +9,7 @@ from collections.abc import Iterable
 
 import networkx as nx
 
-from lineage.emitters.model import PARAM, Slice, Step, Stmt
+from lineage.emitters.model import PARAM, PlanStmt, Slice, Step
 from lineage.emitters.naming import Namer, identifier
 from lineage.errors import ExportError
 
@@ -20,9 +20,9 @@ class SessionSteps:
     def __init__(
         self,
         session: str,
-        rest: list[Stmt],
+        rest: list[PlanStmt],
         arts: list[Slice],
-        everything: dict[tuple[str, float], Stmt],
+        everything: dict[tuple[str, float], PlanStmt],
         param_keys: set[tuple[str, float]],
         module_names: Iterable[str],
     ) -> None:
@@ -36,7 +36,7 @@ class SessionSteps:
         stmts = self.stmts
         groups: dict[frozenset[str], int] = {}
         self.step_of: dict[int, int] = {}  # id(stmt) -> group
-        self.touching: dict[str, list[Stmt]] = {}  # name -> statements that use it, in order
+        self.touching: dict[str, list[PlanStmt]] = {}  # name -> statements that use it, in order
         for s in stmts:
             self.step_of[id(s)] = groups.setdefault(frozenset(s.users), len(groups))
             for name in s.facts.binds | s.facts.mutates | s.facts.reads:
@@ -47,8 +47,8 @@ class SessionSteps:
         }
 
     # -- grouping ---------------------------------------------------------------------------
-    def members(self) -> dict[int, list[Stmt]]:
-        out: dict[int, list[Stmt]] = {}
+    def members(self) -> dict[int, list[PlanStmt]]:
+        out: dict[int, list[PlanStmt]] = {}
         for s in self.stmts:
             out.setdefault(self.step_of[id(s)], []).append(s)
         return out
@@ -58,7 +58,7 @@ class SessionSteps:
             if self.step_of[id(s)] == b:
                 self.step_of[id(s)] = a
 
-    def writer(self, name: str, before: float, reader: Stmt | None) -> object:
+    def writer(self, name: str, before: float, reader: PlanStmt | None) -> object:
         """The last statement that wrote ``name`` before position ``before``: a statement,
         the parameter marker, or None."""
         param = max(
@@ -86,7 +86,7 @@ class SessionSteps:
 
     # -- interface --------------------------------------------------------------------------
     def interface(
-        self, step: int, members: list[Stmt], needed: set[str]
+        self, step: int, members: list[PlanStmt], needed: set[str]
     ) -> tuple[dict[str, object], set[int]]:
         """Inputs of ``step`` (name -> provider) and the steps it must merge with to be
         correct (none when it can stand alone). ``needed``: names other steps take from it."""
@@ -97,7 +97,7 @@ class SessionSteps:
         for s in members:
             for name in sorted(s.facts.reads - self.module):
                 provider = self.writer(name, s.pos, s)
-                if not isinstance(provider, Stmt) or self.step_of[id(provider)] != step:
+                if not isinstance(provider, PlanStmt) or self.step_of[id(provider)] != step:
                     self.take(name, provider, written, inputs, conflicts)
             for name in s.facts.binds - s.facts.sure - written:
                 maybe.setdefault(name, s.pos)
@@ -116,7 +116,7 @@ class SessionSteps:
             elif name not in written:  # a function here reads a global bound by a later step
                 conflicts |= {self.step_of[id(s)] for s in self.stmts if name in s.facts.binds}
         for name, provider in inputs.items():
-            if isinstance(provider, Stmt):  # the provider's step must end with that version
+            if isinstance(provider, PlanStmt):  # the provider's step must end with that version
                 home = self.step_of[id(provider)]
                 if any(
                     self.step_of[id(u)] == home and u.pos > provider.pos and u.writes(name)
@@ -149,7 +149,7 @@ class SessionSteps:
             return
         if name in written or (name in inputs and inputs[name] is not provider):
             # the step needs a value from the middle of another step's run
-            if isinstance(provider, Stmt):
+            if isinstance(provider, PlanStmt):
                 conflicts.add(self.step_of[id(provider)])
             else:
                 raise ExportError(
@@ -163,7 +163,7 @@ class SessionSteps:
         """Where the session assigned parameter ``param`` first (its place in signatures)."""
         return min(s.pos for s in self.params if s.facts.literal and s.facts.literal[0] == param)
 
-    def final(self, art: Slice) -> Stmt:
+    def final(self, art: Slice) -> PlanStmt:
         """The last statement of the artifact's slice: its value is in hand after it."""
         return self.finals[art.artifact]
 
@@ -187,7 +187,7 @@ class SessionSteps:
             wanted: dict[int, set[str]] = {}
             for inputs in interfaces.values():
                 for name, p in inputs.items():
-                    if isinstance(p, Stmt):
+                    if isinstance(p, PlanStmt):
                         wanted.setdefault(self.step_of[id(p)], set()).add(name)
             if wanted != needed:  # a step must now hand out a name it may not bind
                 needed = wanted
@@ -201,13 +201,13 @@ class SessionSteps:
                 self.merge(first, g)
         return self.steps(groups, interfaces, graph, namer)
 
-    def graph(self, groups: dict[int, list[Stmt]], interfaces: dict[int, dict]) -> nx.DiGraph:
+    def graph(self, groups: dict[int, list[PlanStmt]], interfaces: dict[int, dict]) -> nx.DiGraph:
         graph = nx.DiGraph()
         graph.add_nodes_from(groups)
         readers: dict[tuple[int, str], list[tuple[int, float]]] = {}
         for g, inputs in interfaces.items():
             for name, provider in inputs.items():
-                if isinstance(provider, Stmt):
+                if isinstance(provider, PlanStmt):
                     graph.add_edge(self.step_of[id(provider)], g)
                     first = min(
                         (s.pos for s in groups[g] if name in s.facts.reads | s.facts.deferred),
@@ -229,7 +229,7 @@ class SessionSteps:
 
     def steps(
         self,
-        groups: dict[int, list[Stmt]],
+        groups: dict[int, list[PlanStmt]],
         interfaces: dict[int, dict[str, object]],
         graph: nx.DiGraph,
         namer: Namer,
@@ -248,7 +248,7 @@ class SessionSteps:
         outputs: dict[int, dict[str, int]] = {g: {} for g in groups}  # name -> readers
         for inputs in interfaces.values():
             for name, p in inputs.items():
-                if isinstance(p, Stmt):
+                if isinstance(p, PlanStmt):
                     home = self.step_of[id(p)]
                     outputs[home][name] = outputs[home].get(name, 0) + 1
                     self.by_value |= p.facts.kind == "def" or "lambda" in p.text
@@ -285,7 +285,7 @@ class SessionSteps:
                     inputs=tuple(
                         (n, names[self.step_of[id(p)]])
                         for n, p in inputs.items()
-                        if isinstance(p, Stmt)
+                        if isinstance(p, PlanStmt)
                     ),
                     params=tuple(
                         sorted((n for n, p in inputs.items() if p is PARAM), key=self.declared)
@@ -302,14 +302,14 @@ class SessionSteps:
         return steps
 
 
-def _by_use(readers: dict[str, int], members: list[Stmt]) -> list[str]:
+def _by_use(readers: dict[str, int], members: list[PlanStmt]) -> list[str]:
     """Output names, the one most steps read first (the step is named after it), then in
     the order the step binds them."""
     first = {n: min((s.pos for s in members if n in s.facts.binds), default=0.0) for n in readers}
     return sorted(readers, key=lambda n: (-readers[n], first[n], n))
 
 
-def _hands_file(writer: Stmt, reader: Stmt) -> bool:
+def _hands_file(writer: PlanStmt, reader: PlanStmt) -> bool:
     """What links ``reader`` to its dependency ``writer`` needs no value handed over and no
     merge: a file the writer wrote and the reader reads (``raw.json``; an edge between their
     steps, the writer's first), or an object both changed under a name the reader binds anew
@@ -322,7 +322,7 @@ def _hands_file(writer: Stmt, reader: Stmt) -> bool:
     return writer.facts.mutates <= writer.facts.binds | rebound
 
 
-def _written(members: list[Stmt]) -> str:
+def _written(members: list[PlanStmt]) -> str:
     """A name for a step that hands on no value: after the file it writes, if any."""
     for s in members:
         for loc in s.facts.state_writes:

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 
 from lineage.analysis.own_calls import SAVE_POINT
 from lineage.emitters.files import constants, input_files, local_modules, looks_like_path
-from lineage.emitters.model import RESERVED, Plan, Slice, Step, Stmt
+from lineage.emitters.model import RESERVED, Plan, PlanStmt, Slice, Step
 from lineage.emitters.naming import BUILTINS, Namer
 from lineage.emitters.params import find_params
 from lineage.emitters.partition import SessionSteps
@@ -94,17 +94,17 @@ def _argv(slices: Sequence[Slice]) -> tuple[str, ...] | None:
     return found.pop() if found else None
 
 
-def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], Stmt]:
+def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], PlanStmt]:
     """Every statement of the slices, once per session, knowing which artifacts use it."""
-    stmts: dict[tuple[str, float], Stmt] = {}
-    stopped: dict[tuple[str, int], tuple[str, Stmt]] = {}
+    stmts: dict[tuple[str, float], PlanStmt] = {}
+    stopped: dict[tuple[str, int], tuple[str, PlanStmt]] = {}
     for art in slices:
         last = -1.0
         for st in art.statements:
             key = (art.session, float(st.id))
             if key not in stmts or _stops_where_saved(st.text, stmts[key].text):
                 users = stmts[key].users if key in stmts else []
-                stmts[key] = Stmt(key, st.text, tuple(st.deps), st.cell, st.facts, users)
+                stmts[key] = PlanStmt(key, st.text, tuple(st.deps), st.cell, st.facts, users)
             stmts[key].users.append(art.artifact)
             last = max(last, float(st.id))
         if art.extra:
@@ -112,7 +112,7 @@ def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], Stmt]:
             while key in stmts:  # two expressions saved after the same statement
                 key = (art.session, key[1] + (1 - key[1] % 1) / 2)
             cell = art.statements[-1].cell if art.statements else None
-            stmts[key] = Stmt(key, art.extra, (), cell, art.extra_facts, [art.artifact])
+            stmts[key] = PlanStmt(key, art.extra, (), cell, art.extra_facts, [art.artifact])
             if art.stopped_at is not None:
                 _check_stopped(stopped, art, stmts[key])
         elif last < 0:
@@ -123,7 +123,9 @@ def _collect(slices: Sequence[Slice]) -> dict[tuple[str, float], Stmt]:
     return dict(sorted(stmts.items()))
 
 
-def _check_stopped(seen: dict[tuple[str, int], tuple[str, Stmt]], art: Slice, extra: Stmt) -> None:
+def _check_stopped(
+    seen: dict[tuple[str, int], tuple[str, PlanStmt]], art: Slice, extra: PlanStmt
+) -> None:
     """Two artifacts saved inside one run of a statement that changes what it reads: each
     step would rerun the statement up to its own save, the later one on what the earlier one
     changed, which the session never had."""
@@ -161,7 +163,7 @@ HELPER_IMPORTS = frozenset(
 
 
 def _hoist(
-    stmts: dict[tuple[str, float], Stmt], param_keys: set[tuple[str, float]]
+    stmts: dict[tuple[str, float], PlanStmt], param_keys: set[tuple[str, float]]
 ) -> tuple[list[str], list[str], set[tuple[str, float]], set[str]]:
     """Imports, and notebook functions and classes that use nothing but imports, move to the
     module top when nothing else binds their names.
@@ -219,16 +221,16 @@ def _hoist(
 
 
 def _shared_constants(
-    stmts: dict[tuple[str, float], Stmt],
+    stmts: dict[tuple[str, float], PlanStmt],
     param_keys: set[tuple[str, float]],
     binders: dict[str, set[str]],
     mutated: set[str],
-) -> dict[tuple[str, float], Stmt]:
+) -> dict[tuple[str, float], PlanStmt]:
     """``NAME = <immutable literal>`` statements several artifacts need, when nothing else
     binds, changes or reads NAME before: defined once at the module top, not handed from
     step to step."""
     written = {n for s in stmts.values() for n in s.facts.global_writes}
-    out: dict[tuple[str, float], Stmt] = {}
+    out: dict[tuple[str, float], PlanStmt] = {}
     for k, s in stmts.items():
         lit = s.facts.literal
         if lit is None or k in param_keys or len(set(s.users)) < 2 or not _immutable(lit[1]):
@@ -253,7 +255,7 @@ def _immutable(value: object) -> bool:
     return value is None or isinstance(value, (bool, int, float, complex, str, bytes))
 
 
-def _normal(s: Stmt) -> str:
+def _normal(s: PlanStmt) -> str:
     """Imports compare by meaning, not spacing; everything else by text."""
     if s.facts.kind == "import":
         return ast.unparse(ast.parse(s.text))
@@ -261,7 +263,7 @@ def _normal(s: Stmt) -> str:
 
 
 def _local_modules(
-    slices: Sequence[Slice], stmts: dict[tuple[str, float], Stmt]
+    slices: Sequence[Slice], stmts: dict[tuple[str, float], PlanStmt]
 ) -> tuple[str, ...]:
     """Modules in the sessions' folders the steps import (their paths): the export carries
     copies of them."""
@@ -282,7 +284,7 @@ def _local_modules(
 
 
 def _work_dir(
-    slices: Sequence[Slice], stmts: dict[tuple[str, float], Stmt]
+    slices: Sequence[Slice], stmts: dict[tuple[str, float], PlanStmt]
 ) -> tuple[str | None, tuple[tuple[str, str], ...]]:
     """The folder a session ran in, when its code names files there (the input location's
     default), and those files: (string constant, path relative to the folder) pairs."""

@@ -54,7 +54,7 @@ class RuntimeName(NamedTuple):
 @dataclass(slots=True)
 class Node:
     id: NodeId
-    cell: int  # index of the cell record in the session
+    record: int  # index of the cell record in the session (not an execution count)
     execution_count: int | None
     text: str
     deps: Deps

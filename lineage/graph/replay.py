@@ -152,7 +152,7 @@ class Replay:
             effects.cwd = None
         self.out.append(
             Node(
-                id=nid, cell=self.cell, execution_count=self.count, text=stmt.text,
+                id=nid, record=self.cell, execution_count=self.count, text=stmt.text,
                 deps=tuple(sorted(eff.deps - {nid})),
                 binds=f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may
                 else f.binds,
@@ -260,7 +260,7 @@ class Replay:
         st.state_objects[reset.state] = ()
         self.out.append(
             Node(
-                id=nid, cell=self.cell, execution_count=self.count, text=text, deps=deps,
+                id=nid, record=self.cell, execution_count=self.count, text=text, deps=deps,
                 binds=frozenset(), reads=frozenset({alias}) if alias in st.binders else frozenset(),
                 is_import=False, excluded=False, state_writes=(reset.state,),
             )
