@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from lineage._sentinel import Sentinel
 from lineage.analysis.cells import Stmt, code_magic, magic_source
 from lineage.analysis.own_calls import SAVE_POINT, is_lineage_path
 from lineage.errors import SliceError, UnreplayedCodeWarning
@@ -549,4 +550,4 @@ def _name_holding(
     return None
 
 
-_MISSING = object()
+_MISSING = Sentinel("MISSING")
