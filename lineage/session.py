@@ -173,6 +173,8 @@ class Session:
         if cell is None:  # not inside a captured cell: a variable holding the value
             return self._slice_direct(graph, nodes, None, None, value, user_ns)
         stmts = self.statements(self.source(cell))
+        if column < 0:  # Python 3.10 reports no column
+            column = _saving_column(stmts, cell.line, name)
         before, save_stmt = _running(stmts, cell.line, column, in_magic)
         if save_stmt is not None and (not direct or not _plain_save(save_stmt.text, user_ns)):
             return self._slice_stopped(graph, cell, before, save_stmt, name)
@@ -369,6 +371,15 @@ def _running(
     at = (line, column)
     before = tuple(s for s in stmts if s.end <= at and s.line <= line)
     return before, next((s for s in stmts if s.line <= line and s.end > at), None)
+
+
+def _saving_column(stmts: tuple[Stmt, ...], line: int, name: str) -> int:
+    """Where the statement that saves ``name`` starts on ``line``, of those sharing it
+    (``import lineage; lineage.save(x, "x")``): the first one whose text calls a save of that
+    name, else the first one."""
+    on_line = [s for s in stmts if s.line <= line <= s.end[0] and not s.body_line]
+    found = [s for s in on_line if "save" in s.text and name in s.text] or on_line
+    return found[0].col if found and found[0].line == line else 0
 
 
 def _own_names(node: Node) -> tuple[tuple[str, str], ...]:
