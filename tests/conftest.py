@@ -79,6 +79,13 @@ def _pandas_major() -> int:
 _PANDAS_2 = _pandas_major() < 3
 _PY310 = sys.version_info < (3, 11)
 _IPYTHON_8 = int(IPython.__version__.split(".")[0]) < 9
+# IPython < 8.22 hands over no transformed cell: the tracer reads the folder at every cell start,
+# so a change between cells is recorded then and there is nothing left to warn about at save
+_OLD_IP = IPython.version_info < (8, 22)
+_CWD_READ = "IPython < 8.22: the folder is read at every cell"
+# the data-science specs were generated from the newest numpy, pandas 3 and matplotlib (tools/
+# specgen); Python 3.10 gets older releases, whose names and behaviour differ
+_OLDER_LIBRARIES = "3.10's numpy, pandas and matplotlib are older than the specs'"
 _NO_COLUMN = "no column on Python 3.10"
 _FAILURES_NEEDING_COLUMNS = (
     "assignment_raised_not_a_dependency_of_its_target",
@@ -107,6 +114,12 @@ VERSION_SKIPS: tuple[tuple[str, bool, str], ...] = (
         for c in _FAILURES_NEEDING_COLUMNS
     ),
     ("test_slicing_failures.py::test_raised_records_the_exception_type", _IPYTHON_8, "IPython 8"),
+    ("test_tracer.py::test_a_change_between_cells_is_seen_at_save", _OLD_IP, _CWD_READ),
+    ("test_tracer.py::test_a_change_made_by_code_that_does_not_", _OLD_IP, _CWD_READ),
+    ("test_specs_datascience.py::", _PY310, _OLDER_LIBRARIES),
+    ("test_specs.py::test_function_names_exist", _PY310, _OLDER_LIBRARIES),
+    ("test_specs.py::test_type_names_exist", _PY310, _OLDER_LIBRARIES),
+    ("test_specs.py::test_method_names_exist", _PY310, _OLDER_LIBRARIES),
 )
 
 
