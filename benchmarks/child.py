@@ -153,13 +153,13 @@ def deep_size(*roots: Any) -> int:
     return total
 
 
-def _statements(records: list[Any]) -> int:
+def _statements(session: Any, records: list[Any]) -> int:
     import ast
 
     total = 0
     for r in records:
-        try:
-            total += len(ast.parse(r.transformed).body)
+        try:  # IPython < 8.22 does not hand over the transformed cell: the session makes it
+            total += len(ast.parse(session.source(r)).body)
         except SyntaxError:
             continue
     return total
@@ -200,7 +200,7 @@ def overhead(name: str, mode: str, quick: bool, hooks: bool = False) -> dict[str
 
         tracer = active_tracer()
         records = tracer.session.records[1:]  # after the warm-up cell
-        statements = _statements(records)
+        statements = _statements(tracer.session, records)
         out["captured_cells"] = len(records)
         out["captured_statements"] = statements
         out["capture_errors"] = [repr(e) for e in tracer.errors]

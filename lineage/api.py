@@ -182,7 +182,9 @@ def _cell_position(frame: Any, user_globals: dict[str, Any]) -> tuple[int, tuple
         frame = frame.f_back
     if not found:
         return 0, None
-    return found[-1][1], found[0] if len(found) > 1 else None
+    # -1: Python 3.10 reports no column (the session then finds the statement that saves)
+    column = found[-1][1] if sys.version_info >= (3, 11) else -1
+    return column, found[0] if len(found) > 1 else None
 
 
 def _position(frame: Any) -> tuple[int, int]:

@@ -18,7 +18,7 @@ import shutil
 import sys
 import tempfile
 import warnings
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -313,11 +313,9 @@ def _recorded_files(out: Path) -> list[str]:
 def _requirements(plan: Plan, targets: Sequence[str], trial: Trial) -> tuple[str, ...]:
     """Pinned requirement lines: what the pipeline imported in its trial run (what the steps
     import, when that run failed), then what each entry point needs."""
-    import importlib.metadata  # here, not at the top: it costs memory in every traced session
-
     from lineage.emitters import emitter
 
-    dists = importlib.metadata.packages_distributions()
+    dists = _module_distributions()
     lines: list[str] = []
     unknown: list[str] = []
     modules = sorted(set(plan.modules) | set(trial.modules)) if trial.error else trial.modules
@@ -343,6 +341,26 @@ def _requirements(plan: Plan, targets: Sequence[str], trial: Trial) -> tuple[str
         lines.append("# needs fsspec and its driver (s3fs, gcsfs...)")
     lines += [f"# test_{plan.pipeline}.py", _pin("pytest")]
     return tuple(lines)
+
+
+def _module_distributions() -> Mapping[str, list[str]]:
+    """Top-level module -> the distributions that install it. Python 3.10 reads only their
+    top_level.txt, which wheels not built by setuptools (numpy, pandas) lack: their modules are
+    then found from the files they install, as Python 3.11 and later do."""
+    import importlib.metadata  # here, not at the top: it costs memory in every traced session
+
+    if sys.version_info >= (3, 11):
+        return importlib.metadata.packages_distributions()
+    found = dict(importlib.metadata.packages_distributions())
+    for dist in importlib.metadata.distributions():
+        if dist.read_text("top_level.txt") is not None:
+            continue
+        files = dist.files or ()
+        tops = {f.parts[0] if len(f.parts) > 1 else f.name.split(".")[0] for f in files}
+        for top in tops:
+            if top.isidentifier() and dist.metadata["Name"] not in found.get(top, []):
+                found.setdefault(top, []).append(dist.metadata["Name"])
+    return found
 
 
 def _pin(distribution: str) -> str:

@@ -303,7 +303,10 @@ class Slicer:
         nodes: dict[NodeId, Node] = {n.id: n for n in graph.nodes}
         if cell is None:  # not inside a captured cell: a variable holding the value
             return self.direct(call, nodes, None, None)
-        before, save_stmt = _running(stmts, cell.line, call.column, call.in_magic)
+        column = call.column
+        if column < 0:  # Python 3.10 reports no column
+            column = _saving_column(stmts, cell.line, call.name)
+        before, save_stmt = _running(stmts, cell.line, column, call.in_magic)
         if save_stmt is not None and (
             not call.direct or not _plain_save(save_stmt.text, call.user_ns)
         ):
@@ -462,6 +465,15 @@ def _plain_save(text: str, user_ns: dict[str, Any]) -> bool:
         return False
     func = node.value.func
     return (dotted(func) or ("",))[-1] == "save" or _calls_save(func, user_ns)
+
+
+def _saving_column(stmts: tuple[Stmt, ...], line: int, name: str) -> int:
+    """Where the statement that saves ``name`` starts on ``line``, of those sharing it
+    (``import lineage; lineage.save(x, "x")``): the first one whose text calls a save of that
+    name, else the first one."""
+    on_line = [s for s in stmts if s.line <= line <= s.end[0] and not s.body_line]
+    found = [s for s in on_line if "save" in s.text and name in s.text] or on_line
+    return found[0].col if found and found[0].line == line else 0
 
 
 def _running(

@@ -266,7 +266,7 @@ class Tracer:
                 raised += (exception_type(error),) * (len(failures) - before + 1)
             elif _SYS.get("last_value") is not self._shown:
                 # a magic (%time) caught an exception raised by its code and showed it
-                found = self._magic_failure(_SYS.get("last_traceback"), nested=False)
+                found = self._magic_failure(_SYS.get("last_traceback"), nested=False, info=info)
                 if found:
                     failures += found
                     raised += (exception_type(_SYS.get("last_value")),)
@@ -323,7 +323,7 @@ class Tracer:
         return tuple(out)
 
     def _magic_failure(
-        self, tb: types.TracebackType | None, nested: bool
+        self, tb: types.TracebackType | None, nested: bool, info: Any = None
     ) -> tuple[tuple[int, int, int], ...]:
         """Where code run by a magic raised: (line of the magic in the cell, position in the
         magic's body), or nothing if unknown. For %%capture the cell's frame is still running,
@@ -335,10 +335,27 @@ class Tracer:
                 return ()
             body = frames[0]
         else:
+            if len(frames) == 1 and info is not None:
+                found = self._time_magic_line(info, tb)
+                return () if found is None else ((found, *frames[0]),)
             if len(frames) < 2:
                 return ()
             outer, body = frames[0][0], frames[1]
         return ((outer, body[0], body[1]),)
+
+    def _time_magic_line(self, info: Any, tb: types.TracebackType | None) -> int | None:
+        """The line of the cell's one %time or %%time whose code raised: IPython 8.10 shows the
+        traceback from the magic down, without the cell's frame (None when not one such line)."""
+        while tb is not None and not tb.tb_frame.f_code.co_filename.startswith("<timed "):
+            tb = tb.tb_next
+        if tb is None:
+            return None
+        text = getattr(info, "transformed_cell", None) or self.shell.transform_cell(
+            info.raw_cell or ""
+        )
+        calls = ("run_line_magic('time',", "run_cell_magic('time',")
+        lines = [n for n, line in enumerate(text.splitlines(), 1) if any(c in line for c in calls)]
+        return lines[0] if len(lines) == 1 else None
 
     def _cell_line(self) -> int | None:
         """The line of the cell's top-level statement running now (outermost user frame)."""

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import atexit
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import IPython
 import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
@@ -56,3 +58,74 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Interacti
     forget_shell(sh)
     InteractiveShell.clear_instance()
     os.chdir(tmp_path)
+
+
+# -- what a Python or library version cannot do (`make test` runs the suite on several) --------
+def _pandas_major() -> int:
+    from importlib import metadata
+
+    try:
+        return int(metadata.version("pandas").split(".")[0])
+    except (metadata.PackageNotFoundError, ValueError):
+        return 0
+
+
+# (test id as pytest names it, whether it cannot pass here, why): the specs of lineage/specs/
+# describe pandas 3 (its types are named pandas.DataFrame, copy-on-write is always on); Python
+# 3.10 has only pandas 2, where frames' methods are unknown calls the slice keeps (not minimal,
+# still sound). Python 3.10 reports no column, so which statement of a line raised, and which
+# part of a statement, is unknown (docs/architecture.md, "Known limits"). IPython 8's %time
+# shows what its code raised and the cell does not fail; IPython 9 re-raises it.
+_PANDAS_2 = _pandas_major() < 3
+_PY310 = sys.version_info < (3, 11)
+_IPYTHON_8 = int(IPython.__version__.split(".")[0]) < 9
+# IPython < 8.22 hands over no transformed cell: the tracer reads the folder at every cell start,
+# so a change between cells is recorded then and there is nothing left to warn about at save
+_OLD_IP = IPython.version_info < (8, 22)
+_CWD_READ = "IPython < 8.22: the folder is read at every cell"
+# the data-science specs were generated from the newest numpy, pandas 3 and matplotlib (tools/
+# specgen); Python 3.10 gets older releases, whose names and behaviour differ
+_OLDER_LIBRARIES = "3.10's numpy, pandas and matplotlib are older than the specs'"
+_NO_COLUMN = "no column on Python 3.10"
+_FAILURES_NEEDING_COLUMNS = (
+    "assignment_raised_not_a_dependency_of_its_target",
+    "same_line_name_error",
+    "same_line_failing_append_argument",
+    "same_line_mutating_failure",
+    "assignment_raised_target_slice_minimal",
+    "multiline_after_semicolon_fails_on_first_line",
+    "call_argument_raised_before_the_call",
+    "for_iterable_raised_body_never_ran",
+    "if_test_raised",
+    "augmented_assignment_value_raised",
+    "pandas_new_column_from_missing_one",
+)
+VERSION_SKIPS: tuple[tuple[str, bool, str], ...] = (
+    ("test_ds_notebooks.py::test_slice_holds_what_matters_only", _PANDAS_2, "pandas 3 specs"),
+    ("test_notebooks.py::test_slice_holds_what_matters_only", _PANDAS_2, "pandas 3 specs"),
+    ("test_export.py::test_golden[numpy_pandas]", _PANDAS_2, "pandas 3 specs"),
+    ("test_slicing_datascience.py::test_slice[pd_", _PANDAS_2, "pandas 3 specs"),
+    ("test_slicing_datascience.py::test_slice[mpl_dataframe_", _PANDAS_2, "pandas 3 specs"),
+    ("test_slicing_matplotlib.py::test_slice[pandas_", _PANDAS_2, "pandas 3 specs"),
+    ("test_slicing.py::test_slice[raised_same_line]", _PY310, _NO_COLUMN),
+    ("test_slicing_failures.py::test_slice[or_then_raise_same_line]", _PY310, _NO_COLUMN),
+    *(
+        (f"test_slicing_failures.py::test_slice[{c}]", _PY310, _NO_COLUMN)
+        for c in _FAILURES_NEEDING_COLUMNS
+    ),
+    ("test_slicing_failures.py::test_raised_records_the_exception_type", _IPYTHON_8, "IPython 8"),
+    ("test_tracer.py::test_a_change_between_cells_is_seen_at_save", _OLD_IP, _CWD_READ),
+    ("test_tracer.py::test_a_change_made_by_code_that_does_not_", _OLD_IP, _CWD_READ),
+    ("test_specs_datascience.py::", _PY310, _OLDER_LIBRARIES),
+    ("test_specs.py::test_function_names_exist", _PY310, _OLDER_LIBRARIES),
+    ("test_specs.py::test_type_names_exist", _PY310, _OLDER_LIBRARIES),
+    ("test_specs.py::test_method_names_exist", _PY310, _OLDER_LIBRARIES),
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        test_id = item.nodeid.rsplit("/", 1)[-1]
+        for prefix, applies, why in VERSION_SKIPS:
+            if applies and test_id.startswith(prefix):
+                item.add_marker(pytest.mark.skip(reason=f"{why} (tests/conftest.py VERSION_SKIPS)"))

@@ -21,6 +21,7 @@ import ast
 import copy
 import dataclasses
 import io
+import sys
 import tokenize
 from typing import TYPE_CHECKING
 
@@ -52,7 +53,10 @@ def raised_statement(stmt: Stmt, at: tuple[int, int], exc: tuple[str, str] | Non
     first, col = start(stmt)
     node = tree.body[0]
     ast.increment_lineno(node, first - 1)  # lines as in the source, as the original facts have
-    ran = what_ran(node, (at[0], at[1] - col if at[0] == first else at[1]))
+    if sys.version_info < (3, 11):  # no column: any part of the statement may have run
+        ran = node
+    else:
+        ran = what_ran(node, (at[0], at[1] - col if at[0] == first else at[1]))
     base = exc[1] if exc else "Exception"
     return dataclasses.replace(
         stmt, text=guarded(stmt.text, exc), facts=may_facts(statement_facts(ran)), raised=base
