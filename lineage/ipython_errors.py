@@ -22,7 +22,13 @@ from lineage.errors import LineageError
 class _Registration:
     ours: tuple[type[BaseException], ...]  # the tuple lineage set (identity tells it is ours)
     previous: tuple[type[BaseException], ...]
-    previous_handler: Any  # the shell's CustomTB before lineage's
+    # the shell's CustomTB before lineage's, unbound when it was the shell's own method (a
+    # bound method would hold the shell and keep it alive as this weak dictionary's key)
+    previous_handler: Any
+    bound: bool
+
+    def handler(self, shell: Any) -> Any:
+        return self.previous_handler.__get__(shell) if self.bound else self.previous_handler
 
 
 _REGISTERED: weakref.WeakKeyDictionary[Any, _Registration] = weakref.WeakKeyDictionary()
@@ -36,7 +42,7 @@ def _show(
     tb_offset: int | None = None,
 ) -> list[str] | None:
     if not isinstance(value, LineageError):  # an exception a handler before lineage's took
-        return _REGISTERED[shell].previous_handler(etype, value, tb, tb_offset)
+        return _REGISTERED[shell].handler(shell)(etype, value, tb, tb_offset)
     sys.last_type, sys.last_value, sys.last_traceback = etype, value, tb  # for %tb and %debug
     if sys.version_info >= (3, 12):
         sys.last_exc = value
@@ -49,8 +55,13 @@ def register(shell: Any) -> None:
     if shell in _REGISTERED:
         return
     previous = tuple(shell.custom_exceptions)
+    handler = shell.CustomTB
+    bound = getattr(handler, "__self__", None) is shell
     registration = _Registration(
-        ours=(LineageError, *previous), previous=previous, previous_handler=shell.CustomTB
+        ours=(LineageError, *previous),
+        previous=previous,
+        previous_handler=handler.__func__ if bound else handler,
+        bound=bound,
     )
     _REGISTERED[shell] = registration
     shell.set_custom_exc(registration.ours, _show)
@@ -61,4 +72,4 @@ def unregister(shell: Any) -> None:
     registration = _REGISTERED.pop(shell, None)
     if registration is not None and shell.custom_exceptions is registration.ours:
         shell.custom_exceptions = registration.previous
-        shell.CustomTB = registration.previous_handler
+        shell.CustomTB = registration.handler(shell)
