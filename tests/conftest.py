@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import atexit
+import importlib
 import os
 import sys
 from collections.abc import Iterator
@@ -47,6 +48,12 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Interacti
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
+    monkeypatch.setattr(sys, "path", list(sys.path))  # a case's sys.path.insert ends with it
+    # ``sys.path.insert(0, '.')`` finds modules through a finder cached for "." that lists
+    # the folder of the case before: every case looks at its own folder
+    for relative in ("", "."):
+        sys.path_importer_cache.pop(relative, None)
+    importlib.invalidate_caches()
     sh = new_shell()
     sh.run_line_magic("load_ext", "lineage")
     from lineage.tracer import active_tracer
@@ -58,6 +65,17 @@ def shell(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Interacti
     forget_shell(sh)
     InteractiveShell.clear_instance()
     os.chdir(tmp_path)
+    _forget_modules_under(tmp_path)
+
+
+def _forget_modules_under(folder: Path) -> None:
+    """Drop the modules a case imported from its own folder (``helpers.py``), so a later case
+    with a module of the same name imports its own."""
+    root = os.path.join(os.path.realpath(folder), "")
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if path and os.path.realpath(os.path.join(folder, "work", path)).startswith(root):
+            del sys.modules[name]
 
 
 # -- what a Python or library version cannot do (`make test` runs the suite on several) --------

@@ -1172,8 +1172,47 @@ MORE = [
     ),
 ]
 
+# a call no spec covers (a function of a module with no specs, a callable object): its result
+# may share its arguments, such as a view of an array, which run-time identity cannot see
+UNKNOWN_RESULTS = [
+    Case(
+        "unknown_function_returns_a_view",
+        (
+            PATH,
+            "import numpy as np\nimport viewmod",
+            "arr = np.zeros(3)",
+            "v = viewmod.wrap(arr)",
+            "arr[0] = 99.0",
+        ),
+        "v",
+        must=("arr[0] = 99.0",),
+        inputs={"viewmod.py": "def wrap(a):\n    return a.view()\n"},
+    ),
+    Case(
+        "unknown_function_returns_an_element",
+        (PATH, "import firstmod", "g = [[1], [2]]", "h = firstmod.first(g)", "g[0].append(5)"),
+        "h",
+        must=("g[0].append(5)",),
+        inputs={"firstmod.py": "def first(xs):\n    return xs[0]\n"},
+    ),
+    Case(
+        "unknown_callable_object_returns_a_view",
+        (
+            PATH,
+            "import numpy as np\nimport keepmod",
+            "arr = np.zeros(3)\nk = keepmod.Keep()",
+            "v = k(arr)",
+            "arr[1] = 7.0",
+        ),
+        "v",
+        must=("arr[1] = 7.0",),
+        inputs={"keepmod.py": "class Keep:\n    def __call__(self, a):\n        return a.view()\n"},
+    ),
+]
+
 CASES = (
-    ITERATORS
+    UNKNOWN_RESULTS
+    + ITERATORS
     + GENERATORS
     + FUNCTION_STATE
     + CALLS_OF_VALUES

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 
 _NONE: frozenset[str] = frozenset()
 _BUILTIN_NAMES = frozenset(dir(builtins))
+_SHARES_ARGS = Effect(returns="arg:*")  # a call no spec covers: its result may share its arguments
 
 
 class Effects:
@@ -332,7 +333,7 @@ class Effects:
             if len(func) == 1 and head is not None and self.objects.func_of(head) is not None:
                 return None  # a notebook function imported under a module name: fall through
             self.unknown_call(call, eff, rootmap, module=qual.split(".")[0])
-            return ("new", "")
+            return self.unknown_result(call, rootmap)
         self.library.apply_effect(effect, call, eff, rootmap, receiver=None)
         return self.library.result_link(effect, call, rootmap, receiver=None)
 
@@ -355,7 +356,7 @@ class Effects:
             self.unknown_call(call, eff, rootmap)
             # calling a callable object may change it
             self.mutate(head, eff)
-            return ("new", "")
+            return self.unknown_result(call, rootmap)
         applied_names.add(func[0])
         self.read(head, eff, apply_func=False)
         if summary.is_class:
@@ -499,6 +500,11 @@ class Effects:
             eff.pseudo_reads.update(MODULE_ATTRS + top for top in tops)
             for state in self.g.specs.object_states:
                 self.library.may_write_object_state(state)
+
+    def unknown_result(self, call: CallSite, rootmap) -> Link:
+        """What a call no spec covers returns may share with any of its arguments (a view of
+        an array, the argument itself, a wrapper holding it): when unsure, it may."""
+        return self.library.result_link(_SHARES_ARGS, call, rootmap, receiver=None)
 
     def unknown_args(self, call: CallSite, eff: StatementEffects, rootmap) -> None:
         """A call no spec covers may change every argument it is passed."""
