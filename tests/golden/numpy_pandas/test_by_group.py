@@ -73,15 +73,15 @@ def same(a: object, b: object, depth: int = 0) -> bool:
     if ta is tb and ta.__eq__ is not object.__eq__:
         try:
             result = a == b
-        except Exception:
+        except Exception:  # noqa: BLE001 - any type's == may raise: compare what they hold
             result = NotImplemented
         if isinstance(result, bool):
             return result
         if result is not NotImplemented:
             try:
                 return bool(result.all()) if hasattr(result, "all") else bool(result)
-            except Exception:
-                pass
+            except Exception:  # noqa: BLE001 - no truth value: compare what they hold
+                result = NotImplemented
     held_a, held_b = state(a), state(b)
     if held_a is not None and held_b is not None:
         return same(held_a, held_b, depth + 1)
@@ -113,7 +113,7 @@ def state(obj: object) -> object:
         return {n: getattr(obj, n, None) for n in names}
     try:
         reduced = obj.__reduce_ex__(4)
-    except Exception:
+    except Exception:  # noqa: BLE001 - an object that does not pickle holds nothing to compare
         return None
     if not isinstance(reduced, tuple) or len(reduced) < 2:
         return None
