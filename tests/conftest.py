@@ -30,6 +30,10 @@ def forget_shell(shell: InteractiveShell) -> None:
     session) alive until the process ends, then runs a full ``gc.collect()`` per shell, which
     for a whole suite's shells took longer than the suite."""
     atexit.unregister(shell.atexit_operations)
+    # IPython also registers the %%script magics' cleanup, which on IPython 8 holds the shell
+    script_magics = shell.magics_manager.registry.get("ScriptMagics")
+    if script_magics is not None:
+        atexit.unregister(script_magics.kill_bg_processes)
 
 
 def new_shell() -> InteractiveShell:

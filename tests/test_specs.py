@@ -23,6 +23,7 @@ import datetime
 import fnmatch
 import gc
 import importlib
+import importlib.metadata
 import io
 import itertools
 import json
@@ -44,6 +45,7 @@ from pathlib import Path, PurePath
 from typing import Any
 
 import pytest
+from packaging.version import Version
 
 from lineage.analysis.specs import (
     PURE,
@@ -1172,8 +1174,18 @@ AVAILABLE: dict[str, tuple[tuple[int, int], tuple[int, int]]] = {
 }
 
 
+# names a library's newer releases removed: (distribution, first release without the name)
+REMOVED: dict[str, tuple[str, str]] = {
+    "numpy.row_stack": ("numpy", "2.5"),
+}
+
+
 def _available(name: str) -> bool:
     since, until = AVAILABLE.get(name, ALL)
+    if name in REMOVED:
+        dist, gone = REMOVED[name]
+        if Version(importlib.metadata.version(dist)) >= Version(gone):
+            return False
     return since <= NOW < until
 
 

@@ -11,10 +11,20 @@ a spec (tests/test_specs_coverage.py checks it). Rules, by module:
   ``__enter__`` returns their argument (nullcontext, closing, redirect_stdout) hold it;
 - encoders, hashes, pretty-printers, difflib, calendar, struct, zlib: pure; what reads or
   writes a file object changes that object.
+
+The modules differ between Python versions (3.13 adds ``copy.replace``, ``warnings.deprecated``,
+...), so run it with each Python the package supports, oldest first:
+
+    for py in .venv-3.10 .venv .venv-3.13; do $py/bin/python tools/specgen/gen_stdlib_coverage.py \
+        lineage/specs/stdlib_coverage.json; done
+
+Each run regenerates the names its Python has and keeps the entries of names it lacks (those come
+from another version), so the file is the union over the versions.
 """
 
 import importlib
 import inspect
+import json
 import os
 import sys
 
@@ -41,8 +51,11 @@ SPECIAL = {
     "logging.StreamHandler": {},
     "logging.makeLogRecord": {}, "logging.getLevelName": {"reads": [LOG]},
     "logging.getLevelNamesMapping": {"reads": [LOG]},
+    "logging.getHandlerByName": {"reads": [LOG], "returns": LOG},
+    "logging.getHandlerNames": {"reads": [LOG]},
     "logging.getLoggerClass": {"reads": [LOG]}, "logging.getLogRecordFactory": {"reads": [LOG]},
     "warnings.formatwarning": {},
+    "warnings.deprecated": {},  # deprecated("why") makes a decorator; it warns when called
     "warnings.catch_warnings": {"reads": [WARN], "writes": [WARN]},
     "decimal.getcontext": {"reads": [DEC], "returns": DEC},
     "decimal.setcontext": {"reads": [DEC], "writes": [DEC], "holds": "arg:0"},
@@ -83,7 +96,8 @@ DECORATORS = {"enum.unique", "enum.verify", "typing.final", "typing.overload",
               "typing.no_type_check", "typing.runtime_checkable", "typing.assert_type",
               "typing.reveal_type", "abc.abstractmethod", "functools.singledispatchmethod",
               "abc.update_abstractmethods", "enum.global_enum", "enum.member",
-              "enum.nonmember", "enum.property", "typing.no_type_check_decorator"}
+              "enum.nonmember", "enum.property", "typing.no_type_check_decorator",
+              "typing.override"}
 
 
 def effect(qual: str, obj: object) -> dict:
@@ -106,10 +120,24 @@ def effect(qual: str, obj: object) -> dict:
     return {}
 
 
+
+
+def _exists(qual: str) -> bool:
+    module, name = qual.rsplit(".", 1)
+    try:
+        return hasattr(importlib.import_module(module), name)
+    except ImportError:
+        return False
+
+
+functions = {}
 if os.path.exists(sys.argv[1]):
+    with open(sys.argv[1]) as f:
+        earlier = json.load(f).get("functions", {})
+    # names this Python lacks were written by a run on another version: keep them
+    functions = {q: e for q, e in earlier.items() if not _exists(q)}
     os.remove(sys.argv[1])  # what stdlib.json lists, not what the last run wrote
 specs = load_specs()
-functions = {}
 for m in MODULES:
     mod = importlib.import_module(m)
     names = getattr(mod, "__all__", None) or [n for n in dir(mod) if not n.startswith("_")]
