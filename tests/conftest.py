@@ -129,6 +129,11 @@ VERSION_SKIPS: tuple[tuple[str, bool, str], ...] = (
     ("test_slicing_datascience.py::test_slice[pd_", _PANDAS_2, "pandas 3 specs"),
     ("test_slicing_datascience.py::test_slice[mpl_dataframe_", _PANDAS_2, "pandas 3 specs"),
     ("test_slicing_matplotlib.py::test_slice[pandas_", _PANDAS_2, "pandas 3 specs"),
+    (
+        "test_slicing_state.py::test_slice[dataframe_looped_not_consumed]",
+        _PANDAS_2,
+        "pandas 3 specs",
+    ),
     ("test_slicing.py::test_slice[raised_same_line]", _PY310, _NO_COLUMN),
     ("test_slicing_failures.py::test_slice[or_then_raise_same_line]", _PY310, _NO_COLUMN),
     *(

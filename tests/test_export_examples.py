@@ -12,6 +12,7 @@ its artifacts are exported to every target, and:
 
 from __future__ import annotations
 
+import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -26,6 +27,7 @@ from tests.test_export import check_rebuilt, child_env, run
 from tests.test_notebooks import EXAMPLES, runner
 
 RUFF = Path(sys.executable).parent / "ruff"
+_PANDAS_2 = int(importlib.metadata.version("pandas").split(".")[0]) < 3
 
 
 @dataclass(frozen=True)
@@ -87,12 +89,16 @@ def test_ruff_default_rules(exported: Exported) -> None:
     # the steps hold the notebook's own statements as written: the sales notebook's
     # `csv.DictReader(open(RAW_CSV, newline=""))` (SIM115) closes its file when the session
     # did; changing that is not the export's business
-    cmd = [str(RUFF), "check", "--isolated", "--extend-ignore", "SIM115", *module]
+    ignore = "SIM115"
+    if _PANDAS_2:
+        # the specs describe pandas 3: a pandas 2 frame's methods are unknown calls that may
+        # change it, so the slices keep statements whose names the step then never uses
+        # (iris's `fig, ax = plt.subplots()`, `logreg_acc = accuracy_score(...)`)
+        ignore += ",F841,RUF059"
+    cmd = [str(RUFF), "check", "--isolated", "--extend-ignore", ignore, *module]
     run(cmd, exported.folder, dict(os.environ))
-    # the generated test's same() is being unified with lineage.compare (issue 11, item 2),
-    # which drops its `a != a` NaN test; everything else in it is held to the same rules
     tests = [str(p) for p in exported.folder.glob("test_*.py")]
-    cmd = [str(RUFF), "check", "--isolated", "--extend-ignore", "PLR0124", *tests]
+    cmd = [str(RUFF), "check", "--isolated", *tests]
     run(cmd, exported.folder, dict(os.environ))
 
 

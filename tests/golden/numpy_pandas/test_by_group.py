@@ -7,6 +7,7 @@ data folder, then compares each artifact it wrote with the value the notebook sa
 (kept in expected/).
 """
 
+import math
 import os
 import pickle
 import subprocess
@@ -63,7 +64,7 @@ def same(a: object, b: object, depth: int = 0) -> bool:
     if module == "matplotlib" and hasattr(a, "get_figure") and hasattr(b, "get_figure"):
         return same_picture(a, b)
     if isinstance(a, float):
-        return a == b or (a != a and b != b)  # NaN equals NaN here
+        return a == b or (math.isnan(a) and math.isnan(b))
     if isinstance(a, (list, tuple)):
         return len(a) == len(b) and all(
             same(x, y, depth + 1) for x, y in zip(a, b, strict=True)
