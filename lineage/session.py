@@ -116,6 +116,9 @@ class Session:
             )
             graph.add_cell(index, record.execution_count, stmts, _runtime(record.names), record.cwd)
             self._built += 1
+        # the graph holds what later saves need: a cell's statements are parsed again only to
+        # rebuild the graph from scratch or to find a function's summary (_resolve_func)
+        self._stmts.clear()
         return graph
 
     def _resolve_func(self, key: tuple[str, int, str]) -> Summary | None:

@@ -17,7 +17,17 @@ from lineage.analysis.expressions import (
     root_name,
     value_link,
 )
-from lineage.analysis.records import EMPTY_FACTS, CallSite, Facts, Link, PathExpr, Summary
+from lineage.analysis.records import (
+    EMPTY_FACTS,
+    NO_ITEMS,
+    NO_NAMES,
+    CallSite,
+    Facts,
+    Link,
+    PathExpr,
+    Summary,
+    names,
+)
 from lineage.analysis.visitor import scope_facts
 
 __all__ = [
@@ -32,7 +42,6 @@ __all__ = [
     "statement_facts",
 ]
 
-_EMPTY: frozenset[str] = frozenset()
 # expressions whose reads are just the names in them: no calls, scopes or bindings
 _SIMPLE_EXPR = (ast.BinOp, ast.UnaryOp, ast.BoolOp, ast.Compare, ast.Tuple, ast.List, ast.Set)
 
@@ -111,11 +120,12 @@ def _fast_facts(node: ast.stmt) -> Facts | None:
         display = CONST_TYPES.get(type(value.value))  # type: ignore[attr-defined]
     pexpr = path_expr(value) if vt is ast.Constant or vt is ast.BinOp else None
     return Facts(
-        reads=frozenset(reads), binds=frozenset((name,)), may_binds=_EMPTY, dels=_EMPTY,
-        stores=_EMPTY, augs=_EMPTY, calls=(), links={name: link},
-        consts={name: pexpr} if pexpr is not None else {}, imports={},
-        literal_types={name: display} if display is not None else {}, defs={}, inline_funcs=(),
-        is_import=False, mentions_lineage="lineage" in reads, slot_reads=slots,
+        reads=names(reads), binds=frozenset((name,)), may_binds=NO_NAMES, dels=NO_NAMES,
+        stores=NO_NAMES, augs=NO_NAMES, calls=(), links={name: link},
+        consts={name: pexpr} if pexpr is not None else NO_ITEMS, imports=NO_ITEMS,
+        literal_types={name: display} if display is not None else NO_ITEMS, defs=NO_ITEMS,
+        inline_funcs=(), is_import=False, mentions_lineage="lineage" in reads,
+        slot_reads=slots or NO_ITEMS,
     )  # fmt: skip
 
 
@@ -126,29 +136,30 @@ def statement_facts(node: ast.stmt) -> Facts:
         return fast
     scope = scope_facts([node], in_function=False)
     must = scope.bound & scope.binds
+    slot_reads = {
+        n: tuple(keys) for n, keys in scope.slot_reads.items() if n not in scope.whole_reads
+    }
     return Facts(
-        reads=frozenset(scope.reads),
-        binds=frozenset(must),
-        may_binds=frozenset(scope.binds - must),
-        dels=frozenset(scope.dels),
-        stores=frozenset(scope.stores),
-        augs=frozenset(scope.augs),
+        reads=names(scope.reads),
+        binds=names(must),
+        may_binds=names(scope.binds - must),
+        dels=names(scope.dels),
+        stores=names(scope.stores),
+        augs=names(scope.augs),
         calls=tuple(scope.calls),
-        links=scope.links,
-        consts=scope.consts,
-        imports=scope.imports,
-        literal_types=scope.literal_types,
-        defs=scope.defs,
+        links=scope.links or NO_ITEMS,
+        consts=scope.consts or NO_ITEMS,
+        imports=scope.imports or NO_ITEMS,
+        literal_types=scope.literal_types or NO_ITEMS,
+        defs=scope.defs or NO_ITEMS,
         inline_funcs=tuple(scope.inline),
         is_import=isinstance(node, (ast.Import, ast.ImportFrom)),
         mentions_lineage=scope.mentions_lineage,
         inserts=tuple(scope.inserts),
-        deep_stores=frozenset(scope.deep_stores),
-        elements=frozenset(scope.elements),
+        deep_stores=names(scope.deep_stores),
+        elements=names(scope.elements),
         star_import=scope.star_import,
-        iterated=frozenset(scope.iterated),
-        slot_reads={
-            n: tuple(keys) for n, keys in scope.slot_reads.items() if n not in scope.whole_reads
-        },
+        iterated=names(scope.iterated),
+        slot_reads=slot_reads or NO_ITEMS,
         slot_stores=tuple(s for s in scope.slot_stores if s[0] not in scope.whole_stores),
     )

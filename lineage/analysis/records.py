@@ -7,6 +7,7 @@ to any part of an object reached from a name is a change to what that name holds
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -35,6 +36,18 @@ Link = tuple[LinkKind, Any]
 # A small expression language for file paths, folded later against known string constants:
 # ("lit", "data.csv") | ("name", "path") | ("join", part, ...) | ("cat", part, ...)
 PathExpr = tuple
+
+
+# Shared empties. Most statements delete, store and define nothing, and an empty frozenset is
+# not a singleton (216 bytes each, an empty dict 64): facts are never changed once built, so
+# one empty of each serves every statement (about 1 KB a statement kept after a save).
+NO_NAMES: frozenset[str] = frozenset()
+NO_ITEMS: dict[Any, Any] = {}  # never written to
+
+
+def names(items: Collection[str]) -> frozenset[str]:
+    """``items`` as a frozenset: the shared empty one when there are none."""
+    return frozenset(items) if items else NO_NAMES
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,13 +151,13 @@ class Facts:
     iterated: frozenset[str] = frozenset()
     # names read only through literal keys (``lst[0]``, ``d["k"]``) -> the keys read (empty when
     # the statement only writes elements: ``lst[1] = 42`` reads the list, not its elements)
-    slot_reads: dict[str, tuple[int | str, ...]] = field(default_factory=dict)
+    slot_reads: dict[str, tuple[int | str, ...]] = field(default_factory=lambda: NO_ITEMS)
     # (name, key, augmented) for names changed only through literal keys: ``lst[1] = 42``
     # overwrites element 1, ``lst[0] += 1`` updates element 0
     slot_stores: tuple[tuple[str, int | str, bool], ...] = ()
 
 
 EMPTY_FACTS = Facts(
-    frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), frozenset(), (), {}, {}, {},
-    {}, {}, (), False, False,
+    NO_NAMES, NO_NAMES, NO_NAMES, NO_NAMES, NO_NAMES, NO_NAMES, (), NO_ITEMS, NO_ITEMS, NO_ITEMS,
+    NO_ITEMS, NO_ITEMS, (), False, False, slot_reads=NO_ITEMS,
 )  # fmt: skip

@@ -7,7 +7,7 @@ import functools
 from typing import TYPE_CHECKING, Literal
 
 from lineage._sentinel import Sentinel
-from lineage.analysis.records import CallSite, Facts, Link
+from lineage.analysis.records import NO_NAMES, CallSite, Facts, Link
 from lineage.analysis.specs import Effect, Specs, union_effects
 from lineage.graph.library import LibraryEffects
 from lineage.graph.notebook import NotebookCode, method_of
@@ -27,7 +27,6 @@ from lineage.graph.records import (
 if TYPE_CHECKING:
     from lineage.graph import SessionGraph
 
-_NONE: frozenset[str] = frozenset()
 _BUILTIN_NAMES = frozenset(dir(builtins))
 _SHARES_ARGS = Effect(returns="arg:*")  # a call no spec covers: its result may share its arguments
 
@@ -144,7 +143,7 @@ class Effects:
             else:
                 self.read(name, eff, apply_func=name not in applied_names)
         self.elements = f.elements
-        precise = self.precise_slot_stores(f.slot_stores) if f.slot_stores else _NONE
+        precise = self.precise_slot_stores(f.slot_stores) if f.slot_stores else NO_NAMES
         for name in f.stores:
             if name not in precise:
                 self.mutate(name, eff, shallow=True)  # x[k] = v, x.a = v, del x[k]

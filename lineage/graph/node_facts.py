@@ -13,13 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from lineage.analysis.records import Facts, Summary
+from lineage.analysis.records import NO_NAMES, Facts, Summary, names
 from lineage.graph.records import StatementEffects
 
 if TYPE_CHECKING:
     from lineage.graph.objects import ObjectModel
 
-_NONE: frozenset[str] = frozenset()
 _MAX_SUMMARIES = 64  # notebook functions followed to find the globals a call may change
 
 
@@ -34,7 +33,7 @@ def changed_names(
     changed = set(eff.mutated)
     changed.update(loc for loc, _ in eff.slot_writes)
     if not changed:
-        return _NONE, False
+        return NO_NAMES, False
     find = objects.find
     direct = {find(loc) for loc in changed}
     roots = set(direct)
@@ -52,7 +51,7 @@ def changed_names(
         if root in roots:
             out.add(name)
             named.add(root)
-    return frozenset(out), not direct <= named
+    return names(out), not direct <= named
 
 
 def _candidates(objects: ObjectModel, f: Facts) -> set[str]:
@@ -90,7 +89,7 @@ def deferred_reads(f: Facts) -> tuple[frozenset[str], frozenset[str]]:
     """(globals read when the functions, lambdas and classes the statement defines or uses are
     called, not now; globals they declare ``global`` and assign)."""
     if not f.defs and not f.inline_funcs:
-        return _NONE, _NONE
+        return NO_NAMES, NO_NAMES
     reads: set[str] = set()
     writes: set[str] = set()
 
@@ -98,13 +97,13 @@ def deferred_reads(f: Facts) -> tuple[frozenset[str], frozenset[str]]:
         if not summary.is_class:
             reads.update(summary.reads - enclosing)
             writes.update(summary.global_binds)
-        inner = enclosing | (summary.locals if not summary.is_class else _NONE)
+        inner = enclosing | (summary.locals if not summary.is_class else NO_NAMES)
         for nested in (*summary.nested, *summary.methods):
             walk(nested, inner)
 
     for summary in (*f.defs.values(), *f.inline_funcs):
-        walk(summary, _NONE)
-    return frozenset(reads - f.reads), frozenset(writes)
+        walk(summary, NO_NAMES)
+    return names(reads - f.reads), names(writes)
 
 
 def statement_kind(f: Facts) -> str:

@@ -59,7 +59,7 @@ class Node:
     text: str
     deps: Deps
     binds: frozenset[str]
-    reads: frozenset[str]
+    reads: tuple[str, ...]  # sorted (a tuple of names takes a fifth of a frozenset's memory)
     is_import: bool
     excluded: bool  # magics and lineage calls: never part of a slice
     # names standing for lineage objects when the statement mentions lineage: its text is

@@ -14,7 +14,7 @@ from lineage.analysis.own_calls import (
     is_lineage_path,
     without_lineage,
 )
-from lineage.analysis.records import CallSite, Facts, Link, LinkKind, Summary
+from lineage.analysis.records import NO_NAMES, CallSite, Facts, Link, LinkKind, Summary
 from lineage.graph.effects import Effects
 from lineage.graph.library import given_keywords
 from lineage.graph.node_facts import (
@@ -45,7 +45,6 @@ if TYPE_CHECKING:
 
 _LINEAGE_STAR = re.compile(r"from\s+lineage(?:\.api)?\s+import\s+\*")
 _RESOLVED_KINDS = frozenset(("call", "callpart", "item", "concat"))  # see resolve_link
-_NONE: frozenset[str] = frozenset()
 # what a statement reading the command line has in its text (the analysis then decides)
 _MAY_READ_ARGV = re.compile(r"argv|parse_|getopt")
 _NEW: Link = ("new", "")
@@ -133,7 +132,7 @@ class Replay:
         changes = (
             changed_names(self.objects, f, eff)
             if eff.mutated or eff.slot_writes
-            else (_NONE, False)
+            else (NO_NAMES, False)
         )
         self.record_changes(f, eff, nid, may_write=bool(stmt.raised))
         self.bind_all(f, nid, call_results, runtime, eff)
@@ -156,7 +155,8 @@ class Replay:
                 deps=tuple(sorted(eff.deps - {nid})),
                 binds=f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may
                 else f.binds,
-                reads=f.reads, is_import=f.is_import and not excluded, excluded=excluded,
+                reads=tuple(sorted(f.reads)), is_import=f.is_import and not excluded,
+                excluded=excluded,
                 lineage=lineage, **self.node_facts(f, eff, changes, stmt.text),
             )
         )  # fmt: skip
@@ -261,7 +261,7 @@ class Replay:
         self.out.append(
             Node(
                 id=nid, record=self.cell, execution_count=self.count, text=text, deps=deps,
-                binds=frozenset(), reads=frozenset({alias}) if alias in st.binders else frozenset(),
+                binds=NO_NAMES, reads=(alias,) if alias in st.binders else (),
                 is_import=False, excluded=False, state_writes=(reset.state,),
             )
         )  # fmt: skip
