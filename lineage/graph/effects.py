@@ -31,6 +31,11 @@ _BUILTIN_NAMES = frozenset(dir(builtins))
 _SHARES_ARGS = Effect(returns="arg:*")  # a call no spec covers: its result may share its arguments
 
 
+def _same_name(name: str) -> str:
+    """The rootmap of a top-level statement's calls: names stand for themselves."""
+    return name
+
+
 class Effects:
     """The effects interpreter: what the calls, reads and changes of one statement do, with
     the specs and the notebook functions' summaries, gathered into a
@@ -124,7 +129,7 @@ class Effects:
         applied_names: set[str] = set()
         for i, call in enumerate(f.calls):
             self.top_call = call
-            self._call_results[i] = self.call(call, eff, lambda n: n, applied_names)
+            self._call_results[i] = self.call(call, eff, _same_name, applied_names)
             self.site_links[id(call)] = self._call_results[i]
         self.top_call = None
         for summary in f.inline_funcs:

@@ -75,7 +75,8 @@ class LibraryEffects:
             else:
                 self.fx.mutate(self.arg_root(call, target, rootmap), eff)
         nested = call.arg_calls
-        for i, root in enumerate([*call.args, *(r for _, r in call.kwargs)]):
+        roots = (*call.args, *[r for _, r in call.kwargs]) if call.kwargs else call.args
+        for i, root in enumerate(roots):
             name = rootmap(root) if root is not None else None
             if name is not None:
                 self.fx.read(name, eff)
@@ -83,7 +84,7 @@ class LibraryEffects:
                 # object its expression starts from: iterating it consumes nothing of that
                 if effect.iterates and not (i < len(nested) and nested[i] is not None):
                     self.fx.consume(name, eff)  # sum(it), list(gen): the iterator is used up
-        if not self._seeded(effect, call, receiver):
+        if (effect.reads or effect.writes) and not self._seeded(effect, call, receiver):
             held = self.g.specs.object_states
             if held and (held.intersection(effect.reads) or held.intersection(effect.writes)):
                 self.object_state_effect(effect, call, eff, rootmap)
