@@ -5,9 +5,11 @@ Tasks:
 * ``overhead WORKLOAD --mode plain|traced``: run the workload's cells in a real IPython shell
   (history off), timing only ``shell.run_cell``; report seconds and peak RSS. Traced, it also
   reports how many cells were captured, capture errors, and the bytes the captured records use.
-* ``scale N``: a traced chain of N statements; time ``lineage.save`` (deferred analysis
-  included), ``lineage.get(name).code``, and a second save after a few more cells; bytes of
-  records, graph and store per statement.
+* ``scale N --chain C``: a traced chain (``workloads.CHAINS``) of N statements; time
+  ``lineage.save`` (deferred analysis included), ``lineage.get(name).code``, and a second save
+  after 300 more statements; bytes of records, graph and store per statement. With
+  ``--profile``, only the first save, its time split into phases (parse, facts, replay, slice,
+  store) by wrappers around lineage's functions.
 * ``leak --mode plain|traced``: big objects whose variables are dropped must be collected.
 
 The result is one JSON object written to ``--out`` (stdout belongs to the cells' output).
@@ -25,9 +27,11 @@ import resource
 import sqlite3
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from benchmarks import BenchError
 from benchmarks import workloads as wl
 
 
@@ -78,7 +82,7 @@ def new_shell(traced: bool) -> Any:
     config.HistoryManager.enabled = False
     shell = InteractiveShell.instance(config=config)
     # ``%matplotlib inline`` asks the shell for a GUI event loop; a kernel has none to start
-    shell.enable_gui = lambda gui=None: None
+    shell.enable_gui = lambda gui=None: None  # type: ignore[method-assign]
     if traced:
         shell.run_line_magic("load_ext", "lineage")
     return shell
@@ -215,52 +219,191 @@ def overhead(name: str, mode: str, quick: bool, hooks: bool = False) -> dict[str
     return out
 
 
-def scale(n: int, chain: str = "sum") -> dict[str, Any]:
+def scale(n: int, chain_name: str = "sum", profile: bool = False) -> dict[str, Any]:
+    """A traced chain of ``n`` statements, then the timed saves (or, with ``profile``, the first
+    save alone with its time split into phases)."""
+    chain = wl.CHAINS[chain_name]
     shell = new_shell(traced=True)
     run_cells(shell, ["import lineage"])
-    build, failed = run_cells(shell, wl.chain_cells(0, n, chain=chain))
+    build, failed = run_cells(shell, chain.cells(0, n))
     if failed:
-        raise SystemExit(f"the chain of {n} statements raised")
+        raise BenchError(f"the {chain_name} chain of {n} statements raised")
+    # the modules the profile wraps are imported now in both kinds of run: their import (and
+    # compilation, where no .pyc is written) would otherwise be in the timed save of one only
+    targets = resolve(PROFILED)
+    if profile:
+        return {"statements": n, "build_seconds": build, **profiled_save(shell, chain, n, targets)}
+    return {"statements": n, "build_seconds": build, **timed_saves(shell, chain, n)}
+
+
+def timed_saves(shell: Any, chain: wl.Chain, n: int) -> dict[str, Any]:
+    """Time the first save and ``.code``, measure what the session keeps, run more statements
+    and time the second save."""
     import lineage
     from lineage.tracer import active_tracer
 
     session = active_tracer().session
     records_bytes = deep_size(session.records)
 
-    save, failed = run_cells(shell, [f"_artifact = lineage.save(x{n - 1}, 'chain')"])
-    if failed:
-        raise SystemExit("lineage.save raised")
+    save = _save(shell, chain, n, "_artifact")
     t0 = time.perf_counter()
     code = lineage.get("chain").code
     code_s = time.perf_counter() - t0
-    slice_len = len(code.splitlines())
 
     graph = session._graph
-    graph_bytes = deep_size(session._stmts, graph.nodes if graph else None, graph._state)
+    if graph is None:
+        raise BenchError("lineage.save built no session graph")
+    graph_bytes = deep_size(session._stmts, graph.nodes, graph._state)
 
-    extra = 300
-    run_cells(shell, wl.chain_cells(n, extra, chain=chain))
-    save2, failed = run_cells(shell, [f"_artifact2 = lineage.save(x{n + extra - 1}, 'chain')"])
-    if failed:
-        raise SystemExit("the second lineage.save raised")
+    run_cells(shell, chain.cells(n, wl.SECOND_SAVE_AFTER))
+    save2 = _save(shell, chain, n + wl.SECOND_SAVE_AFTER, "_artifact2")
     t0 = time.perf_counter()
     code2 = lineage.get("chain").code
     code2_s = time.perf_counter() - t0
 
-    store = _store_bytes("chain", 1)
     return {
-        "statements": n,
-        "build_seconds": build,
         "save_seconds": save,
         "code_seconds": code_s,
         "save2_seconds": save2,
         "code2_seconds": code2_s,
-        "slice_statements": slice_len,
-        "slice2_statements": len(code2.splitlines()),
+        "slice_statements": _count_statements(code),
+        "slice2_statements": _count_statements(code2),
         "records_bytes": records_bytes,
         "graph_bytes": graph_bytes,
-        **store,
+        **_store_bytes("chain", 1),
         "peak_rss": peak_rss_bytes(),
+    }
+
+
+def _save(shell: Any, chain: wl.Chain, n: int, binding: str) -> float:
+    """Seconds of the cell that saves the chain's value after ``n`` statements."""
+    cell = f"{binding} = lineage.save({chain.last_value(n)}, 'chain')"
+    seconds, failed = run_cells(shell, [cell])
+    if failed:
+        raise BenchError(f"{cell!r} raised")
+    return seconds
+
+
+def _count_statements(code: str) -> int:
+    import ast
+
+    return len(ast.parse(code).body)
+
+
+# -- the profile of the first save -----------------------------------------------------------------
+# phase -> the function whose own time it is (exclusive: less the time of the wrapped calls
+# inside it). "graph" is Session.graph's loop feeding add_cell (and the graph's set-up); the
+# runner counts it in "other", with the save cell's time outside every wrapped function.
+PROFILED = (
+    ("parse", "lineage.analysis.cells", "split_statements"),
+    ("facts", "lineage.analysis.cells", "statement_facts"),  # the name cells.py calls
+    ("replay", "lineage.graph", "SessionGraph.add_cell"),
+    ("graph", "lineage.session", "Session.graph"),
+    ("slice", "lineage.session", "Session.slice_value"),
+    ("store", "lineage.store", "Store.save"),
+)
+
+
+Target = tuple[str, Any, str, Any]  # phase, the object holding the function, its name, it
+
+
+def resolve(targets: tuple[tuple[str, str, str], ...]) -> list[Target]:
+    """Each (phase, module, dotted path) found: its module imported, its function looked up."""
+    return [(phase, *_owner(module, path)) for phase, module, path in targets]
+
+
+class Profile:
+    """Wraps functions with perf_counter accumulators, per phase (bench-only: each wrapper
+    returns what the function returns and lets its exceptions through)."""
+
+    def __init__(self, targets: list[Target]) -> None:
+        self.targets = targets
+        self.seconds = {phase: 0.0 for phase, *_ in targets}
+        self.calls = {phase: 0 for phase, *_ in targets}
+        self._inner = [0.0]  # per running wrapped call: time spent in wrapped calls inside it
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[None]:
+        """The wrappers in place, the originals back on leaving."""
+        for phase, owner, attr, original in self.targets:
+            setattr(owner, attr, self.wrap(phase, original))
+        try:
+            yield
+        finally:
+            for _, owner, attr, original in self.targets:
+                setattr(owner, attr, original)
+
+    def wrap(self, phase: str, func: Callable[..., Any]) -> Callable[..., Any]:
+        clock, inner, seconds, calls = time.perf_counter, self._inner, self.seconds, self.calls
+
+        @functools.wraps(func)
+        def timed(*args: Any, **kwargs: Any) -> Any:
+            inner.append(0.0)
+            t0 = clock()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                elapsed = clock() - t0
+                seconds[phase] += elapsed - inner.pop()
+                inner[-1] += elapsed
+                calls[phase] += 1
+
+        return timed
+
+
+def _owner(module: str, path: str) -> tuple[Any, str, Any]:
+    """(object holding the attribute, its name, its value) for ``module`` and a dotted
+    ``path``; a BenchError naming it when it is not there (lineage renamed it)."""
+    import importlib
+
+    try:
+        owner: Any = importlib.import_module(module)
+    except ImportError as e:
+        raise BenchError(f"profile: no module {module} ({e}); update PROFILED") from e
+    *parents, attr = path.split(".")
+    for part in parents:
+        owner = getattr(owner, part, None)
+    if owner is None or not hasattr(owner, attr):
+        raise BenchError(f"profile: {module}.{path} does not exist; update PROFILED")
+    return owner, attr, getattr(owner, attr)
+
+
+def wrapper_seconds_per_call(rounds: int = 20_000) -> float:
+    """What one call through a Profile wrapper adds to a call (measured on a no-op)."""
+
+    def noop() -> None:
+        return None
+
+    wrapped = Profile([("noop", None, "", noop)]).wrap("noop", noop)  # the same wrapper
+    best = float("inf")
+    for _ in range(5):  # the best of five: the least disturbed by other processes
+        t0 = time.perf_counter()
+        for _ in range(rounds):
+            noop()
+        bare = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        for _ in range(rounds):
+            wrapped()
+        best = min(best, (time.perf_counter() - t0 - bare) / rounds)
+    return max(best, 0.0)
+
+
+def profiled_save(shell: Any, chain: wl.Chain, n: int, targets: list[Target]) -> dict[str, Any]:
+    """The first save with its time split into phases (its own run: the wrappers cost a little
+    per call, which the unprofiled runs do not pay)."""
+    import lineage
+
+    profile = Profile(targets)
+    with profile.installed():
+        save = _save(shell, chain, n, "_artifact")
+    code = lineage.get("chain").code
+    calls = sum(profile.calls.values())
+    return {
+        "save_seconds": save,
+        "phase_seconds": profile.seconds,
+        "phase_calls": profile.calls,
+        "wrapper_seconds": calls * wrapper_seconds_per_call(),
+        "slice_statements": _count_statements(code),
     }
 
 
@@ -308,12 +451,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--hooks", action="store_true", help="time lineage's hooks (overhead)")
     parser.add_argument("--chain", choices=sorted(wl.CHAINS), default="sum", help="scale chain")
+    parser.add_argument(
+        "--profile", action="store_true", help="scale: split the first save's time into phases"
+    )
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
     if args.task == "overhead":
         result = overhead(args.arg, args.mode, args.quick, args.hooks)
     elif args.task == "scale":
-        result = scale(int(args.arg), args.chain)
+        result = scale(int(args.arg), args.chain, args.profile)
     else:
         result = leak(args.mode, args.quick)
     Path(args.out).write_text(json.dumps(result))

@@ -7,8 +7,11 @@ they save an artifact whose slice runs through the workload, which shows capture
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
+import string
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,21 +246,162 @@ def _count_statements(text: str) -> int:
 
 
 # -- the scale benchmark ---------------------------------------------------------------------------
-# statement i of a scale chain (``{p}`` is i - 1): each reads the one before, so the slice of the
-# last is the whole session. "sum" is the default; "calls" makes three calls per statement, which
-# is what analysis spends most on.
+@dataclass(frozen=True)
+class Chain:
+    """A scale chain: a prelude cell, then statements made by ``step`` (the statements of step
+    ``i``, which read what step ``i - 1`` made and end by binding ``x{i}``), cut into cells of
+    ``cell_sizes`` statements (a cycle). The value saved after ``n`` statements is the last
+    ``x{i}``; every statement of the prelude and of the steps is in its slice but the ones at
+    ``display`` positions of a step (``print``, a bare expression), which only show something.
+    """
+
+    name: str
+    description: str
+    step: Callable[[int], tuple[str, ...]]
+    prelude: tuple[str, ...] = ()
+    seed: str = ""  # statement 0 of the chain (before step 1), when the prelude does not bind x0
+    cell_sizes: tuple[int, ...] = (100,)
+    display: tuple[int, ...] = ()
+
+    @property
+    def step_length(self) -> int:
+        return len(self.step(1))
+
+    def statements(self, start: int, count: int) -> list[str]:
+        """Chain statements ``start`` to ``start + count`` (the prelude is not counted)."""
+        return list(itertools.islice(self._all_statements(), start, start + count))
+
+    def _all_statements(self) -> Iterator[str]:
+        if self.seed:
+            yield self.seed
+        for i in itertools.count(1):
+            yield from self.step(i)
+
+    def _steps_done(self, n: int) -> int:
+        """Whole steps in the first ``n`` chain statements; ``n`` must end a step."""
+        k, rest = divmod(n - (1 if self.seed else 0), self.step_length)
+        if rest or k < 0:
+            raise ValueError(f"chain {self.name!r}: {n} statements do not end a step")
+        return k
+
+    def last_value(self, n: int) -> str:
+        """The name bound by the last of the first ``n`` chain statements."""
+        return f"x{self._steps_done(n)}"
+
+    def slice_statements(self, n: int) -> int:
+        """Top-level statements in the slice of ``last_value(n)``: the prelude, the seed and
+        every statement of the steps but the display ones."""
+        kept = self.step_length - len(self.display)
+        return len(self.prelude) + (1 if self.seed else 0) + self._steps_done(n) * kept
+
+    def cells(self, start: int, count: int) -> list[str]:
+        """The cells that run chain statements ``start`` to ``start + count``, with the prelude
+        cell first when ``start`` is 0."""
+        lines = self.statements(start, count)
+        out = ["\n".join(self.prelude)] if start == 0 and self.prelude else []
+        sizes = itertools.cycle(self.cell_sizes)
+        at = 0
+        while at < len(lines):
+            size = next(sizes)
+            out.append("\n".join(lines[at : at + size]))
+            at += size
+        return out
+
+
+def _formatted(form: str) -> Callable[[int], tuple[str, ...]]:
+    """One statement a step: ``form`` formatted with ``i`` and ``p`` (``i - 1``)."""
+
+    def step(i: int) -> tuple[str, ...]:
+        return (form.format(i=i, p=i - 1),)
+
+    return step
+
+
+SUM_FORM = "x{i} = x{p} + 1"
+# the call-heavy line of a data-science cell (issue 12); the value settles near 14 + sqrt(i) / 2
+CALLS_FORM = (
+    "x{i} = round(max(x{p}, math.sqrt({i})) * opts['k'], 2)"
+    " + len(f'{{vals[1]:.1f}}') + sum(v for v in vals)"
+)
+
+# one step of the notebook chain. $i is the step, $p the one before, $w and $m small numbers of
+# the step. Each statement feeds x$i (through the names it binds or the objects it mutates),
+# but the print (12) and the bare expression (17), which only display: the slice leaves them out
+NOTEBOOK_STEP = (
+    "def adjust(x, w=$w):\n    return round(x * w / (w + 1), 3)",
+    "rows = [x$p, adjust(x$p), $m]",
+    "rows.append(len(rows) * 0.5)",
+    "for r in rows[:2]:\n    rows.append(r / 2)",
+    'label = f"run-$i-{rows[1]:.1f}"',
+    'parts = label.lower().split("-")',
+    "table[parts[0]] = len(parts[2])",
+    "counts = {w: len(w) for w in parts}",
+    "key = max(parts, key=len)[:2]",
+    "arr = np.array(rows)",
+    "arr *= 0.5",
+    'stats = {"mean": float(arr.mean()), "peak": float(np.max(arr))}',
+    "print(f\"{label}: mean {stats['mean']:.2f}\")",
+    "scaled = [adjust(r, 2) for r in rows if r > 0]",
+    "table[key] = max(scaled, default=0.0) % 50 + sorted(counts.values())[-1]",
+    'note = " ".join(parts).title().replace(" ", "_")',
+    "size = len(note) + len(table)",
+    "stats",
+    "total = fmean(scaled) % 100 + math.sqrt(size)",
+    'x$i = round((stats["peak"] + total + table[key]) % 1000, 3)',
+)
+NOTEBOOK_DISPLAY = (12, 17)
+NOTEBOOK_TEMPLATES = tuple(string.Template(s) for s in NOTEBOOK_STEP)
+
+
+def notebook_step(i: int) -> tuple[str, ...]:
+    values = {"i": i, "p": i - 1, "w": i % 5 + 1, "m": i % 11}
+    return tuple(t.substitute(values) for t in NOTEBOOK_TEMPLATES)
+
+
 CHAINS = {
-    "sum": "x{i} = x{p} + 1",
-    "calls": "x{i} = max(x{p}, {i}) + len(str({i}))",
+    c.name: c
+    for c in (
+        Chain(
+            "sum",
+            "one addition a statement",
+            _formatted(SUM_FORM),
+            seed="x0 = 1",
+        ),
+        Chain(
+            "calls",
+            "the call-heavy data-science line of issue 12: seven calls, a subscript, an f-string"
+            " and a generator a statement",
+            _formatted(CALLS_FORM),
+            prelude=("import math", "vals = [1.5, 2.5]", "opts = {'k': 0.5}"),
+            seed="x0 = 1",
+        ),
+        Chain(
+            "notebook",
+            f"notebook-shaped: steps of {len(NOTEBOOK_STEP)} statements (a function definition,"
+            " list and dict building and in-place mutation, a loop, comprehensions, f-strings,"
+            " string methods, sorted / max / sum, numpy, a print and a bare expression) in cells"
+            " of 1, 4, 9, 2, 12, 5, 3 statements",
+            notebook_step,
+            prelude=(
+                "import math",
+                "import numpy as np",
+                "from statistics import fmean",
+                "table = {}",
+                "x0 = 1.0",
+            ),
+            cell_sizes=(1, 4, 9, 2, 12, 5, 3),
+            display=NOTEBOOK_DISPLAY,
+        ),
+    )
 }
 
 
-def chain_cells(start: int, count: int, per_cell: int = 100, chain: str = "sum") -> list[str]:
-    """Statements i in [start, start + count) of ``CHAINS[chain]``, ``per_cell`` to a cell;
-    ``x0 = 1`` when start is 0. Every statement is in the slice of the last one."""
-    form = CHAINS[chain]
-    lines = [form.format(i=i, p=i - 1) if i else "x0 = 1" for i in range(start, start + count)]
-    return ["\n".join(lines[i : i + per_cell]) for i in range(0, len(lines), per_cell)]
+SECOND_SAVE_AFTER = 300  # chain statements run between the first save and the second
+
+
+def chain_cells(start: int, count: int, chain: str = "sum") -> list[str]:
+    """The cells of chain statements ``start`` to ``start + count`` of ``CHAINS[chain]``."""
+    return CHAINS[chain].cells(start, count)
 
 
 # -- the leak check --------------------------------------------------------------------------------
