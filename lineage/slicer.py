@@ -165,7 +165,7 @@ def statement_record(node: Node, text: str, extra: Mapping[str, Any] | None = No
             if names:
                 record[key] = sorted(names) if len(names) > 1 else [*names]
         if node.sure is not node.binds and node.sure != node.binds:
-            record["maybe"] = sorted(node.binds - node.sure)
+            record["maybe"] = sorted(set(node.binds) - set(node.sure))
     if node.state_reads:
         record["state_reads"] = list(node.state_reads)
     if node.state_writes:

@@ -50,6 +50,12 @@ def names(items: Collection[str]) -> frozenset[str]:
     return frozenset(items) if items else NO_NAMES
 
 
+def sorted_names(items: Collection[str]) -> tuple[str, ...]:
+    """``items`` as a sorted tuple, the form a graph node keeps (a fifth of a frozenset's
+    memory; nodes only list their names, for the exporters)."""
+    return tuple(sorted(items)) if len(items) > 1 else tuple(items)
+
+
 @dataclass(frozen=True, slots=True)
 class CallSite:
     """One call: ``func`` is the dotted callee (``("random", "shuffle")``, ``("df", "dropna")``,

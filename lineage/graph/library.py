@@ -241,6 +241,8 @@ class LibraryEffects:
 
     def result_link(self, effect: Effect, call: CallSite, rootmap, receiver: str | None) -> Link:
         ret = effect.returns
+        if ret == "new":  # most specs
+            return ("new", "")
         if ret == "self" and receiver is not None:
             return ("same", receiver)
         if ret == "part" and receiver is not None:

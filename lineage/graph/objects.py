@@ -47,6 +47,8 @@ class ObjectModel:
 
     def find(self, loc: int) -> int:
         parent = self.st.parent
+        if loc not in parent:  # most objects were never merged
+            return loc
         while parent.get(loc, loc) != loc:
             grand = parent.get(parent[loc], parent[loc])
             parent[loc] = grand

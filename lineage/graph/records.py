@@ -58,8 +58,9 @@ class Node:
     execution_count: int | None
     text: str
     deps: Deps
-    binds: frozenset[str]
-    reads: tuple[str, ...]  # sorted (a tuple of names takes a fifth of a frozenset's memory)
+    # names are sorted tuples (lineage.analysis.records.sorted_names): a node only lists them
+    binds: tuple[str, ...]
+    reads: tuple[str, ...]
     is_import: bool
     excluded: bool  # magics and lineage calls: never part of a slice
     # names standing for lineage objects when the statement mentions lineage: its text is
@@ -67,13 +68,13 @@ class Node:
     lineage: tuple[tuple[str, str], ...] = ()
     # -- what the statement did, by name: the facts exporters plan steps from (kept with each
     # artifact; see lineage.graph.node_facts) ---------------------------------------------------
-    sure: frozenset[str] = frozenset()  # of ``binds``, those bound whenever it completes
-    dels: frozenset[str] = frozenset()  # names it unbinds
+    sure: tuple[str, ...] = ()  # of ``binds``, those bound whenever it completes
+    dels: tuple[str, ...] = ()  # names it unbinds
     # global names read later, when a function, lambda or class it defines is called
-    deferred: frozenset[str] = frozenset()
-    global_writes: frozenset[str] = frozenset()  # names its functions declare ``global``
+    deferred: tuple[str, ...] = ()
+    global_writes: tuple[str, ...] = ()  # names its functions declare ``global``
     # names bound (before it ran) to objects it may have changed in place
-    mutates: frozenset[str] = frozenset()
+    mutates: tuple[str, ...] = ()
     # hidden state and files it read and wrote (``state:random``, ``file:/abs/path``)
     state_reads: tuple[str, ...] = ()
     state_writes: tuple[str, ...] = ()

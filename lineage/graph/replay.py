@@ -14,7 +14,15 @@ from lineage.analysis.own_calls import (
     is_lineage_path,
     without_lineage,
 )
-from lineage.analysis.records import NO_NAMES, CallSite, Facts, Link, LinkKind, Summary
+from lineage.analysis.records import (
+    NO_NAMES,
+    CallSite,
+    Facts,
+    Link,
+    LinkKind,
+    Summary,
+    sorted_names,
+)
 from lineage.graph.effects import Effects
 from lineage.graph.library import given_keywords
 from lineage.graph.node_facts import (
@@ -149,15 +157,13 @@ class Replay:
             # by a file descriptor, %cd): relative paths after it in this cell are unknown, so
             # they stand for any file (the next cell starts from the folder its record has)
             effects.cwd = None
+        binds = f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may else f.binds
         self.out.append(
             Node(
                 id=nid, record=self.cell, execution_count=self.count, text=stmt.text,
-                deps=tuple(sorted(eff.deps - {nid})),
-                binds=f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may
-                else f.binds,
-                reads=tuple(sorted(f.reads)), is_import=f.is_import and not excluded,
-                excluded=excluded,
-                lineage=lineage, **self.node_facts(f, eff, changes, stmt.text),
+                deps=tuple(sorted(eff.deps - {nid})), reads=sorted_names(f.reads),
+                is_import=f.is_import and not excluded, excluded=excluded, lineage=lineage,
+                **self.node_facts(f, eff, changes, stmt.text, binds),
             )
         )  # fmt: skip
 
@@ -204,20 +210,29 @@ class Replay:
             st.rid.pop(name, None)
 
     def node_facts(
-        self, f, eff: StatementEffects, changes: tuple[frozenset[str], bool], text: str
+        self,
+        f: Facts,
+        eff: StatementEffects,
+        changes: tuple[frozenset[str], bool],
+        text: str,
+        binds: frozenset[str],
     ) -> dict[str, Any]:
-        """The statement's facts by name, for exporters (:mod:`lineage.graph.node_facts`)."""
+        """The statement's facts by name, for exporters (:mod:`lineage.graph.node_facts`);
+        ``binds``: the names it may bind (``sure`` shares their tuple when it is all of them)."""
         deferred, global_writes = deferred_reads(f)
         mutates, unnamed = changes
         state_reads = eff.pseudo_reads
         if _MAY_READ_ARGV.search(text) and reads_argv(self.objects, f, deferred, text):
             state_reads = state_reads | {ARGV}  # kept for the exporters, not a dependency
+        sure = f.binds | eff.binds_sure if eff.binds_sure else f.binds
+        binds_names = sorted_names(binds)
         return {
-            "sure": f.binds | eff.binds_sure if eff.binds_sure else f.binds,
-            "dels": f.dels,
-            "deferred": deferred,
-            "global_writes": global_writes,
-            "mutates": mutates,
+            "binds": binds_names,
+            "sure": binds_names if sure == binds else sorted_names(sure),
+            "dels": sorted_names(f.dels),
+            "deferred": sorted_names(deferred),
+            "global_writes": sorted_names(global_writes),
+            "mutates": sorted_names(mutates),
             "state_reads": tuple(sorted(state_reads)) if state_reads else (),
             "state_writes": tuple(sorted(eff.pseudo_writes)) if eff.pseudo_writes else (),
             "changes": unnamed,
@@ -261,7 +276,7 @@ class Replay:
         self.out.append(
             Node(
                 id=nid, record=self.cell, execution_count=self.count, text=text, deps=deps,
-                binds=NO_NAMES, reads=(alias,) if alias in st.binders else (),
+                binds=(), reads=(alias,) if alias in st.binders else (),
                 is_import=False, excluded=False, state_writes=(reset.state,),
             )
         )  # fmt: skip
