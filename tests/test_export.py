@@ -29,6 +29,7 @@ import pytest
 import lineage
 from lineage import cli
 from lineage.compare import values_equal
+from lineage.emitters import targets
 from lineage.emitters.naming import identifier, module_name
 from lineage.errors import ArtifactNotFoundError, ExportError
 from lineage.export import MissingExtraWarning
@@ -314,7 +315,7 @@ def _normalised(path: Path) -> str:
 def test_golden(case: Case, shell, tmp_path: Path) -> None:
     capture(shell, case)
     out = tmp_path / "out"
-    for target in ("script", "airflow", "ray"):
+    for target in targets():
         lineage.export(list(case.saves), to=target, output_dir=out, params=case.params)
     emitted = sorted(p for p in out.iterdir() if p.is_file() and not p.name.startswith("."))
     folder = GOLDEN / case.id
@@ -376,7 +377,7 @@ def test_no_injection(shell, tmp_path: Path) -> None:
     cells = (f"TEXT = {evil!r}\nKEYS = {{{evil!r}: 1}}", "out = TEXT * 2 + str(KEYS)")
     capture(shell, Case("evil", cells, {name: "out"}))
     out = tmp_path / "out"
-    for target in ("script", "airflow", "ray"):
+    for target in targets():
         lineage.export([name], to=target, output_dir=out, params=["TEXT", "KEYS"])
     for path in out.glob("*.py"):
         tree = ast.parse(path.read_text())  # valid Python...
@@ -394,12 +395,16 @@ def test_no_injection(shell, tmp_path: Path) -> None:
 
 def test_unknown_target(shell, tmp_path: Path, capsys) -> None:
     capture(shell, CASES[-1])
-    with pytest.raises(ExportError, match=r"unknown export target 'dagster'.*script"):
-        lineage.export(["evens"], to="dagster", output_dir=tmp_path / "out")
+    known = "airflow, dagster, ray, script"
+    with pytest.raises(
+        ExportError, match=rf"unknown export target 'luigi': choose one of {known}$"
+    ):
+        lineage.export(["evens"], to="luigi", output_dir=tmp_path / "out")
     assert not (tmp_path / "out").exists()
     with pytest.raises(SystemExit):
-        cli.main(["export", "evens", "--to", "dagster"])
-    assert "invalid choice: 'dagster'" in capsys.readouterr().err
+        cli.main(["export", "evens", "--to", "luigi"])
+    err = capsys.readouterr().err
+    assert "invalid choice: 'luigi'" in err and all(f"'{t}'" in err for t in targets())
 
 
 def test_unknown_artifact(shell, tmp_path: Path, capsys) -> None:
@@ -457,7 +462,9 @@ def test_missing_orchestrator_writes_anyway(shell, tmp_path: Path, monkeypatch, 
     capture(shell, CASES[-1])
     real = importlib.util.find_spec
     monkeypatch.setattr(
-        importlib.util, "find_spec", lambda n, *a: None if n in ("airflow", "ray") else real(n, *a)
+        importlib.util,
+        "find_spec",
+        lambda n, *a: None if n in ("airflow", "ray", "dagster") else real(n, *a),
     )
     with pytest.warns(MissingExtraWarning, match=r"pip install 'notebook-lineage\[airflow\]'"):
         paths = lineage.export(["evens"], to="airflow", output_dir=tmp_path / "a")
@@ -467,6 +474,9 @@ def test_missing_orchestrator_writes_anyway(shell, tmp_path: Path, monkeypatch, 
         assert cli.main(["export", "evens", "--to", "ray", "-o", str(tmp_path / "r")]) == 0
     assert "notebook-lineage[ray]" in capsys.readouterr().err
     assert (tmp_path / "r" / "evens_ray.py").exists()
+    with pytest.warns(MissingExtraWarning, match=r"pip install 'notebook-lineage\[dagster\]'"):
+        lineage.export(["evens"], to="dagster", output_dir=tmp_path / "g")
+    assert (tmp_path / "g" / "evens_dagster.py").exists()
 
 
 def test_requirements_pin_what_the_code_imports(shell, tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 
 import lineage
+from lineage.emitters import targets
 from tests.test_export import check_rebuilt, child_env, run
 from tests.test_notebooks import EXAMPLES, runner
 
@@ -62,7 +63,7 @@ def exported(request, tmp_path_factory: pytest.TempPathFactory) -> Exported:
         runner.execute_notebook(EXAMPLES / "notebooks" / example.notebook, session)
         names = tuple(dict.fromkeys(a.name for a in lineage.artifacts()))
         folder = tmp_path_factory.mktemp("export") / example.pipeline
-        for target in ("script", "airflow", "ray"):
+        for target in targets():
             lineage.export(
                 list(names), to=target, output_dir=folder, pipeline_name=example.pipeline
             )
@@ -82,7 +83,7 @@ def stored(exported: Exported, monkeypatch: pytest.MonkeyPatch) -> dict[str, obj
 
 def test_ruff_default_rules(exported: Exported) -> None:
     entry_points = [p for p in exported.folder.glob("*.py") if not p.name.startswith("test_")]
-    assert len(entry_points) == 4  # module, script, DAG, Ray driver
+    assert len(entry_points) == len(targets()) + 1  # the module, and each target's
     module = [str(p) for p in entry_points if p.name.endswith("_module.py")]
     others = [str(p) for p in entry_points if not p.name.endswith("_module.py")]
     run([str(RUFF), "check", "--isolated", *others], exported.folder, dict(os.environ))
