@@ -4,9 +4,12 @@ recorded, then turn it into pipelines and run them.
 1. For each artifact the notebook saved: the minimal code that rebuilds it, how much of the
    session that is, and whether that code, run alone in a fresh interpreter, rebuilds the
    saved value.
-2. ``lineage.export`` of all of them as one pipeline, to each target (script, Airflow, Ray).
-3. The script (``python P.py``) and the Airflow DAG (``airflow dags test P``, against a
-   throwaway ``AIRFLOW_HOME`` with a SQLite metadata DB) run; the Ray driver too when asked.
+2. ``lineage.export`` of all of them as one pipeline, to each target (script, Airflow,
+   Dagster, Ray).
+3. The script (``python P.py``), the Airflow DAG (``airflow dags test P``, against a
+   throwaway ``AIRFLOW_HOME`` with a SQLite metadata DB) and the Dagster assets (``dagster
+   asset materialize``, against a throwaway ``DAGSTER_HOME``) run; the Ray driver too when
+   asked.
 4. Each artifact a run rebuilt (``$LINEAGE_DATA_DIR/<artifact>.pkl``) is compared with the
    saved value.
 
@@ -43,7 +46,7 @@ DEFAULT_NOTEBOOK = HERE / "notebooks" / "iris_model.ipynb"
 DEFAULT_HOME = REPO / ".lineage-demo"
 PIPELINES = DEFAULT_HOME / "pipelines"  # wherever the store is
 PIPELINE_NAMES = {"iris_model": "iris"}  # notebook -> pipeline name; default: the notebook's
-TARGETS = ("script", "airflow", "ray")
+TARGETS = ("script", "airflow", "dagster", "ray")
 RAY_ENV = "LINEAGE_DEMO_RAY"
 BIN = Path(sys.executable).parent
 TIMEOUT = 600  # seconds, per command
@@ -54,6 +57,7 @@ import notebook_runner  # noqa: E402
 
 import lineage  # noqa: E402
 from lineage.compare import values_equal  # noqa: E402
+from lineage.emitters import emitter  # noqa: E402
 from lineage.emitters.naming import identifier  # noqa: E402
 from lineage.export import MissingExtraWarning  # noqa: E402
 from lineage.verify import verify  # noqa: E402
@@ -119,7 +123,7 @@ class Pipeline:
 
     target: str
     folder: Path
-    module: str  # P, the pipeline's identifier: P.py, P_module.py, P_dag.py, P_ray.py
+    module: str  # P, the pipeline's identifier: P.py, P_module.py, P_dag.py, P_dagster.py...
 
     @property
     def data(self) -> Path:
@@ -127,8 +131,7 @@ class Pipeline:
 
     @property
     def entry_point(self) -> str:
-        suffix = {"script": "", "airflow": "_dag", "ray": "_ray"}[self.target]
-        return f"{self.module}{suffix}.py"
+        return emitter(self.target).entry_point.format(name=self.module)
 
 
 def export_all(names: list[str], out: Path, name: str) -> list[Pipeline] | None:
@@ -243,6 +246,19 @@ def run_airflow(p: Pipeline, logs: Path) -> bool:
     return ok
 
 
+def run_dagster(p: Pipeline, logs: Path) -> bool:
+    """``dagster asset materialize`` of every asset, against a throwaway Dagster home."""
+    dagster = str(BIN / "dagster")
+    if not Path(dagster).exists():
+        print("  dagster  ✘ Dagster is not installed here: pip install -e '.[dev]'")
+        return False
+    with tempfile.TemporaryDirectory(prefix="lineage-demo-dagster-") as home:
+        cmd = [dagster, "asset", "materialize", "-f", p.entry_point, "--select", "*"]
+        label = f"dagster  dagster asset materialize -f {p.entry_point}"
+        env = child_env(p.data, DAGSTER_HOME=home)
+        return run_logged(label, cmd, p.folder, env, logs / "dagster.log")
+
+
 def run_ray(p: Pipeline, logs: Path) -> bool:
     cmd = [sys.executable, p.entry_point]
     label = f"ray      python {p.entry_point}  (local Ray)"
@@ -286,7 +302,7 @@ def pipelines_demo(names: list[str], name: str, with_ray: bool) -> bool:
     logs.mkdir(parents=True)
 
     heading("run")
-    runners = {"script": run_script, "airflow": run_airflow, "ray": run_ray}
+    runners = {"script": run_script, "airflow": run_airflow, "dagster": run_dagster, "ray": run_ray}
     ran: dict[str, bool] = {}  # target -> its run worked
     for p in pipelines:
         if p.target == "ray" and not with_ray:
