@@ -254,7 +254,7 @@ def run_dagster(p: Pipeline, logs: Path) -> bool:
         return False
     with tempfile.TemporaryDirectory(prefix="lineage-demo-dagster-") as home:
         cmd = [dagster, "asset", "materialize", "-f", p.entry_point, "--select", "*"]
-        label = f"dagster  dagster asset materialize -f {p.entry_point}"
+        label = "dagster  dagster asset materialize  (all)"
         env = child_env(p.data, DAGSTER_HOME=home)
         return run_logged(label, cmd, p.folder, env, logs / "dagster.log")
 
