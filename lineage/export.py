@@ -53,8 +53,9 @@ def export(
     """Write a pipeline that rebuilds the artifacts ``names`` into ``output_dir``.
 
     ``to`` picks the entry point: ``"script"`` (``P.py``), ``"airflow"`` (``P_dag.py``),
-    ``"dagster"`` (``P_dagster.py``) or ``"ray"`` (``P_ray.py``); the steps module ``P_module.py``, the script, ``requirements.txt``
-    and the tests ``test_P.py`` are always written. ``P`` is ``pipeline_name`` (default: the
+    ``"dagster"`` (``P_dagster.py``) or ``"ray"`` (``P_ray.py``); the steps module
+    ``P_module.py``, the script, ``requirements.txt`` and the tests ``test_P.py`` are always
+    written. ``P`` is ``pipeline_name`` (default: the
     first artifact's name) made a valid identifier. Each name in ``params`` turns the top-level
     assignment ``NAME = <literal>`` into a pipeline parameter. An output folder holding another
     pipeline's files is refused unless ``force``. Returns the paths written.
