@@ -658,7 +658,7 @@ def footprint_table(report: Report) -> list[list[str]]:
             "graph + analysis B/stmt (after save)",
             "artifact row B/stmt (code / session code / meta)",
             "store on disk B/stmt",
-            "peak RSS MB",
+            "peak RSS MB (session + first save)",
         ]
     ]
     for chain, n, runs in _scale_runs(report):
@@ -850,7 +850,8 @@ def render_markdown(report: Report, args: argparse.Namespace) -> str:
         "Per captured statement, after the scale sessions above: the records kept during"
         " capture; the statements' analysis and the session graph built by the first save (kept"
         " for later saves); the saved artifact's row (slice code, whole-session code, metadata)"
-        " and the store folder on disk.",
+        " and the store folder on disk; the peak RSS of the process once the session and its"
+        " first save ran (read before the byte counts, whose own bookkeeping is large).",
         "",
         markdown_table(footprint_table(report)),
         "",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, NamedTuple
@@ -105,19 +106,23 @@ class Session:
             self._graph.cell_end_resets = self.cell_end_resets
         graph = self._graph
         graph.load_imported_specs()
+        # the graph holds what later saves need: a cell's statements are dropped once the last
+        # run of its source in this batch is replayed (parsed again only to rebuild the graph
+        # from scratch or to find a function's summary, _resolve_func), so a save holds one
+        # cell's analysis at a time, not the session's
+        runs_left = Counter(self.source(r) for r in self.records[self._built :])
         while self._built < len(self.records):
             index = self._built
             record = self.records[index]
+            source = self.source(record)
             stmts = executed(
-                self.statements(self.source(record)),
-                record.failed_at,
-                record.magic_failures,
-                record.raised,
+                self.statements(source), record.failed_at, record.magic_failures, record.raised
             )
             graph.add_cell(index, record.execution_count, stmts, _runtime(record.names), record.cwd)
             self._built += 1
-        # the graph holds what later saves need: a cell's statements are parsed again only to
-        # rebuild the graph from scratch or to find a function's summary (_resolve_func)
+            runs_left[source] -= 1
+            if not runs_left[source]:
+                self._stmts.pop(source, None)
         self._stmts.clear()
         return graph
 
