@@ -12,7 +12,6 @@ its artifacts are exported to every target, and:
 
 from __future__ import annotations
 
-import importlib.metadata
 import os
 import shutil
 import subprocess
@@ -24,11 +23,11 @@ import pytest
 
 import lineage
 from lineage.emitters import targets
+from tests.conftest import _PANDAS_2
 from tests.test_export import check_rebuilt, child_env, run
 from tests.test_notebooks import EXAMPLES, runner
 
 RUFF = Path(sys.executable).parent / "ruff"
-_PANDAS_2 = int(importlib.metadata.version("pandas").split(".")[0]) < 3
 
 
 @dataclass(frozen=True)

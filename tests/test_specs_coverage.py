@@ -12,7 +12,6 @@ from __future__ import annotations
 import ast
 import decimal
 import importlib
-import importlib.metadata
 import inspect
 import logging
 import re
@@ -25,6 +24,8 @@ import pytest
 import lineage
 from lineage.analysis.specs import Effect, load_specs
 from lineage.verify import verify
+
+from .conftest import _pandas_major
 
 DOCS = Path(__file__).resolve().parents[1] / "docs" / "specs.md"
 
@@ -134,12 +135,11 @@ class Case:
     pandas: int | None = None  # the case holds for this major version of pandas only
 
 
-def _pandas_major() -> int | None:
-    try:
-        return int(importlib.metadata.version("pandas").split(".")[0])
-    except importlib.metadata.PackageNotFoundError:
-        return None
-
+_CHAINED_INPLACE = (
+    "import pandas as pd", "df = pd.DataFrame({'A': [1.0, None, 3.0]})",
+    "import warnings\nwarnings.simplefilter('ignore')",
+    "df['A'].fillna(0, inplace=True)", "out = df.copy()",
+)  # fmt: skip
 
 CASES = [
     Case(
@@ -168,9 +168,7 @@ CASES = [
     ),
     Case(
         "pandas_chained_inplace_changes_nothing",
-        ("import pandas as pd", "df = pd.DataFrame({'A': [1.0, None, 3.0]})",
-         "import warnings\nwarnings.simplefilter('ignore')",
-         "df['A'].fillna(0, inplace=True)", "out = df.copy()"),
+        _CHAINED_INPLACE,
         "out",
         must_not=("df['A'].fillna(0, inplace=True)",),
         pandas=3,
@@ -179,9 +177,7 @@ CASES = [
     # and the call fills it: the specs are for pandas 3, so the call is unknown and kept
     Case(
         "pandas2_chained_inplace_changes_the_frame",
-        ("import pandas as pd", "df = pd.DataFrame({'A': [1.0, None, 3.0]})",
-         "import warnings\nwarnings.simplefilter('ignore')",
-         "df['A'].fillna(0, inplace=True)", "out = df.copy()"),
+        _CHAINED_INPLACE,
         "out",
         must=("df['A'].fillna(0, inplace=True)",),
         pandas=2,
