@@ -22,7 +22,25 @@ if TYPE_CHECKING:
     from lineage.graph import RuntimeName, SessionGraph
     from lineage.slicer import SliceResult
 
-Observed = tuple[tuple[Any, ...], ...]  # (name, id, type name, function identity or None)
+# what the tracer saw the names a cell bound hold, four items each, flat (a tuple per name would
+# double its memory): name, id, type name, function identity (file, line, name) or None
+Observed = tuple[Any, ...]
+# stands for a transformed cell that is the raw cell and a newline, the usual case, so that a
+# record holds the cell's text once (no cell that runs holds a NUL: Python refuses to compile it)
+RAW_AND_NEWLINE = "\0raw and newline"
+
+
+def compact_transformed(raw: str, transformed: str | None) -> str | None:
+    """What a record keeps of the transformed cell: :data:`RAW_AND_NEWLINE` when it is ``raw``
+    and a newline (compared in place, not copied)."""
+    if (
+        transformed is not None
+        and len(transformed) == len(raw) + 1
+        and transformed.endswith("\n")
+        and transformed.startswith(raw)
+    ):
+        return RAW_AND_NEWLINE
+    return transformed
 
 
 class CellRecord(NamedTuple):
@@ -31,7 +49,9 @@ class CellRecord(NamedTuple):
 
     execution_count: int | None
     raw: str
-    transformed: str | None  # None when IPython did not hand it over: computed when analysed
+    # None when IPython did not hand it over (computed when analysed); RAW_AND_NEWLINE when it is
+    # ``raw`` and a newline: read it with :meth:`transformed_cell`
+    transformed: str | None
     cwd: str
     failed_at: tuple[int, int] | None  # (line, column) of the instruction that raised
     names: Observed
@@ -40,6 +60,11 @@ class CellRecord(NamedTuple):
     # what was raised, as (qualified type name, nearest builtin class): one per magic failure,
     # in order, then the cell's own exception when ``failed_at`` is set
     raised: tuple[tuple[str, str], ...] = ()
+
+    def transformed_cell(self) -> str | None:
+        """The transformed cell IPython handed over, None if it did not."""
+        t = self.transformed
+        return self.raw + "\n" if t == RAW_AND_NEWLINE else t
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,8 +102,9 @@ class Session:
     # -- analysis, cached per cell source -----------------------------------------------------------
     def source(self, cell: CellRecord | RunningCell) -> str:
         """The cell's source as IPython ran it (magics turned into Python calls)."""
-        if cell.transformed is not None:
-            return cell.transformed
+        transformed = cell.transformed_cell() if isinstance(cell, CellRecord) else cell.transformed
+        if transformed is not None:
+            return transformed
         text = self._transformed.get(cell.raw)
         if text is None:
             text = self._transformed[cell.raw] = self._transform(cell.raw)

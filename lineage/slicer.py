@@ -26,7 +26,7 @@ from lineage.identifiers import identifier
 
 if TYPE_CHECKING:
     from lineage.graph import SessionGraph
-    from lineage.session import RunningCell
+    from lineage.session import Observed, RunningCell
 
 
 def backward_slice(nodes: Mapping[NodeId, Node], roots: Iterable[NodeId]) -> list[NodeId]:
@@ -445,10 +445,13 @@ class Slicer:
         return "\n\n".join(defs)
 
 
-def runtime_names(names: Iterable[tuple[Any, ...]]) -> dict[str, RuntimeName]:
-    """What the tracer observed at the end of a cell, (name, id, type, function) tuples, by
+def runtime_names(names: Observed) -> dict[str, RuntimeName]:
+    """What the tracer observed at the end of a cell (name, id, type, function, flat), by
     name."""
-    return {n[0]: RuntimeName(n[1], n[2], n[3]) for n in names}
+    return {
+        names[i]: RuntimeName(names[i + 1], names[i + 2], names[i + 3])
+        for i in range(0, len(names), 4)
+    }
 
 
 def _plain_save(text: str, user_ns: dict[str, Any]) -> bool:

@@ -30,7 +30,7 @@ from typing import Any
 from lineage._config import dev_mode
 from lineage._sentinel import Sentinel
 from lineage.errors import ExtensionNotLoadedError, SliceError
-from lineage.session import CellRecord, RunningCell, Session
+from lineage.session import CellRecord, Observed, RunningCell, Session, compact_transformed
 
 _BUILTIN_TYPE_NAMES: dict[type, str] = {
     t: f"builtins.{t.__qualname__}"
@@ -272,13 +272,14 @@ class Tracer:
                     raised += (exception_type(_SYS.get("last_value")),)
             self._shown = None  # an exception holds frames, and they hold user values
             count = result.execution_count
+            raw = info.raw_cell or ""
             self._add(
                 _make_record(
                     (
                         count if count is not None else self.shell.execution_count,
-                        info.raw_cell or "",
+                        raw,
                         # IPython >= 8.22 hands over the transformed cell; else analysis makes it
-                        getattr(info, "transformed_cell", None),
+                        compact_transformed(raw, getattr(info, "transformed_cell", None)),
                         self._cwd,
                         failed_at,
                         self._observe(names) if names else (),
@@ -302,12 +303,13 @@ class Tracer:
                 self._magic_raised += (exception_type(error),)
 
     # -- run-time facts ---------------------------------------------------------------------------
-    def _observe(self, names: list[str]) -> tuple[tuple[Any, ...], ...]:
-        """(name, id, type name, function identity) for the names the cell bound."""
+    def _observe(self, names: list[str]) -> Observed:
+        """name, id, type name, function identity, for each name the cell bound (flat)."""
         # user_ns is a property on IPython 9: read what it returns, and skip its frame
         get = (self._shell_vars.get("_user_ns") or self.shell.user_ns).get
         missing, type_names = _MISSING, _BUILTIN_TYPE_NAMES
-        out: list[tuple[str, int, str, tuple[str, int, str] | None]] = []
+        out: list[Any] = []
+        add = out.extend
         for name in dict.fromkeys(names) if len(names) > 1 else names:  # observed once each
             value = get(name, missing)
             if value is missing:
@@ -316,10 +318,10 @@ class Tracer:
             if t is _FUNCTION:
                 code = value.__code__
                 func = (code.co_filename, code.co_firstlineno, code.co_name)
-                out.append((name, id(value), "builtins.function", func))
+                add((name, id(value), "builtins.function", func))
             else:
                 name_of_type = type_names.get(t) or f"{t.__module__}.{t.__qualname__}"
-                out.append((name, id(value), name_of_type, None))
+                add((name, id(value), name_of_type, None))
         return tuple(out)
 
     def _magic_failure(
@@ -471,7 +473,7 @@ def _code_name(shell: Any, record: CellRecord) -> str | None:
         return str(
             shell.compile.get_code_name(
                 record.raw,
-                record.transformed or shell.transform_cell(record.raw),
+                record.transformed_cell() or shell.transform_cell(record.raw),
                 record.execution_count or 0,
             )
         )

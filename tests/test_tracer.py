@@ -193,5 +193,5 @@ def test_ast_transformers_added_after_loading_still_apply(shell) -> None:
         shell.ast_transformers.clear()
     shell.run_cell("cleared = 1", store_history=True)
     assert [shell.user_ns[n] for n in ("before", "after", "cleared")] == [1, 2, 1]
-    observed = [r.names[0][0] for r in tracer_mod.active_tracer().session.records[-3:]]
+    observed = [r.names[0] for r in tracer_mod.active_tracer().session.records[-3:]]
     assert observed == ["before", "after", "cleared"]

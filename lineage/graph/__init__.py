@@ -48,6 +48,10 @@ class SessionGraph:
         self.lineage_ids = lineage_objects()
         # hidden state the shell resets when a cell ends (set before the first cell is added)
         self.cell_end_resets: tuple[CellEndReset, ...] = ()
+        # one tuple per distinct list of hidden states, modules or changed names the nodes
+        # name (``("attrs:math",)`` for each ``math.sqrt(x)`` statement would be a tuple and a
+        # string each)
+        self.shared_names: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     # -- public -------------------------------------------------------------------------------------
     def add_cell(

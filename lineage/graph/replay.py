@@ -226,18 +226,23 @@ class Replay:
             state_reads = state_reads | {ARGV}  # kept for the exporters, not a dependency
         sure = f.binds | eff.binds_sure if eff.binds_sure else f.binds
         binds_names = sorted_names(binds)
+        shared = self.g.shared_names
+
+        def share(items: tuple[str, ...]) -> tuple[str, ...]:
+            return shared.setdefault(items, items) if items else items
+
         return {
             "binds": binds_names,
             "sure": binds_names if sure == binds else sorted_names(sure),
             "dels": sorted_names(f.dels),
-            "deferred": sorted_names(deferred),
-            "global_writes": sorted_names(global_writes),
-            "mutates": sorted_names(mutates),
-            "state_reads": tuple(sorted(state_reads)) if state_reads else (),
-            "state_writes": tuple(sorted(eff.pseudo_writes)) if eff.pseudo_writes else (),
+            "deferred": share(sorted_names(deferred)),
+            "global_writes": share(sorted_names(global_writes)),
+            "mutates": share(sorted_names(mutates)),
+            "state_reads": share(sorted_names(state_reads)),
+            "state_writes": share(sorted_names(eff.pseudo_writes)),
             "changes": unnamed,
             "kind": statement_kind(f),
-            "modules": tuple(f.imports.values()) if f.is_import else (),
+            "modules": share(tuple(f.imports.values())) if f.is_import else (),
         }
 
     def lineage_mentioned(self, stmt: Stmt) -> tuple[tuple[str, str], ...]:
