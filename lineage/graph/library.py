@@ -15,6 +15,7 @@ from lineage.graph.records import (
     WILDCARD_FILE,
     NodeId,
     StatementEffects,
+    alone,
     union,
 )
 
@@ -51,7 +52,7 @@ class LibraryEffects:
         if loc is None:
             self.bind_object_state(state, self.objects.new_loc(nid), nid)
         else:
-            st.writers[loc] = union(st.writers.get(loc, ()), (nid,))
+            st.writers[loc] = union(st.writers.get(loc, ()), alone(nid))
             self.mark_used(state, loc)
 
     def apply_effect(
@@ -148,7 +149,7 @@ class LibraryEffects:
     def bind_object_state(self, state: str, loc: int, nid: NodeId, used: bool = True) -> None:
         st = self.st
         st.loc_of[state] = loc
-        st.binders[state] = (nid,)
+        st.binders[state] = alone(nid)
         if used:
             self.mark_used(state, loc)
 

@@ -13,6 +13,7 @@ from lineage.graph.records import (
     Deps,
     NodeId,
     State,
+    alone,
     union,
 )
 
@@ -58,7 +59,7 @@ class ObjectModel:
     def new_loc(self, writer: NodeId) -> int:
         loc = self.st.next_loc
         self.st.next_loc += 1
-        self.st.writers[loc] = (writer,)
+        self.st.writers[loc] = alone(writer)
         return loc
 
     def merge(self, a: int, b: int) -> int:
@@ -158,7 +159,7 @@ class ObjectModel:
         for loc, key in writes:
             root = self.find(loc)
             slots = dict(st.slots.get(root, ()))
-            slots[key] = (nid,)
+            slots[key] = alone(nid)
             if len(slots) > _MAX_SLOTS:
                 # many literal keys (a dict filled key by key): the whole object's writers
                 for deps in slots.values():
@@ -200,8 +201,8 @@ class ObjectModel:
         for loc in roots:
             for c in self.containers_of(loc):
                 if c not in roots:
-                    st.writers[c] = union(st.writers.get(c, ()), (nid,))
-                    st.deep_writers[c] = union(st.deep_writers.get(c, ()), (nid,))
+                    st.writers[c] = union(st.writers.get(c, ()), alone(nid))
+                    st.deep_writers[c] = union(st.deep_writers.get(c, ()), alone(nid))
 
     def element_sources(self, loc: int) -> list[int]:
         """The locations whose elements a (shallow copy) location shares, transitively; its

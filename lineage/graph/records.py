@@ -161,6 +161,18 @@ def in_order(names: AbstractSet[str]) -> Iterable[str]:
     return sorted(names) if len(names) > 1 else names
 
 
+_LAST_ALONE: list[Deps] = [(NodeId(-1),)]
+
+
+def alone(nid: NodeId) -> Deps:
+    """``(nid,)``, the same tuple for the calls of one statement: the binders and writers it
+    records share it (a statement usually records two, and each 1-tuple is 48 bytes kept)."""
+    last = _LAST_ALONE[0]
+    if last[0] != nid:
+        last = _LAST_ALONE[0] = (nid,)
+    return last
+
+
 def union(a: Deps, b: Deps) -> Deps:
     """Both dependency tuples, sorted, without repeats."""
     if not a:

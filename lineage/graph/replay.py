@@ -44,6 +44,7 @@ from lineage.graph.records import (
     RuntimeName,
     State,
     StatementEffects,
+    alone,
     in_order,
     union,
 )
@@ -174,17 +175,19 @@ class Replay:
         st = self.st
         for loc in eff.mutated:
             root = self.objects.find(loc)
-            st.writers[root] = union(st.writers.get(root, ()), (nid,)) if may_write else (nid,)
+            st.writers[root] = (
+                union(st.writers.get(root, ()), alone(nid)) if may_write else alone(nid)
+            )
             if st.slots and not may_write:
                 st.slots.pop(root, None)  # a whole change ends the elements' own
         for loc in eff.deep:
             root = self.objects.find(loc)
             deep = st.deep_writers.get(root, ()) if may_write else ()
-            st.deep_writers[root] = union(deep, (nid,))
+            st.deep_writers[root] = union(deep, alone(nid))
         if eff.slot_writes and may_write:  # it raised: the elements' earlier writers stay
             for loc, _ in eff.slot_writes:
                 root = self.objects.find(loc)
-                st.writers[root] = union(st.writers.get(root, ()), (nid,))
+                st.writers[root] = union(st.writers.get(root, ()), alone(nid))
             self.objects.touch_containers(eff.mutated | {loc for loc, _ in eff.slot_writes}, nid)
         elif eff.slot_writes:
             self.objects.set_slots(eff.slot_writes, nid)
@@ -193,13 +196,13 @@ class Replay:
             self.objects.touch_containers(eff.mutated, nid)
         for p in eff.pseudo_writes:
             if p == WILDCARD_FILE or may_write:
-                st.writers[p] = union(st.writers.get(p, ()), (nid,))
+                st.writers[p] = union(st.writers.get(p, ()), alone(nid))
             else:
-                st.writers[p] = (nid,)
+                st.writers[p] = alone(nid)
             if p != WILDCARD_FILE and p.startswith("file:"):
                 st.file_locs.add(p)
         if f.star_import:
-            st.writers[STAR_IMPORTS] = union(st.writers.get(STAR_IMPORTS, ()), (nid,))
+            st.writers[STAR_IMPORTS] = union(st.writers.get(STAR_IMPORTS, ()), alone(nid))
         for container, value in f.inserts:
             self.objects.insert(container, value)
         for name in f.dels:
@@ -372,9 +375,9 @@ class Replay:
             st.loc_func[self.objects.find(loc)] = f.defs[name]
         if may and old is not None:
             loc = self.objects.merge(old, loc)
-            st.binders[name] = union(st.binders.get(name, ()), (nid,))
+            st.binders[name] = union(st.binders.get(name, ()), alone(nid))
         else:
-            st.binders[name] = (nid,)
+            st.binders[name] = alone(nid)
         st.loc_of[name] = loc
         if name in f.imports:
             st.modules[name] = f.imports[name]
@@ -450,7 +453,7 @@ class Replay:
     def bind_sibling(self, name: str, first: str, nid: NodeId) -> None:
         """``first = name = value``: ``name`` holds the object ``first`` was just bound to."""
         st = self.st
-        st.binders[name] = (nid,)
+        st.binders[name] = alone(nid)
         st.loc_of[name] = st.loc_of.get(first, self.objects.new_loc(nid))
         st.consts.pop(name, None)
         if first in st.consts:
