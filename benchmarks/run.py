@@ -655,7 +655,7 @@ def footprint_table(report: Report) -> list[list[str]]:
             "chain",
             "statements",
             "records B/stmt (capture)",
-            "graph + analysis B/stmt (after save)",
+            "graph + analysis B/stmt (after save, beyond the records)",
             "artifact row B/stmt (code / session code / meta)",
             "store on disk B/stmt",
             "peak RSS MB (session + first save)",

@@ -144,7 +144,14 @@ class Session:
             stmts = executed(
                 self.statements(source), record.failed_at, record.magic_failures, record.raised
             )
-            graph.add_cell(index, record.execution_count, stmts, _runtime(record.names), record.cwd)
+            graph.add_cell(
+                index,
+                record.execution_count,
+                stmts,
+                _runtime(record.names),
+                record.cwd,
+                cell_text=_kept_text(record),
+            )
             self._built += 1
             runs_left[source] -= 1
             if not runs_left[source]:
@@ -221,6 +228,13 @@ class Session:
 
 def _cell_text(count: int | None, raw: str) -> str:
     return f"# In[{count if count is not None else ' '}]:\n{raw.rstrip()}\n"
+
+
+def _kept_text(record: CellRecord) -> str:
+    """The text of the cell that the record keeps: its transformed cell when it holds one of its
+    own, else the raw cell (the transformed one is that and a newline)."""
+    t = record.transformed
+    return record.raw if t is None or t == RAW_AND_NEWLINE else t
 
 
 def _runtime(names: Observed) -> dict[str, RuntimeName]:

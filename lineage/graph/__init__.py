@@ -61,12 +61,15 @@ class SessionGraph:
         stmts: Iterable[Stmt],
         runtime: dict[str, RuntimeName],
         cwd: str,
+        cell_text: str = "",
     ) -> None:
         """Append the executed statements of a complete cell. ``cwd`` is the folder the cell
-        started in, "" when unknown (removed): relative paths then stand for any file."""
-        Replay(self, self._state, self.nodes, cell, execution_count, cwd or None).run(
-            list(stmts), runtime
-        )
+        started in, "" when unknown (removed): relative paths then stand for any file.
+        ``cell_text``: the cell's source as the session keeps it, which the nodes' texts are
+        cut from rather than copied."""
+        Replay(
+            self, self._state, self.nodes, cell, execution_count, cwd or None, cell_text=cell_text
+        ).run(list(stmts), runtime)
 
     def read_deps(self, name: str, state: State | None = None) -> Deps:
         """Statements a read of ``name`` depends on, at the current end of the history."""

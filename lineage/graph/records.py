@@ -56,7 +56,10 @@ class Node:
     id: NodeId
     record: int  # index of the cell record in the session (not an execution count)
     execution_count: int | None
-    text: str
+    # the statement's text is ``source[start:end]``, with ``span`` ``start << 32 | end``: its
+    # cell's text, one string the cell's nodes share (:attr:`text` cuts it); all of ``source``
+    # when ``span`` is -1
+    source: str
     deps: Deps
     # names are sorted tuples (lineage.analysis.records.sorted_names): a node only lists them
     binds: tuple[str, ...]
@@ -81,6 +84,13 @@ class Node:
     changes: bool = False  # it changed an object no name in ``mutates`` holds
     kind: str = "code"  # "import", "def" (a function or lambda), "class" or "code"
     modules: tuple[str, ...] = ()  # for an import: the dotted paths it imports
+    span: int = -1
+
+    @property
+    def text(self) -> str:
+        """The statement's text, as it ran."""
+        span = self.span
+        return self.source if span < 0 else self.source[span >> 32 : span & 0xFFFFFFFF]
 
 
 @dataclass(slots=True)

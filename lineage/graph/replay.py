@@ -83,8 +83,13 @@ class Replay:
         execution_count: int | None,
         cwd: str | None,
         base: int | None = None,
+        cell_text: str = "",
     ) -> None:
         self.g = graph
+        # the cell's text, which the session keeps: the nodes' texts are parts of it when found
+        # there (from ``at`` on: the statements come in order), not copies
+        self.cell_text = cell_text
+        self.at = 0
         self.st = state
         self.out = out
         self.cell = cell
@@ -161,12 +166,23 @@ class Replay:
         binds = f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may else f.binds
         self.out.append(
             Node(
-                id=nid, record=self.cell, execution_count=self.count, text=stmt.text,
+                id=nid, record=self.cell, execution_count=self.count, **self.text_of(stmt.text),
                 deps=tuple(sorted(eff.deps - {nid})), reads=sorted_names(f.reads),
                 is_import=f.is_import and not excluded, excluded=excluded, lineage=lineage,
                 **self.node_facts(f, eff, changes, stmt.text, binds),
             )
         )  # fmt: skip
+
+    def text_of(self, text: str) -> dict[str, Any]:
+        """A node's ``source`` and ``span`` for a statement whose text is ``text``: a part of
+        the cell's text when it is there (a match is the same text wherever it is), else its
+        own text."""
+        cell = self.cell_text
+        start = cell.find(text, self.at) if cell and text else -1
+        if start < 0:
+            return {"source": text}
+        self.at = end = start + len(text)
+        return {"source": cell, "span": start << 32 | end}
 
     def record_changes(self, f: Facts, eff: StatementEffects, nid: NodeId, may_write: bool) -> None:
         """Statement ``nid`` has run: it is the last writer of what it changed, and the objects,
@@ -283,7 +299,7 @@ class Replay:
         st.state_objects[reset.state] = ()
         self.out.append(
             Node(
-                id=nid, record=self.cell, execution_count=self.count, text=text, deps=deps,
+                id=nid, record=self.cell, execution_count=self.count, source=text, deps=deps,
                 binds=(), reads=(alias,) if alias in st.binders else (),
                 is_import=False, excluded=False, state_writes=(reset.state,),
             )
