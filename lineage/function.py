@@ -21,8 +21,10 @@ changed, as it would in the session.
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import inspect
 import linecache
+import os
 import sys
 import tempfile
 import types
@@ -56,7 +58,8 @@ def get_function(
     result equals what the exported pipeline rebuilds with the same parameters.
     """
     plan, source = _source(names, input_parameters, doing="rebuild")
-    filename = f"<lineage function {plan.pipeline}>"
+    digest = hashlib.sha256(source.encode()).hexdigest()[:8]
+    filename = f"<lineage function {plan.pipeline} {digest}>"  # one name per text
     code = compile(source, filename, "exec", dont_inherit=True)  # not this file's __future__
     # tracebacks through the steps show their lines, as for a file
     linecache.cache[filename] = (len(source), None, source.splitlines(True), filename)
@@ -69,7 +72,12 @@ def get_function(
     ]
     accepted = [p.name for p in keywords]
 
-    def recompute(**params: object) -> dict[str, object]:
+    def recompute(*args: object, **params: object) -> dict[str, object]:
+        if args:
+            raise TypeError(
+                f"{plan.pipeline}() takes keyword arguments only "
+                f"({', '.join(accepted) or 'none'}), got {len(args)} positional"
+            )
         unknown = [k for k in params if k not in accepted]
         if unknown:
             raise TypeError(
@@ -125,9 +133,7 @@ def _process_kept(plan: Plan) -> Iterator[None]:
     """Steps that ran with the session's command line set ``sys.argv`` to it: put the
     process's back afterwards. The session folder's own modules the steps import are found
     there while they run, as the export's copies are found next to its module."""
-    import os
-
-    argv = list(sys.argv)
+    argv, args = sys.argv, list(sys.argv)
     folders = [
         f
         for f in dict.fromkeys(os.path.dirname(m) for m in plan.local_modules)
@@ -137,7 +143,8 @@ def _process_kept(plan: Plan) -> Iterator[None]:
     try:
         yield
     finally:
-        sys.argv[:] = argv
+        argv[:] = args  # the same list, as it was
+        sys.argv = argv
         for folder in folders:
             with contextlib.suppress(ValueError):
                 sys.path.remove(folder)
