@@ -64,13 +64,14 @@ def export(
     imports make ``requirements.txt``, see :mod:`lineage.trial`), and only then are they
     moved into ``output_dir``; on an error nothing there changes.
     """
+    from lineage.api import get
     from lineage.emitters import emitter, targets
     from lineage.emitters.render import Pipeline, render_common, render_requirements
     from lineage.trial import trial_run
 
     wanted = wanted_names(names, "export")
     chosen = emitter(to)  # an unknown target fails before anything is read or written
-    arts = read_artifacts(wanted)
+    arts = [get(name) for name in wanted]
     _check_values(arts)
     plan = plan_of(arts, pipeline_name, params)
     out = Path(output_dir)
@@ -108,14 +109,6 @@ def wanted_names(names: str | Sequence[str], doing: str) -> list[str]:
     if not wanted:
         raise ExportError(f"nothing to {doing}: give the name of at least one saved artifact")
     return wanted
-
-
-def read_artifacts(names: Sequence[str]) -> list[Artifact]:
-    """The latest version of each artifact; :class:`ArtifactNotFoundError` for a name
-    that was never saved."""
-    from lineage.api import get
-
-    return [get(name) for name in names]
 
 
 def plan_of(

@@ -15,7 +15,9 @@ nor to ``$LINEAGE_DATA_DIR``.
 Each call runs the module's text afresh in a new module object (never put in
 ``sys.modules``), so no state of one call (a cache, a mutable default) leaks into the next;
 the state of the process the steps change (the random generator's seed, an option) stays
-changed, as it would in the session.
+changed, as it would in the session. While a call runs, ``sys.argv`` (when the steps set it
+to the session's) and ``sys.path`` (when they import the session folder's own modules) are
+changed, then put back: calls from several threads at once may see each other's.
 """
 
 from __future__ import annotations
@@ -106,10 +108,11 @@ def _source(
 ) -> tuple[Plan, str]:
     """The plan of the artifacts and the steps module rendered from it, as ``export``
     (default pipeline name, the script target) renders it."""
+    from lineage.api import get
     from lineage.emitters.render import Pipeline, render_module
-    from lineage.export import plan_of, read_artifacts, wanted_names
+    from lineage.export import plan_of, wanted_names
 
-    arts = read_artifacts(wanted_names(names, doing))
+    arts = [get(name) for name in wanted_names(names, doing)]
     plan = plan_of(arts, None, input_parameters)
     spec = Pipeline(plan, ("script",), (), tuple(a.name for a in arts))
     return plan, render_module(spec)
