@@ -276,3 +276,11 @@ def test_source_is_the_exported_module(case: Case, shell, tmp_path: Path) -> Non
     assert source == (out / f"{pipeline}_module.py").read_text()
     assert "def run(" in source
     assert "steps.run(" in (out / f"{pipeline}.py").read_text()  # the script runs the same
+
+
+@pytest.mark.parametrize("name", ["save", "keep", "input_dir"])
+def test_params_named_like_runs_own_arguments(name: str, shell) -> None:
+    capture(shell, Case(name, (f"{name} = 3", f"y = {name} * 2"), {"y": "y"}))
+    with pytest.raises(ExportError, match=rf"--param {name!r}: the steps module's run\(\)"):
+        lineage.get_function("y", name)
+    assert lineage.get_function("y")() == {"y": 6}  # fine when it stays in the steps
