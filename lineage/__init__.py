@@ -16,6 +16,7 @@ from typing import Any
 from lineage.api import Artifact, artifacts, delete, get, save
 from lineage.errors import LineageError
 from lineage.export import export
+from lineage.function import get_function, get_source
 
 __all__ = [
     "Artifact",
@@ -24,6 +25,8 @@ __all__ = [
     "delete",
     "export",
     "get",
+    "get_function",
+    "get_source",
     "load_ipython_extension",
     "save",
     "unload_ipython_extension",

@@ -66,22 +66,16 @@ def export(
     """
     from lineage.api import get
     from lineage.emitters import emitter, targets
-    from lineage.emitters.naming import module_name
-    from lineage.emitters.plan import make_plan
     from lineage.emitters.render import Pipeline, render_common, render_requirements
     from lineage.trial import trial_run
 
-    wanted = [names] if isinstance(names, str) else list(dict.fromkeys(names))
-    if not wanted:
-        raise ExportError("nothing to export: give the name of at least one saved artifact")
+    wanted = wanted_names(names, "export")
     chosen = emitter(to)  # an unknown target fails before anything is read or written
     arts = [get(name) for name in wanted]
     _check_values(arts)
-    pipeline = module_name(pipeline_name or wanted[0])
-    wanted_params = [params] if isinstance(params, str) else list(params or ())
-    plan = make_plan(pipeline, [_slice(a) for a in arts], wanted_params)
+    plan = plan_of(arts, pipeline_name, params)
     out = Path(output_dir)
-    previous = _claim(out, pipeline, force)
+    previous = _claim(out, plan.pipeline, force)
     registered = targets()
     chosen_targets = {"script", chosen.name, *previous}
     order = tuple(t for t in registered if t in chosen_targets)
@@ -107,6 +101,30 @@ def export(
     for target in order:
         _warn_if_missing(target)
     return written
+
+
+def wanted_names(names: str | Sequence[str], doing: str) -> list[str]:
+    """The artifact names asked for, each once; :class:`ExportError` when there are none."""
+    wanted = [names] if isinstance(names, str) else list(dict.fromkeys(names))
+    if not wanted:
+        raise ExportError(f"nothing to {doing}: give the name of at least one saved artifact")
+    return wanted
+
+
+def plan_of(
+    arts: Sequence[Artifact],
+    pipeline_name: str | None = None,
+    params: str | Sequence[str] | None = None,
+) -> Plan:
+    """The pipeline plan of the artifacts ``arts``, named ``pipeline_name`` (default: the
+    first artifact's name) made an identifier, with the parameters ``params``. The exported
+    files and :func:`lineage.get_function` are both rendered from it."""
+    from lineage.emitters.naming import module_name
+    from lineage.emitters.plan import make_plan
+
+    pipeline = module_name(pipeline_name or arts[0].name)
+    wanted_params = [params] if isinstance(params, str) else list(params or ())
+    return make_plan(pipeline, [_slice(a) for a in arts], wanted_params)
 
 
 def _slice(art: Artifact) -> Slice:

@@ -19,7 +19,17 @@ from lineage.errors import (
 
 
 def test_public_api_names() -> None:
-    for name in ("save", "get", "artifacts", "delete", "Artifact", "LineageError"):
+    for name in (
+        "save",
+        "get",
+        "artifacts",
+        "delete",
+        "export",
+        "get_function",
+        "get_source",
+        "Artifact",
+        "LineageError",
+    ):
         assert name in lineage.__all__
         assert hasattr(lineage, name)
 

@@ -10,7 +10,8 @@ from lineage.emitters.params import Param
 RESERVED = frozenset(
     "os pickle Path fsspec cloudpickle argparse json copy ray pytest PARAMS "
     "INPUT_DIR INPUT_FILES file_path stage_inputs data_root input_dir "
-    "parse_params boolean data_path open_data save_value load_value steps run main dag task "
+    "parse_params boolean data_path open_data save_value load_value skip_value keep save "
+    "steps run main dag task ARTIFACT_FILES "
     "Param get_current_context SESSION_ARGV".split()
 )
 

@@ -26,6 +26,9 @@ _KINDS: dict[type, tuple[str | None, str | None]] = {
     dict: ("object", None),
 }
 
+# the names run() in the steps module binds next to the parameters
+_RUN_NAMES = frozenset({"save", "keep", "input_dir"})
+
 
 @dataclass(frozen=True)
 class Param:
@@ -112,6 +115,11 @@ def find_params(
             raise ExportError(
                 "--param 'steps': the pipeline's entry points use that name for its steps "
                 "module; rename the variable in the notebook to make it a parameter"
+            )
+        if name in _RUN_NAMES:
+            raise ExportError(
+                f"--param {name!r}: the steps module's run() uses that name itself; rename "
+                "the variable in the notebook to make it a parameter"
             )
         if not _supported(first):
             raise ExportError(

@@ -198,6 +198,50 @@ def stage_lines(pipeline: Pipeline) -> list[str]:
     return ["steps.stage_inputs(input_dir)"] if pipeline.plan.input_files else []
 
 
+def artifact_files(pipeline: Pipeline) -> list[str]:
+    """The artifacts' value files under the data location, in the order the steps make them."""
+    plan = pipeline.plan
+    return [
+        pipeline.value_file(artifact)
+        for step in plan.steps
+        for artifact, home, _ in plan.artifacts
+        if home == step.name
+    ]
+
+
+def _run_function(pipeline: Pipeline) -> dict[str, Any]:
+    """The steps module's ``run``: every step called in plan order, in this process, each
+    value handed to ``keep`` (``save_value`` when ``save``) as soon as it is made; it returns
+    the artifacts by name. The script calls it, and so does :func:`lineage.get_function`."""
+    plan = pipeline.plan
+    taken = {*RESERVED, *(p.name for p in plan.params), *(s.name for s in plan.steps)}
+    names = Namer(taken)
+    var: dict[tuple[str, str], str] = {}  # (step, output) -> variable in run()
+    lines = ["stage_inputs(input_dir)"] if plan.input_files else []
+    for step in plan.steps:
+        args = [var[(home, name)] for name, home in step.inputs] + list(step.params)
+        outputs = [names(name) for name in step.outputs]
+        var.update({(step.name, n): v for n, v in zip(step.outputs, outputs, strict=True)})
+        lines.append(call(assign(outputs, step.name), args, level=1).strip())
+        for artifact, home, variable in plan.artifacts:
+            if home == step.name:
+                file = string(pipeline.value_file(artifact))
+                lines.append(call("keep", [var[(home, variable)], file], level=1).strip())
+        for name, value in zip(step.outputs, outputs, strict=True):
+            file = data_file(pipeline, step.name, name)
+            if file.startswith("intermediate/"):  # kept too, as the DAG keeps them
+                lines.append(call("keep", [value, string(file)], level=1).strip())
+    args = [f"{p.name}: {annotation(p.default)} = PARAMS[{string(p.name)}]" for p in plan.params]
+    if plan.input_files:
+        args.append("input_dir: str = INPUT_DIR")
+    items = [f"{string(a)}: {var[(home, variable)]}" for a, home, variable in plan.artifacts]
+    return {
+        "signature": call("def run", [*args, "save: bool = False"], " -> dict[str, object]:"),
+        "lines": lines,
+        "returns": call("return ", items, level=1, brackets="{}").strip(),
+    }
+
+
 # -- the files every target shares ------------------------------------------------------------
 
 
@@ -257,6 +301,7 @@ def render_module(pipeline: Pipeline) -> str:
         cloudpickle=plan.cloudpickle,
         helpers=[rewrite(h.strip("\n"), files) for h in plan.helpers],
         steps=steps,
+        run=_run_function(pipeline),
     )
 
 

@@ -9,19 +9,15 @@ or an fsspec URL such as s3://bucket/prefix (default: data/ next to this file).
 
 import by_group_module as steps
 
+# where each artifact is written, under the data location
+ARTIFACT_FILES = ["by_group.pkl", "matrix.pkl", "total.pkl"]
+
 
 def run(N_ROWS: int) -> list[str]:
-    """Run every step; return where the artifacts were written."""
-    written = []
-    df = steps.df(N_ROWS)
-    steps.save_value(df, "intermediate/df/df.pkl")
-    by_group = steps.by_group(df)
-    written.append(steps.save_value(by_group, "by_group.pkl"))
-    matrix = steps.matrix(df)
-    written.append(steps.save_value(matrix, "matrix.pkl"))
-    total = steps.total(matrix)
-    written.append(steps.save_value(total, "total.pkl"))
-    return written
+    """Run every step (steps.run), writing each value as soon as it is made; return
+    where the artifacts were written."""
+    steps.run(N_ROWS=N_ROWS, save=True)
+    return [steps.data_path(name) for name in ARTIFACT_FILES]
 
 
 def main(argv: list[str] | None = None) -> None:

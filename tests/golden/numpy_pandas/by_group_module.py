@@ -68,6 +68,10 @@ def load_value(name: str) -> object:
         return pickle.load(f)
 
 
+def skip_value(value: object, name: str) -> None:
+    """What run() does with a value it does not save: nothing."""
+
+
 # shared by "by_group", "matrix", "total"
 def df(N_ROWS):
     rng = np.random.default_rng(0)
@@ -95,3 +99,21 @@ def matrix(df):
 def total(matrix):
     total = float(matrix.sum())
     return total
+
+
+def run(N_ROWS: int = PARAMS["N_ROWS"], save: bool = False) -> dict[str, object]:
+    """Run every step in order, in this process; return the artifacts by name.
+
+    save: also write each artifact, and each value a step hands on, to the data location
+    as soon as it is made (as the script does).
+    """
+    keep = save_value if save else skip_value
+    df_2 = df(N_ROWS)
+    keep(df_2, "intermediate/df/df.pkl")
+    by_group_2 = by_group(df_2)
+    keep(by_group_2, "by_group.pkl")
+    matrix_2 = matrix(df_2)
+    keep(matrix_2, "matrix.pkl")
+    total_2 = total(matrix_2)
+    keep(total_2, "total.pkl")
+    return {"by_group": by_group_2, "matrix": matrix_2, "total": total_2}

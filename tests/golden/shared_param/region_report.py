@@ -9,19 +9,15 @@ or an fsspec URL such as s3://bucket/prefix (default: data/ next to this file).
 
 import region_report_module as steps
 
+# where each artifact is written, under the data location
+ARTIFACT_FILES = ["double_count.pkl", "big_stats.pkl", "region_report.pkl"]
+
 
 def run(THRESHOLD: float, N_ORDERS: int) -> list[str]:
-    """Run every step; return where the artifacts were written."""
-    written = []
-    orders = steps.orders(N_ORDERS)
-    steps.save_value(orders, "intermediate/orders/orders.pkl")
-    double_count = steps.double_count(orders)
-    written.append(steps.save_value(double_count, "double_count.pkl"))
-    stats = steps.big_stats(orders, THRESHOLD)
-    written.append(steps.save_value(stats, "big_stats.pkl"))
-    report = steps.region_report(orders)
-    written.append(steps.save_value(report, "region_report.pkl"))
-    return written
+    """Run every step (steps.run), writing each value as soon as it is made; return
+    where the artifacts were written."""
+    steps.run(THRESHOLD=THRESHOLD, N_ORDERS=N_ORDERS, save=True)
+    return [steps.data_path(name) for name in ARTIFACT_FILES]
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -71,6 +71,10 @@ def load_value(name: str) -> object:
         return pickle.load(f)
 
 
+def skip_value(value: object, name: str) -> None:
+    """What run() does with a value it does not save: nothing."""
+
+
 SEED = 7
 
 
@@ -119,3 +123,25 @@ def region_report(orders):
 
     report = {r: round(v, 2) for r, v in sorted(by_region.items())}
     return report
+
+
+def run(
+    THRESHOLD: float = PARAMS["THRESHOLD"],
+    N_ORDERS: int = PARAMS["N_ORDERS"],
+    save: bool = False,
+) -> dict[str, object]:
+    """Run every step in order, in this process; return the artifacts by name.
+
+    save: also write each artifact, and each value a step hands on, to the data location
+    as soon as it is made (as the script does).
+    """
+    keep = save_value if save else skip_value
+    orders_2 = orders(N_ORDERS)
+    keep(orders_2, "intermediate/orders/orders.pkl")
+    double_count_2 = double_count(orders_2)
+    keep(double_count_2, "double_count.pkl")
+    stats = big_stats(orders_2, THRESHOLD)
+    keep(stats, "big_stats.pkl")
+    report = region_report(orders_2)
+    keep(report, "region_report.pkl")
+    return {"region report": report, "big_stats": stats, "double count": double_count_2}
