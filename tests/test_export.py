@@ -317,8 +317,6 @@ def _without_indirect(requirements: str, folder: Path) -> str:
     and dateutil's six) is the release's business, not the export's."""
     import importlib.metadata
 
-    from packaging.requirements import Requirement
-
     dists = importlib.metadata.packages_distributions()
     direct = {
         _canonical(d)
@@ -327,8 +325,28 @@ def _without_indirect(requirements: str, folder: Path) -> str:
         for d in dists.get(top, ())
     }
     pinned = [_canonical(line.split("==")[0]) for line in requirements.splitlines() if "==" in line]
+    closures = {p: _closure(p) for p in pinned}
+    indirect = {
+        p
+        for p in pinned
+        if p not in direct
+        and any(p in closures[q] and q not in closures[p] for q in pinned if q != p)
+    }
+    return "".join(
+        line
+        for line in requirements.splitlines(keepends=True)
+        if "==" not in line or _canonical(line.split("==")[0]) not in indirect
+    )
+
+
+def _closure(distribution: str) -> set[str]:
+    """The distributions ``distribution`` needs, transitively (unconditional requirements)."""
+    import importlib.metadata
+
+    from packaging.requirements import Requirement
+
     needed: set[str] = set()
-    todo = list(pinned)
+    todo = [distribution]
     while todo:
         try:
             requires = importlib.metadata.requires(todo.pop()) or []
@@ -339,13 +357,7 @@ def _without_indirect(requirements: str, folder: Path) -> str:
             if (r.marker is None or r.marker.evaluate({"extra": ""})) and name not in needed:
                 needed.add(name)
                 todo.append(name)
-    return "".join(
-        line
-        for line in requirements.splitlines(keepends=True)
-        if "==" not in line
-        or (name := _canonical(line.split("==")[0])) in direct
-        or name not in needed
-    )
+    return needed
 
 
 def _canonical(distribution: str) -> str:
