@@ -4,6 +4,7 @@ field, apart from the original; markers are sentinels that say what they are."""
 from __future__ import annotations
 
 import dataclasses
+import random
 from dataclasses import dataclass
 
 import pytest
@@ -11,7 +12,7 @@ import pytest
 from lineage._sentinel import Sentinel
 from lineage.analysis import specs
 from lineage.graph import effects, library
-from lineage.graph.records import State
+from lineage.graph.records import State, union
 
 
 @dataclass(frozen=True)
@@ -51,3 +52,29 @@ def test_state_copy_keeps_each_field_apart(case: Case) -> None:
 )
 def test_markers_are_sentinels_that_name_themselves(marker: object, name: str) -> None:
     assert isinstance(marker, Sentinel) and repr(marker) == f"<{name}>"
+
+
+@pytest.mark.parametrize(
+    "a, b, expected",
+    [
+        ((), (), ()),
+        ((), (3,), (3,)),
+        ((1, 2), (), (1, 2)),
+        ((1, 2), (5,), (1, 2, 5)),  # b newer than a: appended
+        ((5, 9), (1, 2), (1, 2, 5, 9)),  # b older than a: prepended
+        ((1, 5), (3,), (1, 3, 5)),  # interleaved
+        ((1, 3), (3, 4), (1, 3, 4)),  # sharing an end: once
+        ((1, 2, 3), (1, 2, 3), (1, 2, 3)),
+        ((2,), (1, 2, 7), (1, 2, 7)),
+    ],
+)
+def test_union_is_sorted_without_repeats(a: tuple, b: tuple, expected: tuple) -> None:
+    assert union(a, b) == expected == tuple(sorted(set(a) | set(b)))
+
+
+def test_union_matches_the_set_union_on_random_tuples() -> None:
+    rng = random.Random(0)
+    for _ in range(2_000):
+        a = tuple(sorted(rng.sample(range(40), rng.randint(0, 8))))
+        b = tuple(sorted(rng.sample(range(40), rng.randint(0, 8))))
+        assert union(a, b) == tuple(sorted(set(a) | set(b))), (a, b)

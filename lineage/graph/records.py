@@ -189,4 +189,10 @@ def union(a: Deps, b: Deps) -> Deps:
         return b
     if not b:
         return a
+    # the usual case: b holds the statement running now, newer than every one in a (a name
+    # a loop may bind gains one binder a pass, for the whole session: no sort of them each time)
+    if a[-1] < b[0]:
+        return a + b
+    if b[-1] < a[0]:
+        return b + a
     return tuple(sorted(set(a) | set(b)))
