@@ -164,25 +164,26 @@ class Replay:
             # they stand for any file (the next cell starts from the folder its record has)
             effects.cwd = None
         binds = f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may else f.binds
+        source, span = self.text_of(stmt.text)
         self.out.append(
             Node(
-                id=nid, record=self.cell, execution_count=self.count, **self.text_of(stmt.text),
+                id=nid, record=self.cell, execution_count=self.count, source=source, span=span,
                 deps=tuple(sorted(eff.deps - {nid})), reads=sorted_names(f.reads),
                 is_import=f.is_import and not excluded, excluded=excluded, lineage=lineage,
                 **self.node_facts(f, eff, changes, stmt.text, binds),
             )
         )  # fmt: skip
 
-    def text_of(self, text: str) -> dict[str, Any]:
+    def text_of(self, text: str) -> tuple[str, int]:
         """A node's ``source`` and ``span`` for a statement whose text is ``text``: a part of
         the cell's text when it is there (a match is the same text wherever it is), else its
         own text."""
         cell = self.cell_text
         start = cell.find(text, self.at) if cell and text else -1
         if start < 0:
-            return {"source": text}
+            return text, -1
         self.at = end = start + len(text)
-        return {"source": cell, "span": start << 32 | end}
+        return cell, start << 32 | end
 
     def record_changes(self, f: Facts, eff: StatementEffects, nid: NodeId, may_write: bool) -> None:
         """Statement ``nid`` has run: it is the last writer of what it changed, and the objects,
