@@ -191,3 +191,25 @@ def test_without_kfp(shell, tmp_path: Path) -> None:
     )
     assert proc.returncode != 0
     assert "pip install 'notebook-lineage[kubeflow]'" in proc.stderr
+
+
+def test_session_modules_and_functions_travel(shell, tmp_path: Path) -> None:
+    """The session folder's helpers.py travels embedded with the steps module, and a function
+    a step defines reaches the steps after it (cloudpickled artifacts)."""
+    Path("helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    cells = (
+        "import sys\nsys.path.insert(0, '.')",
+        "import helpers",
+        "base = [1, 2, 3]",
+        "def scale(x):\n    return helpers.double(x) * len(base)",
+        "a = scale(2)",
+        "b = [scale(i) for i in range(3)]",
+    )
+    case = Case("helpers", cells, {"a": "a", "b": "b"})
+    out = export(shell, tmp_path, case, "hp")
+    text = (out / "hp_kfp.py").read_text()
+    assert "embedded_artifact_path=embedded()" in text and "import cloudpickle" in text
+    Path("helpers.py").unlink()  # the session's folder no longer has it
+    data = tmp_path / "data"
+    run_local(out, "hp", data)
+    check_rebuilt(data, {"a": 12, "b": [0, 6, 12]})

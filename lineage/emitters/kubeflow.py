@@ -25,7 +25,7 @@ from lineage.emitters.render import (
 
 # Module-level names of the file: no component or task may take one.
 _FILE_NAMES = frozenset(
-    "argparse json os shutil sys tempfile compiler dsl local Artifact Input Output steps "
+    "argparse atexit json os shutil sys tempfile compiler dsl local Artifact Input Output steps "
     "HERE PACKAGE IMAGE embedded use_steps load keep parse_json component main".split()
 )
 # What a component's body calls: none of its arguments may take one.
@@ -75,6 +75,7 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         package=pipeline.file("{name}_pipeline.yaml"),
         package_literal=string(pipeline.file("{name}_pipeline.yaml")),
         flags=flags(pipeline),
+        dsl_imports=_dsl_imports(plan.steps),
         params=bool(plan.params or plan.input_files),
         json_params=bool(json_params),
         arguments=_arguments(params, json_params),
@@ -95,6 +96,12 @@ def render(pipeline: Pipeline) -> dict[str, str]:
         function=function,
     )
     return {path: text}
+
+
+def _dsl_imports(steps: tuple[Step, ...]) -> list[str]:
+    """What the file imports from kfp.dsl: the artifact annotations its components use."""
+    used = [any(s.inputs for s in steps), any(s.outputs for s in steps)]
+    return ["Artifact"] + [name for name, use in zip(["Input", "Output"], used, strict=True) if use]
 
 
 def _kfp_name(names: Namer, name: str, prefix: str) -> str:
