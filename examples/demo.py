@@ -5,11 +5,12 @@ recorded, then turn it into pipelines and run them.
    session that is, and whether that code, run alone in a fresh interpreter, rebuilds the
    saved value.
 2. ``lineage.export`` of all of them as one pipeline, to each target (script, Airflow,
-   Dagster, Ray).
+   Dagster, Kubeflow, Ray).
 3. The script (``python P.py``), the Airflow DAG (``airflow dags test P``, against a
-   throwaway ``AIRFLOW_HOME`` with a SQLite metadata DB) and the Dagster assets (``dagster
-   asset materialize``, against a throwaway ``DAGSTER_HOME``) run; the Ray driver too when
-   asked.
+   throwaway ``AIRFLOW_HOME`` with a SQLite metadata DB), the Dagster assets (``dagster
+   asset materialize``, against a throwaway ``DAGSTER_HOME``) and the Kubeflow pipeline
+   (``python P_kfp.py`` compiles it, ``--run-local`` runs it with kfp.local) run; the Ray
+   driver too when asked.
 4. Each artifact a run rebuilt (``$LINEAGE_DATA_DIR/<artifact>.pkl``) is compared with the
    saved value.
 
@@ -46,7 +47,7 @@ DEFAULT_NOTEBOOK = HERE / "notebooks" / "iris_model.ipynb"
 DEFAULT_HOME = REPO / ".lineage-demo"
 PIPELINES = DEFAULT_HOME / "pipelines"  # wherever the store is
 PIPELINE_NAMES = {"iris_model": "iris"}  # notebook -> pipeline name; default: the notebook's
-TARGETS = ("script", "airflow", "dagster", "ray")
+TARGETS = ("script", "airflow", "dagster", "kubeflow", "ray")
 RAY_ENV = "LINEAGE_DEMO_RAY"
 BIN = Path(sys.executable).parent
 TIMEOUT = 600  # seconds, per command
@@ -259,6 +260,22 @@ def run_dagster(p: Pipeline, logs: Path) -> bool:
         return run_logged(label, cmd, p.folder, env, logs / "dagster.log")
 
 
+def run_kubeflow(p: Pipeline, logs: Path) -> bool:
+    """``python P_kfp.py`` compiles the pipeline spec; ``--run-local`` runs it with kfp.local,
+    each component in a subprocess (no Kubernetes)."""
+    log, env = logs / "kubeflow.log", child_env(p.data)
+    cmd = [sys.executable, p.entry_point]
+    if not run_logged(f"kubeflow python {p.entry_point}  (compile)", cmd, p.folder, env, log):
+        return False
+    label = f"kubeflow python {p.entry_point} --run-local"
+    ok = run_logged(label, [*cmd, "--run-local"], p.folder, env, log)
+    text = re.sub(r"\x1b\[[0-9;]*m", "", log.read_text(errors="replace"))  # KFP's colours
+    tasks = re.findall(r"Executing task '([^']+)'", text)
+    if ok and tasks:
+        print(f"           tasks run: {', '.join(tasks)}")
+    return ok
+
+
 def run_ray(p: Pipeline, logs: Path) -> bool:
     cmd = [sys.executable, p.entry_point]
     label = f"ray      python {p.entry_point}  (local Ray)"
@@ -302,7 +319,13 @@ def pipelines_demo(names: list[str], name: str, with_ray: bool) -> bool:
     logs.mkdir(parents=True)
 
     heading("run")
-    runners = {"script": run_script, "airflow": run_airflow, "dagster": run_dagster, "ray": run_ray}
+    runners = {
+        "script": run_script,
+        "airflow": run_airflow,
+        "dagster": run_dagster,
+        "kubeflow": run_kubeflow,
+        "ray": run_ray,
+    }
     ran: dict[str, bool] = {}  # target -> its run worked
     for p in pipelines:
         if p.target == "ray" and not with_ray:
