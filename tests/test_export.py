@@ -395,7 +395,7 @@ def test_no_injection(shell, tmp_path: Path) -> None:
 
 def test_unknown_target(shell, tmp_path: Path, capsys) -> None:
     capture(shell, CASES[-1])
-    known = "airflow, dagster, ray, script"
+    known = "airflow, dagster, prefect, ray, script"
     with pytest.raises(
         ExportError, match=rf"unknown export target 'luigi': choose one of {known}$"
     ):
@@ -464,7 +464,7 @@ def test_missing_orchestrator_writes_anyway(shell, tmp_path: Path, monkeypatch, 
     monkeypatch.setattr(
         importlib.util,
         "find_spec",
-        lambda n, *a: None if n in ("airflow", "ray", "dagster") else real(n, *a),
+        lambda n, *a: None if n in ("airflow", "ray", "dagster", "prefect") else real(n, *a),
     )
     with pytest.warns(MissingExtraWarning, match=r"pip install 'notebook-lineage\[airflow\]'"):
         paths = lineage.export(["evens"], to="airflow", output_dir=tmp_path / "a")
@@ -477,6 +477,9 @@ def test_missing_orchestrator_writes_anyway(shell, tmp_path: Path, monkeypatch, 
     with pytest.warns(MissingExtraWarning, match=r"pip install 'notebook-lineage\[dagster\]'"):
         lineage.export(["evens"], to="dagster", output_dir=tmp_path / "g")
     assert (tmp_path / "g" / "evens_dagster.py").exists()
+    with pytest.warns(MissingExtraWarning, match=r"pip install 'notebook-lineage\[prefect\]'"):
+        lineage.export(["evens"], to="prefect", output_dir=tmp_path / "p")
+    assert (tmp_path / "p" / "evens_flow.py").exists()
 
 
 def test_requirements_pin_what_the_code_imports(shell, tmp_path: Path) -> None:

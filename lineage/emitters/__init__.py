@@ -66,4 +66,4 @@ def emitter(name: str) -> Emitter:
 
 
 # the targets register on import
-from lineage.emitters import airflow, dagster, ray, script  # noqa: E402, F401
+from lineage.emitters import airflow, dagster, prefect, ray, script  # noqa: E402, F401
