@@ -53,13 +53,13 @@ def run_flow(flow: Path, args: list[str], data: Path, home: Path) -> str:
         PREFECT_SERVER_MEMO_STORE_PATH=str(home / "memo_store.toml"),
         PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(home / "storage"),
         PREFECT_SERVER_ANALYTICS_ENABLED="false",
-        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="120",  # 2 busy cores: ~10 s
+        PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="240",  # 10-45 s on 2 busy cores
         PREFECT_LOGGING_LEVEL="INFO",
         PREFECT_LOGGING_SERVER_LEVEL="WARNING",
     )
     cmd = [sys.executable, str(flow), *args]
     proc = subprocess.run(
-        cmd, cwd=flow.parent.parent, env=env, capture_output=True, text=True, timeout=300
+        cmd, cwd=flow.parent.parent, env=env, capture_output=True, text=True, timeout=600
     )
     log = proc.stdout + proc.stderr
     assert proc.returncode == 0, f"{' '.join(cmd)} failed:\n{log[-6000:]}"
