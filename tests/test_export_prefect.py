@@ -106,6 +106,22 @@ def test_files_from_the_input_location(shell, tmp_path: Path, prefect_home: Path
     assert sorted(p.name for p in session.iterdir()) == ["raw.json"]
 
 
+def test_file_edge(shell, tmp_path: Path, prefect_home: Path) -> None:
+    """A step that hands on no value (it writes a file the others read) is a task that
+    returns nothing, called before the tasks that read the file."""
+    from tests.test_export_facts import FILE_HANDOFF
+
+    case = Case("raw", FILE_HANDOFF, {"cleaned": "cleaned", "stats": "stats"})
+    out = export(shell, tmp_path, case, "raw")
+    text = (out / "raw_flow.py").read_text()
+    assert "def write_raw_json_task() -> None:" in text
+    body = text[text.index("def raw_flow") :]
+    assert body.index("write_raw_json_task()") < body.index("cleaned_task(")
+    data = tmp_path / "data"
+    run_flow(out / "raw_flow.py", [], data, prefect_home)
+    check_rebuilt(data, stored(case))
+
+
 def test_parameter_names_prefect_cannot_take(shell, tmp_path: Path, prefect_home: Path) -> None:
     """A private parameter (pydantic refuses it), one named like Flow.__call__'s own
     keywords, containers and None: flow arguments under other names where needed, set on

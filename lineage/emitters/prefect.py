@@ -66,8 +66,8 @@ def render(pipeline: Pipeline) -> dict[str, str]:
 
 def _flow_args(params: tuple[Param, ...], taken: set[str], inputs: bool) -> list[tuple[str, str]]:
     """(parameter, flow argument) pairs: each pipeline parameter under its own name unless
-    Prefect or this file cannot take it (pydantic refuses a leading underscore), typed,
-    with its default; then the input location when the steps read files."""
+    Prefect or this file cannot take it (pydantic refuses a leading underscore), then the
+    input location when the steps read files."""
     names = Namer(taken | _CALL_KEYWORDS | {p.name for p in params})
     out = []
     for p in params:
