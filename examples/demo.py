@@ -5,12 +5,13 @@ recorded, then turn it into pipelines and run them.
    session that is, and whether that code, run alone in a fresh interpreter, rebuilds the
    saved value.
 2. ``lineage.export`` of all of them as one pipeline, to each target (script, Airflow,
-   Dagster, Kubeflow, Ray).
+   Dagster, Kubeflow, Prefect, Ray).
 3. The script (``python P.py``), the Airflow DAG (``airflow dags test P``, against a
    throwaway ``AIRFLOW_HOME`` with a SQLite metadata DB), the Dagster assets (``dagster
-   asset materialize``, against a throwaway ``DAGSTER_HOME``) and the Kubeflow pipeline
-   (``python P_kfp.py`` compiles it, ``--run-local`` runs it with kfp.local) run; the Ray
-   driver too when asked.
+   asset materialize``, against a throwaway ``DAGSTER_HOME``), the Kubeflow pipeline
+   (``python P_kfp.py`` compiles it, ``--run-local`` runs it with kfp.local) and the Prefect
+   flow (``python P_flow.py``, against a throwaway ``PREFECT_HOME``) run; the Ray driver too
+   when asked.
 4. Each artifact a run rebuilt (``$LINEAGE_DATA_DIR/<artifact>.pkl``) is compared with the
    saved value.
 
@@ -47,7 +48,7 @@ DEFAULT_NOTEBOOK = HERE / "notebooks" / "iris_model.ipynb"
 DEFAULT_HOME = REPO / ".lineage-demo"
 PIPELINES = DEFAULT_HOME / "pipelines"  # wherever the store is
 PIPELINE_NAMES = {"iris_model": "iris"}  # notebook -> pipeline name; default: the notebook's
-TARGETS = ("script", "airflow", "dagster", "kubeflow", "ray")
+TARGETS = ("script", "airflow", "dagster", "kubeflow", "prefect", "ray")
 RAY_ENV = "LINEAGE_DEMO_RAY"
 BIN = Path(sys.executable).parent
 TIMEOUT = 600  # seconds, per command
@@ -274,6 +275,22 @@ def run_kubeflow(p: Pipeline, logs: Path) -> bool:
     if ok and tasks:
         print(f"           tasks run: {', '.join(tasks)}")
     return ok
+def run_prefect(p: Pipeline, logs: Path) -> bool:
+    """``python P_flow.py`` against a throwaway Prefect home: Prefect starts a temporary
+    local server for the run (no Cloud, nothing sent)."""
+    with tempfile.TemporaryDirectory(prefix="lineage-demo-prefect-") as home:
+        env = {k: v for k, v in child_env(p.data).items() if not k.startswith("PREFECT_")}
+        env.update(
+            PREFECT_HOME=home,
+            PREFECT_SERVER_MEMO_STORE_PATH=str(Path(home, "memo_store.toml")),
+            PREFECT_RESULTS_LOCAL_STORAGE_PATH=str(Path(home, "storage")),
+            PREFECT_SERVER_ANALYTICS_ENABLED="false",
+            PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="240",
+        )
+        label = f"prefect  python {p.entry_point}  (local server)"
+        return run_logged(
+            label, [sys.executable, p.entry_point], p.folder, env, logs / "prefect.log"
+        )
 
 
 def run_ray(p: Pipeline, logs: Path) -> bool:
@@ -324,6 +341,7 @@ def pipelines_demo(names: list[str], name: str, with_ray: bool) -> bool:
         "airflow": run_airflow,
         "dagster": run_dagster,
         "kubeflow": run_kubeflow,
+        "prefect": run_prefect,
         "ray": run_ray,
     }
     ran: dict[str, bool] = {}  # target -> its run worked

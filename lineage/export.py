@@ -1,5 +1,5 @@
 """``lineage.export``: saved artifacts -> a pipeline folder (script, Airflow, Dagster,
-Kubeflow, Ray).
+Kubeflow, Prefect, Ray).
 
 Reads the artifacts, plans the steps (:mod:`lineage.emitters.plan`), renders the files
 (:mod:`lineage.emitters`), stages them with the saved values the generated tests compare
@@ -54,7 +54,8 @@ def export(
     """Write a pipeline that rebuilds the artifacts ``names`` into ``output_dir``.
 
     ``to`` picks the entry point: ``"script"`` (``P.py``), ``"airflow"`` (``P_dag.py``),
-    ``"dagster"`` (``P_dagster.py``), ``"kubeflow"`` (``P_kfp.py``) or ``"ray"``
+    ``"dagster"`` (``P_dagster.py``), ``"kubeflow"`` (``P_kfp.py``), ``"prefect"``
+    (``P_flow.py``) or ``"ray"``
     (``P_ray.py``); the steps module
     ``P_module.py``, the script, ``requirements.txt`` and the tests ``test_P.py`` are always
     written. ``P`` is ``pipeline_name`` (default: the

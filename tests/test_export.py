@@ -458,7 +458,7 @@ def test_no_injection(shell, tmp_path: Path) -> None:
 
 def test_unknown_target(shell, tmp_path: Path, capsys) -> None:
     capture(shell, CASES[-1])
-    known = "airflow, dagster, kubeflow, ray, script"
+    known = "airflow, dagster, kubeflow, prefect, ray, script"
     with pytest.raises(
         ExportError, match=rf"unknown export target 'luigi': choose one of {known}$"
     ):
@@ -527,7 +527,7 @@ def test_missing_orchestrator_writes_anyway(shell, tmp_path: Path, monkeypatch, 
     monkeypatch.setattr(
         importlib.util,
         "find_spec",
-        lambda n, *a: None if n in ("airflow", "ray", "dagster", "kfp") else real(n, *a),
+        lambda n, *a: None if n in ("airflow", "ray", "dagster", "kfp", "prefect") else real(n, *a),
     )
     with pytest.warns(MissingExtraWarning, match=r"pip install 'notebook-lineage\[airflow\]'"):
         paths = lineage.export(["evens"], to="airflow", output_dir=tmp_path / "a")
@@ -543,6 +543,9 @@ def test_missing_orchestrator_writes_anyway(shell, tmp_path: Path, monkeypatch, 
     with pytest.warns(MissingExtraWarning, match=r"pip install 'notebook-lineage\[kubeflow\]'"):
         lineage.export(["evens"], to="kubeflow", output_dir=tmp_path / "k")
     assert (tmp_path / "k" / "evens_kfp.py").exists()
+    with pytest.warns(MissingExtraWarning, match=r"pip install 'notebook-lineage\[prefect\]'"):
+        lineage.export(["evens"], to="prefect", output_dir=tmp_path / "p")
+    assert (tmp_path / "p" / "evens_flow.py").exists()
 
 
 def test_requirements_pin_what_the_code_imports(shell, tmp_path: Path) -> None:

@@ -66,4 +66,4 @@ def emitter(name: str) -> Emitter:
 
 
 # the targets register on import
-from lineage.emitters import airflow, dagster, kubeflow, ray, script  # noqa: E402, F401
+from lineage.emitters import airflow, dagster, kubeflow, prefect, ray, script  # noqa: E402, F401
