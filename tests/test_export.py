@@ -164,6 +164,17 @@ def capture(shell, case: Case) -> None:
     shell.run_cell(f"import lineage\n{saves}", store_history=True).raise_error()
 
 
+def cli_export(shell, tmp_path: Path, case: Case, target: str, name: str) -> Path:
+    """Capture ``case`` and export it to ``target`` with the CLI, as pipeline ``name``, its
+    parameters included; return the output folder."""
+    capture(shell, case)
+    out = tmp_path / "pipeline"
+    argv = ["export", *case.saves, "--to", target, "-o", str(out), "--name", name]
+    argv += [arg for p in case.params for arg in ("--param", p)]
+    assert cli.main(argv) == 0
+    return out
+
+
 def overridden(case: Case, folder: Path) -> dict[str, object]:
     """The artifacts as the session computes them with the overridden parameter."""
     assert case.override is not None

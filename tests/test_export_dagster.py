@@ -20,8 +20,15 @@ from types import ModuleType
 
 import pytest
 
-from lineage import cli
-from tests.test_export import Case, capture, check_rebuilt, child_env, overridden, run, stored
+from tests.test_export import (
+    Case,
+    check_rebuilt,
+    child_env,
+    cli_export,
+    overridden,
+    run,
+    stored,
+)
 from tests.test_export_orchestrators import FILES, SESSION
 
 dagster = pytest.importorskip("dagster")
@@ -30,13 +37,7 @@ BIN = Path(sys.executable).parent
 
 
 def export(shell, tmp_path: Path, case: Case, name: str) -> Path:
-    """Capture ``case`` and export it to dagster with the CLI; return the output folder."""
-    capture(shell, case)
-    out = tmp_path / "pipeline"
-    argv = ["export", *case.saves, "--to", "dagster", "-o", str(out), "--name", name]
-    argv += [arg for p in case.params for arg in ("--param", p)]
-    assert cli.main(argv) == 0
-    return out
+    return cli_export(shell, tmp_path, case, "dagster", name)
 
 
 @pytest.fixture

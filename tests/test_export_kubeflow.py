@@ -19,8 +19,15 @@ from pathlib import Path
 
 import pytest
 
-from lineage import cli
-from tests.test_export import Case, capture, check_rebuilt, child_env, overridden, run, stored
+from tests.test_export import (
+    Case,
+    check_rebuilt,
+    child_env,
+    cli_export,
+    overridden,
+    run,
+    stored,
+)
 from tests.test_export_orchestrators import FILES, SESSION
 
 pytest.importorskip("kfp")
@@ -28,13 +35,7 @@ yaml = pytest.importorskip("yaml")
 
 
 def export(shell, tmp_path: Path, case: Case, name: str) -> Path:
-    """Capture ``case`` and export it to kubeflow with the CLI; return the output folder."""
-    capture(shell, case)
-    out = tmp_path / "pipeline"
-    argv = ["export", *case.saves, "--to", "kubeflow", "-o", str(out), "--name", name]
-    argv += [arg for p in case.params for arg in ("--param", p)]
-    assert cli.main(argv) == 0
-    return out
+    return cli_export(shell, tmp_path, case, "kubeflow", name)
 
 
 def run_local(out: Path, name: str, data: Path, *args: str) -> list[str]:

@@ -17,7 +17,16 @@ from pathlib import Path
 import pytest
 
 from lineage import cli
-from tests.test_export import Case, capture, check_rebuilt, child_env, overridden, run, stored
+from tests.test_export import (
+    Case,
+    capture,
+    check_rebuilt,
+    child_env,
+    cli_export,
+    overridden,
+    run,
+    stored,
+)
 
 BIN = Path(sys.executable).parent
 
@@ -40,13 +49,7 @@ SESSION = Case(
 
 
 def export(shell, tmp_path: Path, target: str) -> Path:
-    """Capture the session and export it with the CLI; return the output folder."""
-    capture(shell, SESSION)
-    out = tmp_path / "pipeline"
-    argv = ["export", *SESSION.saves, "--to", target, "-o", str(out), "--name", "sales"]
-    argv += [arg for p in SESSION.params for arg in ("--param", p)]
-    assert cli.main(argv) == 0
-    return out
+    return cli_export(shell, tmp_path, SESSION, target, "sales")
 
 
 @pytest.fixture(scope="module")

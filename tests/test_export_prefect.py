@@ -20,8 +20,14 @@ from pathlib import Path
 
 import pytest
 
-from lineage import cli
-from tests.test_export import Case, capture, check_rebuilt, child_env, overridden, stored
+from tests.test_export import (
+    Case,
+    check_rebuilt,
+    child_env,
+    cli_export,
+    overridden,
+    stored,
+)
 from tests.test_export_orchestrators import FILES, SESSION
 
 pytest.importorskip("prefect")
@@ -35,13 +41,7 @@ def prefect_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def export(shell, tmp_path: Path, case: Case, name: str) -> Path:
-    """Capture ``case`` and export it to prefect with the CLI; return the output folder."""
-    capture(shell, case)
-    out = tmp_path / "pipeline"
-    argv = ["export", *case.saves, "--to", "prefect", "-o", str(out), "--name", name]
-    argv += [arg for p in case.params for arg in ("--param", p)]
-    assert cli.main(argv) == 0
-    return out
+    return cli_export(shell, tmp_path, case, "prefect", name)
 
 
 def run_flow(flow: Path, args: list[str], data: Path, home: Path) -> str:

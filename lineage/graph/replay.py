@@ -246,11 +246,7 @@ class Replay:
             state_reads = state_reads | {ARGV}  # kept for the exporters, not a dependency
         sure = f.binds | eff.binds_sure if eff.binds_sure else f.binds
         binds_names = sorted_names(binds)
-        shared = self.g.shared_names
-
-        def share(items: tuple[str, ...]) -> tuple[str, ...]:
-            return shared.setdefault(items, items) if items else items
-
+        share = self.share
         return {
             "binds": binds_names,
             "sure": binds_names if sure == binds else sorted_names(sure),
@@ -264,6 +260,10 @@ class Replay:
             "kind": statement_kind(f),
             "modules": share(tuple(f.imports.values())) if f.is_import else (),
         }
+
+    def share(self, items: tuple[str, ...]) -> tuple[str, ...]:
+        """The graph's one tuple equal to ``items`` (see ``SessionGraph.shared_names``)."""
+        return self.g.shared_names.setdefault(items, items) if items else items
 
     def lineage_mentioned(self, stmt: Stmt) -> tuple[tuple[str, str], ...]:
         """The names standing for lineage objects when the statement's text names one, else ()."""
