@@ -65,6 +65,11 @@ class StoreAccessError(LineageError, OSError):
     disk is full, or another process holds the database locked."""
 
 
+class StoreConfigError(LineageError, ValueError):
+    """A store URL (``lineage.configure``, ``LINEAGE_DATABASE_URL``, ``LINEAGE_ARTIFACT_URL``)
+    is malformed, or its driver is not installed."""
+
+
 class CaptureFailedError(LineageError, RuntimeError):
     """Capture failed earlier in this session, so a slice of it could be wrong (a
     RuntimeError too, which lineage raised here before)."""

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from lineage.api import get
-from lineage.errors import LineageError
+from lineage.errors import CorruptStoreError, LineageError
 
 # Runs in the child: exec the slice in a fresh namespace, then compare with the stored value.
 # The verdict goes to a JSON file, so whatever the slice prints or exits with cannot be taken
@@ -148,7 +148,9 @@ def verify(
         code_path = Path(tmp, "slice.py")
         code_path.write_text(record.code)
         verdict_path = Path(tmp, "verdict.json")
-        value_path = artifact.store.home / record.value_path
+        value_path = Path(tmp, "stored.pkl")  # the stored value, read here from any store
+        with contextlib.suppress(CorruptStoreError):  # unreadable: the child says what it finds
+            value_path.write_bytes(artifact.store.value_bytes(record))
         command = [
             sys.executable,
             "-c",

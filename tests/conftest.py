@@ -14,6 +14,10 @@ import pytest
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
+import lineage._config
+
+pytest_plugins = ["tests.servers"]  # the PostgreSQL and S3 servers of the team-store tests
+
 
 @pytest.fixture(autouse=True)
 def _isolated_home(
@@ -22,6 +26,9 @@ def _isolated_home(
     home = tmp_path_factory.mktemp("lineage-home")
     monkeypatch.setenv("LINEAGE_HOME", str(home))
     monkeypatch.setenv("LINEAGE_DEV_MODE", "1")
+    for name in ("LINEAGE_DATABASE_URL", "LINEAGE_ARTIFACT_URL"):  # the default store
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(lineage._config, "_configured", None)  # what lineage.configure set
     return home
 
 

@@ -728,7 +728,7 @@ def test_failed_export_leaves_the_previous_one(
     if case.breaks == "value file":
         art = lineage.get("xs")
         assert art.record.value_path is not None
-        (art.store.home / art.record.value_path).unlink()
+        (art.store.home / "values" / art.record.value_path).unlink()
     capsys.readouterr()
     assert cli.main(["export", *case.saves, "-o", str(out), "--name", "p"]) != 0
     err = capsys.readouterr().err

@@ -363,7 +363,7 @@ def test_shell_error_is_an_error_and_tb_shows_it(
     result = shell.run_cell("import lineage\nlineage.get('nope')")
     assert isinstance(result.error_in_exec, LineageError) and not result.success
     output = _run(shell, "%tb", capsys)
-    assert "lineage/store.py" in output and "ArtifactNotFoundError" in output
+    assert "lineage/store/__init__.py" in output and "ArtifactNotFoundError" in output
 
 
 def _previous_handler(

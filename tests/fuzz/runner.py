@@ -200,7 +200,9 @@ def _verify(name: str, empty: Path, inputs: dict[str, str]) -> dict[str, str]:
     with tempfile.TemporaryDirectory(prefix="fuzz-slice-") as tmp:
         code_path = Path(tmp, "slice.py")
         code_path.write_text(code)
-        args = [code_path, art.store.home / art.record.value_path, art.target]
+        stored = Path(tmp, "stored.pkl")
+        stored.write_bytes(art.store.value_bytes(art.record))
+        args = [code_path, stored, art.target]
         args.append(lineage.compare.__file__)
         try:
             proc = subprocess.run(
