@@ -78,8 +78,20 @@ class Postgres:
             server = cls(folder=folder, port=free_port())
             run = _as_server_user
             subprocess.run(
-                run(["initdb", "-D", str(server.data), "--auth=trust", "-U", server.user])
-                + ["-E", "UTF8", "--no-sync", "--no-instructions"],
+                run(
+                    [
+                        "initdb",
+                        "-D",
+                        str(server.data),
+                        "--auth=trust",
+                        "-U",
+                        server.user,
+                        "-E",
+                        "UTF8",
+                        "--no-sync",
+                        "--no-instructions",
+                    ]
+                ),
                 check=True,
                 capture_output=True,
                 timeout=120,
@@ -87,8 +99,21 @@ class Postgres:
             options = f"-h 127.0.0.1 -p {server.port} -k {folder} -F -c max_connections=200"
             log = folder / "server.log"
             subprocess.run(
-                run(["pg_ctl", "-D", str(server.data), "-o", options, "-l", str(log)])
-                + ["-w", "-t", "60", "start"],
+                run(
+                    [
+                        "pg_ctl",
+                        "-D",
+                        str(server.data),
+                        "-o",
+                        options,
+                        "-l",
+                        str(log),
+                        "-w",
+                        "-t",
+                        "60",
+                        "start",
+                    ]
+                ),
                 check=True,
                 capture_output=True,
                 timeout=120,
@@ -101,8 +126,7 @@ class Postgres:
     def stop(self) -> None:
         try:
             subprocess.run(
-                _as_server_user(["pg_ctl", "-D", str(self.data), "-m", "immediate", "-w"])
-                + ["stop"],
+                _as_server_user(["pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop"]),
                 capture_output=True,
                 timeout=120,
             )

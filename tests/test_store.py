@@ -274,9 +274,7 @@ def test_unpicklable_value_saves_code_only(
     ],
     ids=["missing", "garbage"],
 )
-def test_damaged_value_file(
-    store: Store, damage: Callable[[Any, str], Any], message: str
-) -> None:
+def test_damaged_value_file(store: Store, damage: Callable[[Any, str], Any], message: str) -> None:
     record = save(store, "x", [1])
     location = store.values.location
     damage(location.fs, location.path(str(record.value_path)))

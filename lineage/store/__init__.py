@@ -42,7 +42,6 @@ from lineage.errors import (
     CorruptStoreError,
     InvalidArtifactNameError,
     InvalidVersionError,
-    StoreAccessError,
     UnpicklableValueWarning,
     ValueLoadError,
     ValueNotStoredError,

@@ -128,7 +128,9 @@ class Database:
                 f"lineage needs a folder it can create and write at {self.path.parent}, on a "
                 f"disk with free space: fix that, or {self.hint}"
             )
-        return StoreAccessError(f"cannot use the lineage store at {self.shown} ({reason}): {advice}")
+        return StoreAccessError(
+            f"cannot use the lineage store at {self.shown} ({reason}): {advice}"
+        )
 
     def translate(self, e: DBAPIError) -> LineageError | None:
         """The lineage error an error of the driver means, or None (raise it as it is)."""
