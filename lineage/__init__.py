@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from lineage.api import Artifact, artifacts, delete, get, save
+from lineage.api import Artifact, artifacts, configure, delete, gc, get, info, push, save
 from lineage.errors import LineageError
 from lineage.export import export
 from lineage.function import get_function, get_source
@@ -22,12 +22,16 @@ __all__ = [
     "Artifact",
     "LineageError",
     "artifacts",
+    "configure",
     "delete",
     "export",
+    "gc",
     "get",
     "get_function",
     "get_source",
+    "info",
     "load_ipython_extension",
+    "push",
     "save",
     "unload_ipython_extension",
 ]
@@ -38,10 +42,12 @@ def load_ipython_extension(shell: Any) -> None:
     """``%load_ext lineage``: start capturing this shell's cells; lineage's errors show as
     their message, without a traceback."""
     from lineage.ipython_errors import register
+    from lineage.store import warm
     from lineage.tracer import load
 
     load(shell)
     register(shell)
+    warm()  # the store's imports, here rather than in the first save
 
 
 def unload_ipython_extension(shell: Any) -> None:

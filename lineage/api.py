@@ -1,19 +1,21 @@
-"""The public API: save, get, artifacts, delete (export lives in :mod:`lineage.emitters`)."""
+"""The public API: save, get, artifacts, delete, and the store as a whole (configure, info,
+gc, push); export lives in :mod:`lineage.export`."""
 
 from __future__ import annotations
 
 import contextlib
-import gc
+import gc as collector
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from lineage.store import ArtifactRecord, Store, validate_name
+from lineage.store import ArtifactRecord, PushResult, Store, StoreInfo, validate_name
 
 if TYPE_CHECKING:
     from lineage.slicer import SliceResult
+    from lineage.store.values import StoredObject
 
 
 @dataclass(frozen=True)
@@ -75,18 +77,18 @@ def _gc_paused() -> Iterator[None]:
     skips the one large young collection that would otherwise follow. Only done when nothing
     else froze objects (``unfreeze`` would release theirs too). The user's young garbage is
     collected first (a small, young-generation collection), so none of it is held back."""
-    enabled = gc.isenabled()
+    enabled = collector.isenabled()
     if enabled:
-        gc.collect(1)
-    gc.disable()
+        collector.collect(1)
+    collector.disable()
     try:
         yield
     finally:
         if enabled:
-            if gc.get_freeze_count() == 0:
-                gc.freeze()
-                gc.unfreeze()
-            gc.enable()
+            if collector.get_freeze_count() == 0:
+                collector.freeze()
+                collector.unfreeze()
+            collector.enable()
 
 
 def save(obj: Any, name: str) -> Artifact:
@@ -231,3 +233,50 @@ def delete(name: str, version: int | None = None) -> int:
     many versions were removed. An unknown name or version raises
     :class:`~lineage.errors.ArtifactNotFoundError` / :class:`~lineage.errors.VersionNotFoundError`."""
     return Store().delete(name, version)
+
+
+def configure(database_url: str | None = None, artifact_url: str | None = None) -> None:
+    """Point this process at a store: ``database_url`` is a SQLAlchemy URL for the metadata
+    (``postgresql://user:password@host/db``, ``sqlite:////path/lineage.db``) and
+    ``artifact_url`` an fsspec URL or a folder for the values (``s3://bucket/lineage``). Each
+    one left None is ``$LINEAGE_DATABASE_URL`` / ``$LINEAGE_ARTIFACT_URL`` if set, else the
+    default under ``$LINEAGE_HOME``; ``configure()`` goes back to those.
+
+    The URLs are checked now (their form, and that their driver is installed: a
+    :class:`~lineage.errors.StoreConfigError` names what to install); the store is opened by
+    the next operation that uses it. :func:`info` shows where it is."""
+    from lineage._config import StoreURLs, set_store_urls
+    from lineage.store.urls import artifact_location
+    from lineage.store.urls import database_url as checked_database_url
+
+    if database_url is not None:
+        checked_database_url(database_url)
+    if artifact_url is not None:
+        artifact_location(artifact_url)
+    urls = StoreURLs(database_url, artifact_url)
+    set_store_urls(None if urls == StoreURLs() else urls)
+
+
+def info() -> StoreInfo:
+    """Which store this process uses (passwords hidden), how many artifact versions and names
+    it holds, and its schema version (opening it makes or migrates it, as any use does)."""
+    return Store().info()
+
+
+def gc(delete: bool = False, older_than: float | None = None) -> list[StoredObject]:
+    """The value objects under the artifact URL that no artifact names (left by saves cut
+    short), older than ``older_than`` seconds (default an hour: younger ones may belong to a
+    save about to commit). A dry run unless ``delete``: then they are removed."""
+    from lineage.store import GC_GRACE_SECONDS
+
+    grace = GC_GRACE_SECONDS if older_than is None else float(older_than)
+    if grace < 0:
+        raise ValueError(f"older_than is a number of seconds, at least 0, not {older_than!r}")
+    return Store().gc(delete=delete, older_than=grace)
+
+
+def push(database_url: str, artifact_url: str) -> PushResult:
+    """Copy every artifact version of this process's store into the store at
+    ``database_url`` and ``artifact_url`` (e.g. a local store into a team's), keeping names,
+    versions and code; safe to repeat. See :meth:`lineage.store.Store.push`."""
+    return Store().push(Store(database_url=database_url, artifact_url=artifact_url))

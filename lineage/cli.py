@@ -75,6 +75,46 @@ def _cmd_verify(args: argparse.Namespace) -> int:
     return result.outcome.exit_code
 
 
+def _cmd_info(args: argparse.Namespace) -> int:
+    from lineage import __version__
+    from lineage.api import info
+
+    store = info()
+    print(f"lineage:   {__version__}")
+    print(f"database:  {store.database_url}")
+    print(f"values:    {store.artifact_url}")
+    print(f"schema:    version {store.schema_version}")
+    print(f"artifacts: {_count(store.artifacts, 'version')} of {_count(store.names, 'name')}")
+    return 0
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}{'s' if n != 1 else ''}"
+
+
+def _cmd_gc(args: argparse.Namespace) -> int:
+    from lineage.api import gc
+
+    orphans = gc(delete=args.delete, older_than=args.older_than)
+    size = sum(o.size or 0 for o in orphans)
+    for orphan in orphans:
+        print(orphan.key)
+    done = "removed" if args.delete else "would remove (a dry run: --delete removes them)"
+    print(f"{done}: {_count(len(orphans), 'value object')} no artifact names, {size:,} bytes")
+    return 0
+
+
+def _cmd_push(args: argparse.Namespace) -> int:
+    from lineage.api import push
+
+    result = push(args.database_url, args.artifact_url)
+    for name, version in result.copied:
+        print(f"pushed {name} v{version}")
+    already = f", {len(result.present)} already there" if result.present else ""
+    print(f"{_count(len(result.copied), 'artifact version')} pushed{already}")
+    return 0
+
+
 # `lineage verify`'s exit statuses, as lineage.verify.Outcome defines them
 _VERIFY_EPILOG = """\
 exit status:
@@ -163,6 +203,40 @@ def build_parser() -> argparse.ArgumentParser:
         help="stop the run after SECONDS (exit status 5; default: no limit)",
     )
     p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser(
+        "info", help="which store this is (database, values, schema) and what it holds"
+    )
+    p.set_defaults(func=_cmd_info)
+
+    p = sub.add_parser(
+        "gc",
+        help="list (or with --delete remove) stored values that no artifact names",
+        description="List the value objects under the artifact URL that no artifact names\n"
+        "(left by saves cut short). A dry run unless --delete.",
+    )
+    p.add_argument("--delete", action="store_true", help="remove them (default: only list)")
+    p.add_argument(
+        "--older-than",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="only values written at least SECONDS ago (default: 3600; younger ones may "
+        "belong to a save about to commit)",
+    )
+    p.set_defaults(func=_cmd_gc)
+
+    p = sub.add_parser(
+        "push",
+        help="copy every artifact of this store into another (e.g. a team's)",
+        description="Copy every artifact version of this store (names, versions, code and\n"
+        "values) into the store at --database-url and --artifact-url. Safe to repeat: the\n"
+        "versions already there are left alone; a version there with other content stops\n"
+        "the push before anything is copied.",
+    )
+    p.add_argument("--database-url", required=True, help="the target's SQLAlchemy URL")
+    p.add_argument("--artifact-url", required=True, help="the target's folder or fsspec URL")
+    p.set_defaults(func=_cmd_push)
 
     from lineage.emitters import targets
 

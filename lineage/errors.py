@@ -70,6 +70,11 @@ class StoreConfigError(LineageError, ValueError):
     is malformed, or its driver is not installed."""
 
 
+class PushConflictError(LineageError):
+    """``lineage push``: the target store already holds a version of an artifact with other
+    content than the one being pushed; nothing was copied."""
+
+
 class CaptureFailedError(LineageError, RuntimeError):
     """Capture failed earlier in this session, so a slice of it could be wrong (a
     RuntimeError too, which lineage raised here before)."""

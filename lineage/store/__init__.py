@@ -42,6 +42,8 @@ from lineage.errors import (
     CorruptStoreError,
     InvalidArtifactNameError,
     InvalidVersionError,
+    PushConflictError,
+    StoreConfigError,
     UnpicklableValueWarning,
     ValueLoadError,
     ValueNotStoredError,
@@ -56,7 +58,14 @@ if TYPE_CHECKING:
     from lineage.store.database import Database
     from lineage.store.values import StoredObject, Values
 
-__all__ = ["SCHEMA_VERSION", "ArtifactRecord", "Store", "StoreInfo", "validate_name"]
+__all__ = [
+    "SCHEMA_VERSION",
+    "ArtifactRecord",
+    "PushResult",
+    "Store",
+    "StoreInfo",
+    "validate_name",
+]
 
 MAX_NAME_LENGTH = 200
 # `lineage gc` leaves alone values younger than this: a save writes its value, then commits
@@ -181,6 +190,34 @@ class StoreInfo:
     schema_version: int
 
 
+_databases: dict[tuple[str, str], Database] = {}  # Store.db's, by URL
+
+
+def warm() -> None:
+    """Import what the store uses (SQLAlchemy, fsspec) now, so that the first save does not
+    pay for it: ``%load_ext lineage`` calls this, never ``import lineage``."""
+    from lineage.store import schema, urls, values  # noqa: F401  (imports SQLAlchemy lazily)
+
+    schema.tables()
+    import fsspec.implementations.local  # noqa: F401
+    import sqlalchemy.dialects.sqlite
+    import sqlalchemy.pool  # noqa: F401
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What :meth:`Store.push` did: the (name, version) pairs copied, and those the target
+    already held with the same content."""
+
+    copied: tuple[tuple[str, int], ...]
+    present: tuple[tuple[str, int], ...]
+
+
+def _same(a: ArtifactRecord, b: ArtifactRecord) -> bool:
+    """The same save: everything but where the value is kept."""
+    return replace(a, value_path=None) == replace(b, value_path=None)
+
+
 class Store:
     """Artifacts, their versions and their values.
 
@@ -221,9 +258,16 @@ class Store:
 
             path = str((self.home / "lineage.db").absolute())
             url = URL.create("sqlite", database=path)
-            return Database(url, "point LINEAGE_HOME at another folder")
-        hint = "point LINEAGE_DATABASE_URL (or lineage.configure) at another database"
-        return Database(database_url(self.database_url), hint)
+            hint = "point LINEAGE_HOME at another folder"
+        else:
+            url = database_url(self.database_url)
+            hint = "point LINEAGE_DATABASE_URL (or lineage.configure) at another database"
+        # one per URL in a process: its engine keeps SQLAlchemy's compiled statements, and
+        # the schema is checked once
+        key = (url.render_as_string(hide_password=False), hint)
+        if key not in _databases:
+            _databases[key] = Database(url, hint)
+        return _databases[key]
 
     @functools.cached_property
     def values(self) -> Values:
@@ -491,3 +535,66 @@ class Store:
             for orphan in orphans:
                 self.values.remove(orphan.key)
         return orphans
+
+    def push(self, target: Store) -> PushResult:
+        """Copy every artifact version of this store into ``target`` (e.g. a local store into
+        a team's), keeping names, versions, times and code; the values are written under new
+        keys in ``target``'s artifact URL.
+
+        All or nothing, and safe to repeat: the versions ``target`` already holds with the
+        same content are left alone; one it holds with other content (someone saved the same
+        name there) is a :class:`PushConflictError` before anything is written. The values
+        are written first, then every row is inserted in one transaction, so a push cut short
+        leaves at worst value objects no row names (``gc`` removes them)."""
+        from sqlalchemy import insert
+        from sqlalchemy.exc import IntegrityError
+
+        from lineage.store.values import new_key
+
+        if self.db.same_as(target.db):
+            raise StoreConfigError(f"cannot push a store into itself ({self.db.shown})")
+        mine = sorted(self.list(), key=lambda r: (r.name, r.version))
+        theirs = {(r.name, r.version): r for r in target.list()}
+        conflicts = [
+            r
+            for r in mine
+            if (r.name, r.version) in theirs and not _same(r, theirs[r.name, r.version])
+        ]
+        if conflicts:
+            shown = ", ".join(f"{r.name!r} version {r.version}" for r in conflicts[:5])
+            more = f" and {len(conflicts) - 5} more" if len(conflicts) > 5 else ""
+            raise PushConflictError(
+                f"{target.db.shown} already holds {shown}{more} with other content: nothing was "
+                "pushed. Rename or delete those artifacts in one of the stores, then push again"
+            )
+        todo = [r for r in mine if (r.name, r.version) not in theirs]
+        copied: list[ArtifactRecord] = []
+        target.values.prepare()
+        try:
+            for record in todo:
+                key = None
+                if record.value_path is not None:
+                    key = new_key()
+                    target.values.put(key, self.value_bytes(record))
+                copied.append(replace(record, value_path=key))
+            artifacts = self._tables().artifacts
+            with target._transaction(write=True) as conn:
+                if copied:
+                    conn.execute(insert(artifacts), [self._row(r) for r in copied])
+        except IntegrityError as e:  # a version was saved into the target meanwhile
+            for record in copied:
+                if record.value_path is not None:
+                    target.values.remove(record.value_path)
+            raise PushConflictError(
+                f"{target.db.shown} gained a version of an artifact being pushed while the "
+                "push ran: nothing was pushed; push again"
+            ) from e
+        except BaseException:
+            for record in copied:
+                if record.value_path is not None:
+                    target.values.remove(record.value_path)
+            raise
+        return PushResult(
+            copied=tuple((r.name, r.version) for r in copied),
+            present=tuple((r.name, r.version) for r in mine if (r.name, r.version) in theirs),
+        )

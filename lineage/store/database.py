@@ -91,6 +91,17 @@ class Database:
         """The database's URL, password hidden."""
         return mask(self.url)
 
+    def same_as(self, other: Database) -> bool:
+        """The same database (a SQLite file however its path is written, a server database
+        whatever the password)."""
+        if self.path is not None or other.path is not None:
+            return (
+                self.path is not None
+                and other.path is not None
+                and os.path.realpath(self.path) == os.path.realpath(other.path)
+            )
+        return bool(self.url.set(password=None) == other.url.set(password=None))
+
     def engine(self) -> Engine:
         if self._engine is None:
             if self.path is not None:
@@ -160,12 +171,18 @@ class Database:
         from sqlalchemy.exc import DBAPIError
 
         try:
-            self.prepare()
-            with self.engine().connect() as conn:
-                if write:
-                    conn.execution_options(lineage_write=True)
-                with conn.begin():
-                    yield conn
+            for _ in range(2):
+                self.prepare()
+                with self.engine().connect() as conn:
+                    if write:
+                        conn.execution_options(lineage_write=True)
+                    with conn.begin():
+                        if self._stamp(conn) == schema.SCHEMA_VERSION:
+                            yield conn
+                            return
+                # another process changed the schema since it was checked: check it again
+                self._ready = False
+            raise self.corrupt("changed its schema version while lineage was using it")
         except DBAPIError as e:
             error = self.translate(e)
             if error is None:
@@ -175,11 +192,12 @@ class Database:
     def prepare(self) -> None:
         """Make sure the database exists at the current schema: make a SQLite file whole,
         make the schema in an empty server database, migrate an older one; refuse a foreign
-        or newer one. Done once per instance."""
+        or newer one. Done once per instance (per process: :class:`~lineage.store.Store` keeps
+        one instance per URL)."""
         from sqlalchemy.exc import DBAPIError
 
-        if self._ready:
-            return
+        if self._ready and (self.path is None or os.path.lexists(self.path)):
+            return  # checked before (a SQLite file removed meanwhile is made again)
         try:
             if self.path is not None:
                 self._make_sqlite_file(self.path)
@@ -196,6 +214,19 @@ class Database:
         self._ready = True
 
     # -- schema -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _stamp(conn: Connection) -> int | None:
+        """The schema version the marker records, read in the caller's transaction (so a
+        process never writes into a store that a newer lineage migrated meanwhile)."""
+        from sqlalchemy import select
+
+        meta = schema.tables().meta
+        value = conn.execute(select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+        try:
+            return int(value) if value is not None else None
+        except ValueError:
+            return None
 
     def _version(self, conn: Connection) -> int | None:
         """The schema version the database is at (None: a server database with no tables
