@@ -349,3 +349,65 @@ def test_an_artifact_saved_on_one_machine_is_used_on_another(
     assert pickle.loads((data / "report.pkl").read_bytes()) == {"count": 3, "max": 9}
     assert pickle.loads((data / "high.pkl").read_bytes()) == [5, 7, 9]
     assert not (machine_b / "home" / "values").exists()  # the values came from the team store
+
+
+# -- processes killed at random moments while others save -------------------------------------
+
+KILLED_SAVER = """
+import sys
+from lineage.store import Store
+store, tag = Store(sys.argv[1]), sys.argv[2]
+for i in range(100_000):
+    record = store.save("k", (tag, i), code="", session_code="", session_id=tag)
+    print(record.version, i, flush=True)
+"""
+
+
+def test_savers_killed_at_random_moments_lose_no_completed_save(
+    backend: Backend, tmp_path: Path
+) -> None:
+    import random
+    import signal
+    import time
+
+    home = tmp_path / "home"
+    Store(home).list()  # made (or migrated) before the race
+    rng = random.Random(14)
+    procs = {
+        f"p{n}": subprocess.Popen(
+            [sys.executable, "-c", KILLED_SAVER, str(home), f"p{n}"],
+            env=os.environ | {"PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(4)
+    }
+    first: dict[str, str] = {}
+    for tag, proc in procs.items():  # each is killed mid-run, after it saved at least once
+        assert proc.stdout is not None
+        first[tag] = proc.stdout.readline()
+        assert first[tag].endswith("\n"), proc.stderr.read() if proc.stderr else ""
+        time.sleep(rng.uniform(0.05, 0.6))
+        proc.send_signal(signal.SIGKILL)
+    completed: dict[str, list[tuple[int, ...]]] = {}
+    for tag, proc in procs.items():
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == -signal.SIGKILL, err
+        lines = (first[tag] + out).split("\n")[:-1]  # the last one may have been cut short
+        completed[tag] = [tuple(map(int, line.split())) for line in lines]
+    store = Store(home)
+    records = {r.version: r for r in store.list()}
+    assert sorted(records) == list(range(1, len(records) + 1))  # unique and dense
+    for tag, saves in completed.items():
+        for version, i in saves:  # every save that returned is there, with its value
+            assert store.load_value(records[version]) == (tag, i)
+    for record in records.values():  # and every row that committed is readable
+        tag, i = store.load_value(record)
+        assert record.session_id == tag
+    assert store.save("k", "after", code="", session_code="", session_id="s").version == (
+        len(records) + 1
+    )
+    orphans = store.gc(delete=True, older_than=0)  # at most one per killed saver
+    assert len(orphans) <= len(procs)
+    assert len(keys(store)) == len(records) + 1
