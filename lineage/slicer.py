@@ -392,7 +392,8 @@ class Slicer:
         earlier = self.saves.get(key, 0)
         self.saves[key] = earlier + 1
         target = identifier(name or "artifact", default="artifact")
-        text = statement_text(dataclasses.replace(running, lineage=_own_names(running)), stop=True)
+        own = running.traits._replace(lineage=_own_names(running))
+        text = statement_text(dataclasses.replace(running, traits=own), stop=True)
         block = stopped(unguarded(text), name, earlier, target)
         defs = self.rebuilders(nodes, [*ids, running.id], {running.id: running})
         prelude = "\n".join(filter(None, [defs, SAVE_HELPER]))

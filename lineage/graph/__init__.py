@@ -28,6 +28,7 @@ from lineage.graph.records import (
     RuntimeName,
     State,
     StatementEffects,
+    Traits,
 )
 from lineage.graph.replay import Replay
 
@@ -52,6 +53,7 @@ class SessionGraph:
         # name (``("attrs:math",)`` for each ``math.sqrt(x)`` statement would be a tuple and a
         # string each)
         self.shared_names: dict[tuple[str, ...], tuple[str, ...]] = {}
+        self.shared_traits: dict[Traits, Traits] = {}  # likewise, Node.traits
 
     # -- public -------------------------------------------------------------------------------------
     def add_cell(

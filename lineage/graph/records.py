@@ -51,6 +51,33 @@ class RuntimeName(NamedTuple):
     func: tuple[str, int, str] | None = None  # (co_filename, co_firstlineno, co_name)
 
 
+class Traits(NamedTuple):
+    """What a statement is and did beyond its names, rarely other than the defaults: one
+    shared instance per distinct value (most statements share the default, :data:`PLAIN`), so a
+    node carries one reference for all of them."""
+
+    is_import: bool = False
+    excluded: bool = False  # magics and lineage calls: never part of a slice
+    # names standing for lineage objects when the statement mentions lineage: its text is
+    # rewritten without lineage when rendered (lineage.analysis.own_calls)
+    lineage: tuple[tuple[str, str], ...] = ()
+    dels: tuple[str, ...] = ()  # names it unbinds
+    # global names read later, when a function, lambda or class it defines is called
+    deferred: tuple[str, ...] = ()
+    global_writes: tuple[str, ...] = ()  # names its functions declare ``global``
+    # names bound (before it ran) to objects it may have changed in place
+    mutates: tuple[str, ...] = ()
+    # hidden state and files it read and wrote (``state:random``, ``file:/abs/path``)
+    state_reads: tuple[str, ...] = ()
+    state_writes: tuple[str, ...] = ()
+    changes: bool = False  # it changed an object no name in ``mutates`` holds
+    kind: str = "code"  # "import", "def" (a function or lambda), "class" or "code"
+    modules: tuple[str, ...] = ()  # for an import: the dotted paths it imports
+
+
+PLAIN = Traits()
+
+
 @dataclass(slots=True)
 class Node:
     id: NodeId
@@ -64,33 +91,65 @@ class Node:
     # names are sorted tuples (lineage.analysis.records.sorted_names): a node only lists them
     binds: tuple[str, ...]
     reads: tuple[str, ...]
-    is_import: bool
-    excluded: bool  # magics and lineage calls: never part of a slice
-    # names standing for lineage objects when the statement mentions lineage: its text is
-    # rewritten without lineage when rendered (lineage.analysis.own_calls)
-    lineage: tuple[tuple[str, str], ...] = ()
     # -- what the statement did, by name: the facts exporters plan steps from (kept with each
     # artifact; see lineage.graph.node_facts) ---------------------------------------------------
     sure: tuple[str, ...] = ()  # of ``binds``, those bound whenever it completes
-    dels: tuple[str, ...] = ()  # names it unbinds
-    # global names read later, when a function, lambda or class it defines is called
-    deferred: tuple[str, ...] = ()
-    global_writes: tuple[str, ...] = ()  # names its functions declare ``global``
-    # names bound (before it ran) to objects it may have changed in place
-    mutates: tuple[str, ...] = ()
-    # hidden state and files it read and wrote (``state:random``, ``file:/abs/path``)
-    state_reads: tuple[str, ...] = ()
-    state_writes: tuple[str, ...] = ()
-    changes: bool = False  # it changed an object no name in ``mutates`` holds
-    kind: str = "code"  # "import", "def" (a function or lambda), "class" or "code"
-    modules: tuple[str, ...] = ()  # for an import: the dotted paths it imports
     span: int = -1
+    traits: Traits = PLAIN  # the rest, read through the properties below
 
     @property
     def text(self) -> str:
         """The statement's text, as it ran."""
         span = self.span
         return self.source if span < 0 else self.source[span >> 32 : span & 0xFFFFFFFF]
+
+    @property
+    def is_import(self) -> bool:
+        return self.traits.is_import
+
+    @property
+    def excluded(self) -> bool:
+        return self.traits.excluded
+
+    @property
+    def lineage(self) -> tuple[tuple[str, str], ...]:
+        return self.traits.lineage
+
+    @property
+    def dels(self) -> tuple[str, ...]:
+        return self.traits.dels
+
+    @property
+    def deferred(self) -> tuple[str, ...]:
+        return self.traits.deferred
+
+    @property
+    def global_writes(self) -> tuple[str, ...]:
+        return self.traits.global_writes
+
+    @property
+    def mutates(self) -> tuple[str, ...]:
+        return self.traits.mutates
+
+    @property
+    def state_reads(self) -> tuple[str, ...]:
+        return self.traits.state_reads
+
+    @property
+    def state_writes(self) -> tuple[str, ...]:
+        return self.traits.state_writes
+
+    @property
+    def changes(self) -> bool:
+        return self.traits.changes
+
+    @property
+    def kind(self) -> str:
+        return self.traits.kind
+
+    @property
+    def modules(self) -> tuple[str, ...]:
+        return self.traits.modules
 
 
 @dataclass(slots=True)

@@ -35,6 +35,7 @@ from lineage.graph.node_facts import (
 from lineage.graph.objects import ObjectModel
 from lineage.graph.records import (
     CWD,
+    PLAIN,
     PLAIN_CONTAINERS,
     STAR_IMPORTS,
     WILDCARD_FILE,
@@ -44,6 +45,7 @@ from lineage.graph.records import (
     RuntimeName,
     State,
     StatementEffects,
+    Traits,
     alone,
     in_order,
     union,
@@ -165,12 +167,15 @@ class Replay:
             effects.cwd = None
         binds = f.binds | f.may_binds | eff.binds_may if f.may_binds or eff.binds_may else f.binds
         source, span = self.text_of(stmt.text)
+        binds_names, sure, traits = self.node_facts(f, eff, changes, stmt.text, binds)
+        traits = traits._replace(
+            is_import=f.is_import and not excluded, excluded=excluded, lineage=lineage
+        )
         self.out.append(
             Node(
                 id=nid, record=self.cell, execution_count=self.count, source=source, span=span,
                 deps=tuple(sorted(eff.deps - {nid})), reads=sorted_names(f.reads),
-                is_import=f.is_import and not excluded, excluded=excluded, lineage=lineage,
-                **self.node_facts(f, eff, changes, stmt.text, binds),
+                binds=binds_names, sure=sure, traits=self.shared_traits(traits),
             )
         )  # fmt: skip
 
@@ -236,9 +241,10 @@ class Replay:
         changes: tuple[frozenset[str], bool],
         text: str,
         binds: frozenset[str],
-    ) -> dict[str, Any]:
-        """The statement's facts by name, for exporters (:mod:`lineage.graph.node_facts`);
-        ``binds``: the names it may bind (``sure`` shares their tuple when it is all of them)."""
+    ) -> tuple[tuple[str, ...], tuple[str, ...], Traits]:
+        """The statement's facts by name, for exporters (:mod:`lineage.graph.node_facts`): the
+        names it may bind (``binds``), those it surely binds (the same tuple when it is all of
+        them), and the rest as traits."""
         deferred, global_writes = deferred_reads(f)
         mutates, unnamed = changes
         state_reads = eff.pseudo_reads
@@ -247,23 +253,26 @@ class Replay:
         sure = f.binds | eff.binds_sure if eff.binds_sure else f.binds
         binds_names = sorted_names(binds)
         share = self.share
-        return {
-            "binds": binds_names,
-            "sure": binds_names if sure == binds else sorted_names(sure),
-            "dels": sorted_names(f.dels),
-            "deferred": share(sorted_names(deferred)),
-            "global_writes": share(sorted_names(global_writes)),
-            "mutates": share(sorted_names(mutates)),
-            "state_reads": share(sorted_names(state_reads)),
-            "state_writes": share(sorted_names(eff.pseudo_writes)),
-            "changes": unnamed,
-            "kind": statement_kind(f),
-            "modules": share(tuple(f.imports.values())) if f.is_import else (),
-        }
+        traits = Traits(
+            dels=sorted_names(f.dels),
+            deferred=share(sorted_names(deferred)),
+            global_writes=share(sorted_names(global_writes)),
+            mutates=share(sorted_names(mutates)),
+            state_reads=share(sorted_names(state_reads)),
+            state_writes=share(sorted_names(eff.pseudo_writes)),
+            changes=unnamed,
+            kind=statement_kind(f),
+            modules=share(tuple(f.imports.values())) if f.is_import else (),
+        )
+        return binds_names, binds_names if sure == binds else sorted_names(sure), traits
 
     def share(self, items: tuple[str, ...]) -> tuple[str, ...]:
         """The graph's one tuple equal to ``items`` (see ``SessionGraph.shared_names``)."""
         return self.g.shared_names.setdefault(items, items) if items else items
+
+    def shared_traits(self, traits: Traits) -> Traits:
+        """The graph's one :class:`Traits` equal to ``traits`` (most nodes share the default)."""
+        return PLAIN if traits == PLAIN else self.g.shared_traits.setdefault(traits, traits)
 
     def lineage_mentioned(self, stmt: Stmt) -> tuple[tuple[str, str], ...]:
         """The names standing for lineage objects when the statement's text names one, else ()."""
@@ -302,7 +311,7 @@ class Replay:
             Node(
                 id=nid, record=self.cell, execution_count=self.count, source=text, deps=deps,
                 binds=(), reads=(alias,) if alias in st.binders else (),
-                is_import=False, excluded=False, state_writes=(reset.state,),
+                traits=self.shared_traits(Traits(state_writes=(reset.state,))),
             )
         )  # fmt: skip
 
