@@ -22,6 +22,7 @@ from lineage.analysis.cells import Stmt, code_magic, magic_source
 from lineage.analysis.own_calls import SAVE_POINT, is_lineage_path
 from lineage.errors import SliceError, UnreplayedCodeWarning
 from lineage.graph import Node, NodeId, RuntimeName
+from lineage.graph.records import PLAIN
 from lineage.identifiers import identifier
 
 if TYPE_CHECKING:
@@ -157,35 +158,48 @@ def statement_record(node: Node, text: str, extra: Mapping[str, Any] | None = No
         "deps": list(node.deps),
         "execution_count": node.execution_count,
     }
-    if node.lineage or extra:  # names to drop or add
+    traits = node.traits
+    if traits.lineage or extra:  # names to drop or add
         _changed_names(record, node, extra or {})
-    else:  # most statements: the node's own sets, as they are
+    elif traits is PLAIN:  # most statements: names bound and read, nothing else
+        if node.binds:
+            record["binds"] = list(node.binds)  # a node's names are sorted tuples
+        if node.reads:
+            record["reads"] = list(node.reads)
+    else:  # the node's own sets, as they are
         for key in _NAME_SETS:
             names = getattr(node, key)
             if names:
-                record[key] = sorted(names) if len(names) > 1 else [*names]
-        if node.sure is not node.binds and node.sure != node.binds:
-            record["maybe"] = sorted(set(node.binds) - set(node.sure))
-    if node.state_reads:
-        record["state_reads"] = list(node.state_reads)
-    if node.state_writes:
-        record["state_writes"] = list(node.state_writes)
-    if node.changes or (extra or {}).get("changes"):
+                record[key] = list(names)
+    if not (traits.lineage or extra) and node.sure is not node.binds and node.sure != node.binds:
+        record["maybe"] = sorted(set(node.binds) - set(node.sure))
+    if traits is PLAIN and not extra:
+        return _with_literal(record, node, text)
+    if traits.state_reads:
+        record["state_reads"] = list(traits.state_reads)
+    if traits.state_writes:
+        record["state_writes"] = list(traits.state_writes)
+    if traits.changes or (extra or {}).get("changes"):
         record["changes"] = True
-    if node.kind != "code":
-        record["kind"] = node.kind
-    if node.modules:
-        modules = [m for m in node.modules if not is_lineage_path(m)]
+    if traits.kind != "code":
+        record["kind"] = traits.kind
+    if traits.modules:
+        modules = [m for m in traits.modules if not is_lineage_path(m)]
         if modules:
             record["modules"] = modules
-    later = node.kind in ("def", "class")
+    later = traits.kind in ("def", "class")
     rebuilt = rebuilder_reads(node)
     if rebuilt:  # lineage.get(...).get_value() became a call of a function the slice defines
         key = "deferred" if later else "reads"
         record[key] = sorted({*record.get(key, ()), *rebuilt})
-    if node.lineage and SAVE_POINT in text and SAVE_POINT not in node.text:  # saves -> stops
+    if traits.lineage and SAVE_POINT in text and SAVE_POINT not in node.text:  # saves -> stops
         key = "deferred" if later else "reads"
         record[key] = sorted({*record.get(key, ()), SAVE_POINT})
+    return _with_literal(record, node, text)
+
+
+def _with_literal(record: dict[str, Any], node: Node, text: str) -> dict[str, Any]:
+    """``record``, with the literal a ``NAME = <literal>`` statement binds (a parameter)."""
     if not node.reads and len(node.binds) == 1:
         literal = _literal(node, text)
         if literal is not None:
