@@ -168,7 +168,14 @@ def plan_of(
         return make_plan(pipeline, slices, wanted_params)
     kept, reused = _reuse(slices, reuse)
     plan = make_plan(pipeline, kept, _params_left(wanted_params, slices, kept), _loaders(reused))
-    return replace(plan, reused=tuple(reused), reuse_store=_store_of(reuse))
+    # a loaded value needs the module of its type where it is unpickled (pandas for a frame)
+    loaded = {a.value_type.split(".")[0] for a in reuse} - set(sys.stdlib_module_names)
+    return replace(
+        plan,
+        reused=tuple(reused),
+        reuse_store=_store_of(reuse),
+        modules=tuple(sorted(set(plan.modules) | loaded - {"builtins"})),
+    )
 
 
 def _reuse(slices: list[Slice], reuse: Sequence[Artifact]) -> tuple[list[Slice], list[Reused]]:

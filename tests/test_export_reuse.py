@@ -15,6 +15,7 @@ import ast
 import os
 import subprocess
 import sys
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,9 @@ import pytest
 import lineage
 from lineage import cli
 from lineage.compare import values_equal
+from lineage.emitters import emitter, targets
 from lineage.errors import ExportError, StoreConfigError
+from lineage.export import MissingExtraWarning
 from lineage.reuse import load_stored
 from tests.test_export import check_rebuilt, child_env, run
 
@@ -433,3 +436,18 @@ def test_postgres_s3_store(shell, tmp_path: Path, monkeypatch, postgres, s3) -> 
     only_db = {**without, "LINEAGE_DATABASE_URL": database}  # the bucket: the exported one
     run([sys.executable, str(out / "model.py")], tmp_path, only_db)
     check_rebuilt(tmp_path / "data", {n: lineage.get(n).get_value() for n in ("model", "report")})
+
+
+@pytest.mark.parametrize("target", targets())
+def test_every_target_renders_the_load(target: str, shell, tmp_path: Path) -> None:
+    """Every entry point is rendered from the one plan: its steps module loads the value."""
+    session(shell, PIPELINE)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MissingExtraWarning)
+        paths = lineage.export(
+            ["model"], to=target, output_dir=tmp_path / "out", reuse=["features"]
+        )
+    names = {p.name for p in paths}
+    assert "model_module.py" in names and emitter(target).entry_point.format(name="model") in names
+    module = (tmp_path / "out" / "model_module.py").read_text()
+    assert "features = load_features()" in module and "random.seed" not in module
