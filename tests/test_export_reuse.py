@@ -129,6 +129,42 @@ PLAN_CASES = [
         dropped=("raw = [random.random() for _ in range(N)]",),
     ),
     PlanCase(
+        "draws_after_it_but_not_its_value",
+        (*PIPELINE[:6], "noise = random.random()\nlineage.save(noise, 'noise')"),
+        ("noise",),
+        ("features",),
+        refused=r"'noise' does not use it",
+    ),
+    PlanCase(
+        "draws_after_it_and_its_value",  # the draw needs the generator as the draws left it
+        (*PIPELINE[:6], "noisy = features[0] + random.random()\nlineage.save(noisy, 'noisy')"),
+        ("noisy",),
+        ("features",),
+        kept=("random.seed(SEED)", "raw = [random.random() for _ in range(N)]"),
+        dropped=("features = scaled(raw, SCALE)",),
+    ),
+    PlanCase(
+        "expression_saved_from_it",
+        (*PIPELINE[:6], "lineage.save(len(features) * 2, 'double')"),
+        ("double",),
+        ("features",),
+        dropped=("raw = [random.random() for _ in range(N)]", "random.seed(SEED)"),
+    ),
+    PlanCase(
+        "changed_through_an_alias_after",
+        (
+            "import lineage\nfeats = []\nalias = feats",
+            "feats.extend([1, 2])",
+            "lineage.save(feats, 'feats')",
+            "alias.append(10)",
+            "total = sum(feats)\nlineage.save(total, 'total')",
+        ),
+        ("total",),
+        ("feats",),
+        refused=r"`alias.append\(10\)` depends on the statement that made it "
+        r"\(`feats.extend\(\[1, 2\]\)`\) through more than the value of 'feats'",
+    ),
+    PlanCase(
         "changed_in_place_after",
         (
             "import lineage\nfeats = [3, 1, 2]",
@@ -182,7 +218,7 @@ PLAN_CASES = [
         ("total",),
         ("feats",),
         refused=r"the statement that made it \(`feats, rest = split\(\[1, 2, 3, 4\]\)`\) also "
-        r"makes rest, which 'total' needs",
+        r"makes rest, which `total = sum\(feats\) \+ sum\(rest\)` needs",
     ),
     PlanCase(
         "saved_from_an_expression",

@@ -71,7 +71,7 @@ def substitute(wanted: Sequence[Slice], source: Slice, reused: Reused) -> list[S
     for art in wanted:
         if not holds(art, source, target):
             out.append(art)
-            why.append(_not_read(art, variable, reused))
+            why.append(_not_read(art, variable, reused, source))
             continue
         out.append(_substituted(art, source, target, reused))
     if len(why) == len(wanted):
@@ -80,6 +80,26 @@ def substitute(wanted: Sequence[Slice], source: Slice, reused: Reused) -> list[S
             f"{reused.artifact}"
         )
     return out
+
+
+def _needed_otherwise(
+    art: Slice, reused: Reused, target: Statement, node: _Node, names: frozenset[str]
+) -> ExportError:
+    """The statement that made the reused value is needed for more than that value."""
+    made = f"the statement that made it (`{_short(target.text)}`)"
+    other = sorted(n for n in names - {reused.variable} if n)
+    if other:
+        why = f"{made} also makes {', '.join(other)}, which `{_short(node.text)}` needs"
+    else:
+        why = (
+            f"`{_short(node.text)}` depends on {made} through more than the value of "
+            f"{reused.variable!r} (an object changed under another name, or one it does not "
+            "name)"
+        )
+    return ExportError(
+        f"cannot reuse {reused.artifact!r} for {art.artifact!r}: {why}; export without "
+        f"--reuse {reused.artifact}"
+    )
 
 
 def target_of(source: Slice, reused: Reused) -> Statement:
@@ -96,7 +116,9 @@ def holds(art: Slice, source: Slice, target: Statement) -> bool:
     )
 
 
-def _not_read(art: Slice, variable: str, reused: Reused) -> str:
+def _not_read(art: Slice, variable: str, reused: Reused, source: Slice) -> str:
+    if art.session != source.session:
+        return f"{art.artifact!r} was saved by another session than {reused.artifact!r}"
     reads = any(variable in s.facts.reads | s.facts.deferred for s in art.statements)
     reads = reads or variable in art.extra_facts.reads | art.extra_facts.deferred
     if not reads:
@@ -135,13 +157,7 @@ def _substituted(art: Slice, source: Slice, target: Statement, reused: Reused) -
                 loaded = True  # the stored value serves this read
                 continue
             if need == target.id:
-                what = ", ".join(sorted(names - {variable})) or "what it changed"
-                raise ExportError(
-                    f"cannot reuse {reused.artifact!r} for {art.artifact!r}: the statement that "
-                    f"made it (`{_short(target.text)}`) also makes {what}, which "
-                    f"{art.artifact!r} needs (`{_short(node.text)}`); export without --reuse "
-                    f"{reused.artifact}"
-                )
+                raise _needed_otherwise(art, reused, target, node, names)
             kept.add(need)
             todo.append(need)
     if not loaded:
