@@ -170,12 +170,18 @@ def plan_of(
     plan = make_plan(pipeline, kept, _params_left(wanted_params, slices, kept), _loaders(reused))
     # a loaded value needs the module of its type where it is unpickled (pandas for a frame)
     loaded = {a.value_type.split(".")[0] for a in reuse} - set(sys.stdlib_module_names)
+    # a function, or an object of a class the session defined, passes by value between steps
+    by_value = any(a.value_type.startswith("__main__.") or a.value_type in _BY_VALUE for a in reuse)
     return replace(
         plan,
         reused=tuple(reused),
         reuse_store=_store_of(reuse),
-        modules=tuple(sorted(set(plan.modules) | loaded - {"builtins"})),
+        modules=tuple(sorted(set(plan.modules) | loaded - {"builtins", "__main__"})),
+        cloudpickle=plan.cloudpickle or by_value,
     )
+
+
+_BY_VALUE = frozenset({"builtins.function", "builtins.type"})
 
 
 def _reuse(slices: list[Slice], reuse: Sequence[Artifact]) -> tuple[list[Slice], list[Reused]]:

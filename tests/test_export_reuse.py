@@ -165,6 +165,45 @@ PLAN_CASES = [
         r"\(`feats.extend\(\[1, 2\]\)`\) through more than the value of 'feats'",
     ),
     PlanCase(
+        "scaler_and_its_input_leave",  # fit_transform changes the scaler: only features read it
+        (
+            "import lineage\nfrom sklearn.datasets import load_iris\n"
+            "from sklearn.linear_model import LogisticRegression\n"
+            "from sklearn.preprocessing import StandardScaler",
+            "df = load_iris(as_frame=True).frame",
+            'X = df.drop(columns="target")',
+            "scaler = StandardScaler()\nfeatures = scaler.fit_transform(X)",
+            "lineage.save(features, 'features')",
+            'model = LogisticRegression(max_iter=200).fit(features, df["target"])',
+            'score = model.score(features, df["target"])\nlineage.save(score, "score")',
+        ),
+        ("score",),
+        ("features",),
+        kept=(
+            "df = load_iris(as_frame=True).frame",
+            'model = LogisticRegression(max_iter=200).fit(features, df["target"])',
+        ),
+        dropped=(
+            'X = df.drop(columns="target")',
+            "scaler = StandardScaler()",
+            "features = scaler.fit_transform(X)",
+            "from sklearn.preprocessing import StandardScaler",
+        ),
+    ),
+    PlanCase(
+        "a_function_defined_in_the_session",  # loaded, then handed on by value
+        (
+            "import lineage\nK = 3",
+            "def make(k):\n    return lambda v: v * k",
+            "times = make(K)\nlineage.save(times, 'times')",
+            "out = [times(i) for i in range(4)]\nlineage.save(out, 'out')",
+        ),
+        ("out",),
+        ("times",),
+        kept=("out = [times(i) for i in range(4)]",),
+        dropped=("K = 3", "times = make(K)"),
+    ),
+    PlanCase(
         "changed_in_place_after",
         (
             "import lineage\nfeats = [3, 1, 2]",
