@@ -145,12 +145,13 @@ def _substituted(art: Slice, source: Slice, target: Statement, reused: Reused) -
             f"to compute; export without --reuse {reused.artifact}"
         )
     rebound = any(variable in nodes[p].facts.sure for p in order if p > target.id)
+    index = _Index(nodes)
     todo = sorted(kept)
     loaded = False
     while todo:
         pos = todo.pop()
         node = nodes[pos]
-        for need, names in _needs(node, nodes, order):
+        for need, names in index.needs(node):
             if need in kept:
                 continue
             if need in theirs and names == {variable} and _serves(node, variable, served, rebound):
@@ -213,55 +214,69 @@ def _served(
     return served
 
 
-def _needs(
-    node: _Node, nodes: dict[float, _Node], order: list[float]
-) -> list[tuple[float, frozenset[str]]]:
-    """The statements ``node`` may need, each with the names that link them (empty when only
-    a dependency the graph recorded, or an object changed under no name, links them)."""
-    f = node.facts
-    wants = _wants(node, nodes, order)
-    out: dict[float, set[str]] = {}
-    for d in node.deps:
-        if float(d) in nodes:
-            dep = nodes[float(d)].facts
-            link = (dep.binds | dep.mutates) & wants | (dep.state_writes & f.state_reads)
-            out.setdefault(float(d), set()).update(link)
-            if dep.changes:
-                out[float(d)].add("")  # an unnamed object: never served
-    for name in wants:
-        later = name in f.deferred  # read when a function it defines runs: any writer
-        for pos in reversed(order):
-            if pos == node.pos or (pos > node.pos and not later):
-                continue
-            other = nodes[pos].facts
-            if name in other.binds or name in other.mutates:
+class _Index:
+    """Who writes what in one wanted slice, for the closure: the statements binding or
+    changing each name, writing each piece of hidden state, and defining functions that read
+    globals later, each list in execution order."""
+
+    def __init__(self, nodes: dict[float, _Node]) -> None:
+        self.nodes = nodes
+        self.writers: dict[str, list[float]] = {}
+        self.states: dict[str, list[float]] = {}
+        self.definers: dict[str, list[float]] = {}  # name -> statements binding it that defer
+        for pos in sorted(nodes):
+            f = nodes[pos].facts
+            for name in f.binds | f.mutates:
+                self.writers.setdefault(name, []).append(pos)
+            for state in f.state_writes:
+                self.states.setdefault(state, []).append(pos)
+            if f.deferred:
+                for name in f.binds:
+                    self.definers.setdefault(name, []).append(pos)
+
+    def needs(self, node: _Node) -> list[tuple[float, frozenset[str]]]:
+        """The statements ``node`` may need, each with the names that link them (empty when
+        only a dependency the graph recorded, or an object changed under no name, links
+        them)."""
+        f = node.facts
+        wants = self.wants(node)
+        out: dict[float, set[str]] = {}
+        for d in node.deps:
+            if float(d) in self.nodes:
+                dep = self.nodes[float(d)].facts
+                link = (dep.binds | dep.mutates) & wants | (dep.state_writes & f.state_reads)
+                out.setdefault(float(d), set()).update(link)
+                if dep.changes:
+                    out[float(d)].add("")  # an unnamed object: never served
+        for name in wants:
+            later = name in f.deferred  # read when a function it defines runs: any writer
+            for pos in reversed(self.writers.get(name, ())):
+                if pos == node.pos or (pos > node.pos and not later):
+                    continue
                 out.setdefault(pos, set()).add(name)
-                if name in other.sure and pos < node.pos:
+                if pos < node.pos and name in self.nodes[pos].facts.sure:
                     break
-    for state in f.state_reads:
-        for pos in order:
-            if pos < node.pos and state in nodes[pos].facts.state_writes:
-                out.setdefault(pos, set()).add(state)
-    return [(pos, frozenset(names)) for pos, names in out.items()]
+        for state in f.state_reads:
+            for pos in self.states.get(state, ()):
+                if pos < node.pos:
+                    out.setdefault(pos, set()).add(state)
+        return [(pos, frozenset(names)) for pos, names in out.items()]
 
-
-def _wants(node: _Node, nodes: dict[float, _Node], order: list[float]) -> frozenset[str]:
-    """The names ``node`` reads or changes, with the globals the notebook functions it calls
-    read when they run (a call's facts name the function only), transitively."""
-    f = node.facts
-    wants = set(f.reads | f.deferred | f.mutates)
-    seen: set[float] = set()
-    grew = True
-    while grew:
-        grew = False
-        for pos in order:
-            other = nodes[pos].facts
-            if pos in seen or pos >= node.pos or not other.deferred or not other.binds & wants:
-                continue
-            seen.add(pos)
-            grew = grew or not other.deferred <= wants
-            wants |= other.deferred
-    return frozenset(wants)
+    def wants(self, node: _Node) -> frozenset[str]:
+        """The names ``node`` reads or changes, with the globals the notebook functions it
+        calls read when they run (a call's facts name the function only), transitively."""
+        f = node.facts
+        wants = set(f.reads | f.deferred | f.mutates)
+        todo = list(wants)
+        seen: set[float] = set()
+        while todo:
+            for pos in self.definers.get(todo.pop(), ()):
+                if pos < node.pos and pos not in seen:
+                    seen.add(pos)
+                    new = self.nodes[pos].facts.deferred - wants
+                    wants |= new
+                    todo += new
+        return frozenset(wants)
 
 
 def _short(text: str, limit: int = 60) -> str:
