@@ -356,8 +356,9 @@ def test_plan(case: PlanCase, shell) -> None:
         assert values_equal(rebuilt[name], lineage.get(name).get_value()), name
 
 
-def test_cli_reuse_is_repeatable(shell, tmp_path: Path) -> None:
-    """``--reuse`` twice: both values load; one of them no step reads is refused."""
+def test_cli_reuse_is_repeatable(shell, tmp_path: Path, capsys) -> None:
+    """``--reuse`` twice: both values load; one no step reads then is refused, and so is a
+    name both exported and reused (``lineage: <why>``, status 2)."""
     session(shell, (*PIPELINE, "combo = [model, report['n']]", "lineage.save(combo, 'combo')"))
     out = tmp_path / "out"
     argv = ["export", "combo", "-o", str(out), "--reuse", "model", "--reuse", "report"]
@@ -369,6 +370,10 @@ def test_cli_reuse_is_repeatable(shell, tmp_path: Path) -> None:
         ExportError, match="no step reads 'features' once 'model', 'report' are reused"
     ):
         lineage.export(["combo"], output_dir=tmp_path / "o2", reuse=["model", "report", "features"])
+    capsys.readouterr()
+    assert cli.main(["export", "combo", "-o", str(tmp_path / "o3"), "--reuse", "combo"]) == 2
+    assert "lineage: 'combo' is both exported and reused" in capsys.readouterr().err
+    assert not (tmp_path / "o3").exists()
 
 
 # -- the script, run for real ------------------------------------------------------------------
