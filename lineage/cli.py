@@ -139,6 +139,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
             pipeline_name=args.name,
             params=args.param,
             force=args.force,
+            reuse=args.reuse,
         )
     for path in paths:
         print(path)
@@ -256,6 +257,14 @@ def build_parser() -> argparse.ArgumentParser:
         default=[],
         metavar="NAME",
         help="turn the top-level assignment NAME = <literal> into a pipeline parameter",
+    )
+    p.add_argument(
+        "--reuse",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="load the stored value of artifact NAME (its latest version) instead of "
+        "recomputing it",
     )
     p.add_argument("--force", action="store_true", help="replace another pipeline's files")
     p.set_defaults(func=_cmd_export)

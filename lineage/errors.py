@@ -92,6 +92,12 @@ class ExportError(LineageError):
     pass
 
 
+class ReusedArtifactError(LineageError, LookupError):
+    """A pipeline exported with ``--reuse`` cannot find the artifact version it loads: that
+    version was deleted from the store (or saved again after a delete), or its value is
+    gone."""
+
+
 class UnpicklableValueWarning(UserWarning):
     """The value could not be pickled; its code was saved without it."""
 

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from lineage.api import Artifact
     from lineage.emitters.model import Plan, Slice, StatementFacts
     from lineage.emitters.render import Pipeline
+    from lineage.emitters.reuse import Reused
+    from lineage.reuse import StoreAddress
     from lineage.trial import Trial
 
 MARKER = ".lineage-pipeline"
@@ -50,6 +52,7 @@ def export(
     pipeline_name: str | None = None,
     params: str | Sequence[str] | None = None,
     force: bool = False,
+    reuse: str | Sequence[str] | None = None,
 ) -> list[Path]:
     """Write a pipeline that rebuilds the artifacts ``names`` into ``output_dir``.
 
@@ -61,7 +64,9 @@ def export(
     written. ``P`` is ``pipeline_name`` (default: the
     first artifact's name) made a valid identifier. Each name in ``params`` turns the top-level
     assignment ``NAME = <literal>`` into a pipeline parameter. An output folder holding another
-    pipeline's files is refused unless ``force``. Returns the paths written.
+    pipeline's files is refused unless ``force``. Each name in ``reuse`` is a saved artifact
+    whose stored value (its latest version) the pipeline loads from the store instead of
+    recomputing it; the steps only it needed are left out. Returns the paths written.
 
     All or nothing: the files are staged in a scratch folder, the script runs there once (its
     imports make ``requirements.txt``, see :mod:`lineage.trial`), and only then are they
@@ -76,7 +81,7 @@ def export(
     chosen = emitter(to)  # an unknown target fails before anything is read or written
     arts = [get(name) for name in wanted]
     _check_values(arts)
-    plan = plan_of(arts, pipeline_name, params)
+    plan = plan_of(arts, pipeline_name, params, reused_artifacts(reuse, wanted))
     out = Path(output_dir)
     previous = _claim(out, plan.pipeline, force)
     registered = targets()
@@ -114,20 +119,132 @@ def wanted_names(names: str | Sequence[str], doing: str) -> list[str]:
     return wanted
 
 
+def reused_artifacts(reuse: str | Sequence[str] | None, wanted: Sequence[str]) -> list[Artifact]:
+    """The artifacts named in ``reuse`` (latest versions), each with a stored value; an
+    :class:`ExportError` saying what to do for an unknown one, one without a value, or one
+    that is also exported."""
+    from lineage.api import get
+    from lineage.errors import ArtifactNotFoundError
+
+    names = [reuse] if isinstance(reuse, str) else list(dict.fromkeys(reuse or ()))
+    out = []
+    for name in names:
+        if name in wanted:
+            raise ExportError(
+                f"{name!r} is both exported and reused: a pipeline cannot rebuild an artifact "
+                f"it loads from the store; drop it from the names or from --reuse"
+            )
+        try:
+            art = get(name)
+        except ArtifactNotFoundError as e:
+            raise ExportError(f"cannot reuse {name!r}: {e}") from e
+        if art.record.value_path is None or not art.store.has_value(art.record):
+            raise ExportError(
+                f"cannot reuse {name!r}: version {art.version} has no stored value (it could "
+                "not be pickled, or its file is gone); save it again, or export without "
+                f"--reuse {name}"
+            )
+        out.append(art)
+    return out
+
+
 def plan_of(
     arts: Sequence[Artifact],
     pipeline_name: str | None = None,
     params: str | Sequence[str] | None = None,
+    reuse: Sequence[Artifact] = (),
 ) -> Plan:
     """The pipeline plan of the artifacts ``arts``, named ``pipeline_name`` (default: the
-    first artifact's name) made an identifier, with the parameters ``params``. The exported
-    files and :func:`lineage.get_function` are both rendered from it."""
+    first artifact's name) made an identifier, with the parameters ``params``, loading the
+    stored values of ``reuse`` instead of recomputing them. The exported files and
+    :func:`lineage.get_function` are both rendered from it."""
     from lineage.emitters.naming import module_name
     from lineage.emitters.plan import make_plan
 
     pipeline = module_name(pipeline_name or arts[0].name)
     wanted_params = [params] if isinstance(params, str) else list(params or ())
-    return make_plan(pipeline, [_slice(a) for a in arts], wanted_params)
+    slices = [_slice(a) for a in arts]
+    if not reuse:
+        return make_plan(pipeline, slices, wanted_params)
+    kept, reused = _reuse(slices, reuse)
+    plan = make_plan(pipeline, kept, _params_left(wanted_params, slices, kept), _loaders(reused))
+    # a loaded value needs the module of its type where it is unpickled (pandas for a frame)
+    loaded = {a.value_type.split(".")[0] for a in reuse} - set(sys.stdlib_module_names)
+    # a function, or an object of a class the session defined, passes by value between steps
+    by_value = any(a.value_type.startswith("__main__.") or a.value_type in _BY_VALUE for a in reuse)
+    return replace(
+        plan,
+        reused=tuple(reused),
+        reuse_store=_store_of(reuse),
+        modules=tuple(sorted(set(plan.modules) | loaded - {"builtins", "__main__"})),
+        cloudpickle=plan.cloudpickle or by_value,
+    )
+
+
+_BY_VALUE = frozenset({"builtins.function", "builtins.type"})
+
+
+def _reuse(slices: list[Slice], reuse: Sequence[Artifact]) -> tuple[list[Slice], list[Reused]]:
+    """The slices reading the stored values of ``reuse`` (:mod:`lineage.emitters.reuse`), and
+    the reused artifacts whose value some step still loads."""
+    from lineage.emitters.model import RESERVED
+    from lineage.emitters.naming import Namer, identifier
+    from lineage.emitters.reuse import Reused, holds, substitute, target_of
+
+    used = {n for a in slices for s in a.statements for n in s.facts.binds | s.facts.reads}
+    namer = Namer(RESERVED | used | {a.target for a in slices})
+    reused: list[Reused] = []
+    original = slices
+    for art in reuse:
+        source = _slice(art)
+        record = Reused(
+            artifact=art.name,
+            version=art.version,
+            key=str(art.record.value_path),
+            variable=art.target,
+            function=namer("load_" + identifier(art.name, default="artifact")),
+        )
+        target = target_of(source, record)
+        if not any(holds(a, source, target) for a in slices) and any(
+            holds(a, source, target) for a in original
+        ):
+            others = ", ".join(repr(r.artifact) for r in reused)
+            verb = "is" if len(reused) == 1 else "are"
+            raise ExportError(
+                f"no step reads {art.name!r} once {others} {verb} reused: drop --reuse {art.name}"
+            )
+        slices = substitute(slices, source, record)
+        reused.append(record)
+    loads = {s.text.strip() for a in slices for s in a.statements}
+    for record in reused:  # a later one left out the statement loading an earlier one
+        if f"{record.variable} = {record.function}()" not in loads:
+            others = ", ".join(repr(r.artifact) for r in reused if r is not record)
+            raise ExportError(
+                f"no step reads {record.artifact!r} once {others} is reused: drop "
+                f"--reuse {record.artifact}"
+            )
+    return slices, reused
+
+
+def _loaders(reused: Sequence[Reused]) -> list[str]:
+    return [r.function for r in reused]
+
+
+def _params_left(wanted: list[str], before: Sequence[Slice], after: Sequence[Slice]) -> list[str]:
+    """The parameters asked for, without those whose assignment only the reused artifacts'
+    statements, now left out, had."""
+
+    def literals(slices: Sequence[Slice]) -> set[str]:
+        return {str(s.facts.literal[0]) for a in slices for s in a.statements if s.facts.literal}
+
+    gone = literals(before) - literals(after)
+    return [p for p in wanted if p not in gone]
+
+
+def _store_of(reuse: Sequence[Artifact]) -> StoreAddress:
+    from lineage.reuse import store_address
+
+    return store_address(reuse[0].store)
 
 
 def _slice(art: Artifact) -> Slice:
@@ -349,6 +466,9 @@ def _requirements(plan: Plan, targets: Sequence[str], trial: Trial) -> tuple[str
             unknown.append(module)
     if plan.cloudpickle:
         lines.append(_pin("cloudpickle"))
+    if plan.reused:  # the steps load them with lineage, through the store's drivers
+        lines = [line for line in lines if not line.startswith("notebook-lineage")]
+        lines.append(_lineage_pin(plan))
     lines = sorted(dict.fromkeys(lines), key=str.lower)
     if unknown:
         lines.append(f"# also imported, from no installed distribution: {', '.join(unknown)}")
@@ -381,6 +501,16 @@ def _module_distributions() -> Mapping[str, list[str]]:
             if top.isidentifier() and dist.metadata["Name"] not in found.get(top, []):
                 found.setdefault(top, []).append(dist.metadata["Name"])
     return found
+
+
+def _lineage_pin(plan: Plan) -> str:
+    """notebook-lineage, with the extras the reused artifacts' store needs."""
+    extras = plan.reuse_store.extras if plan.reuse_store else ()
+    pinned = _pin("notebook-lineage")
+    if not extras:
+        return pinned
+    name, _, version = pinned.partition("==")
+    return f"{name}[{','.join(extras)}]" + (f"=={version}" if version else "")
 
 
 def _pin(distribution: str) -> str:

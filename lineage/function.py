@@ -40,16 +40,20 @@ Recompute = Callable[..., dict[str, object]]
 
 
 def get_source(
-    names: str | Sequence[str], input_parameters: str | Sequence[str] | None = None
+    names: str | Sequence[str],
+    input_parameters: str | Sequence[str] | None = None,
+    reuse: str | Sequence[str] | None = None,
 ) -> str:
     """The code of :func:`get_function`'s function as a module: the steps module ``export``
-    writes for the same artifacts and parameters (``P_module.py``), whose
+    writes for the same artifacts, parameters and reused artifacts (``P_module.py``), whose
     ``run(**params) -> dict[str, object]`` rebuilds the artifacts and returns them by name."""
-    return _source(names, input_parameters)[1]
+    return _source(names, input_parameters, reuse)[1]
 
 
 def get_function(
-    names: str | Sequence[str], input_parameters: str | Sequence[str] | None = None
+    names: str | Sequence[str],
+    input_parameters: str | Sequence[str] | None = None,
+    reuse: str | Sequence[str] | None = None,
 ) -> Recompute:
     """A function that recomputes the artifacts ``names`` in this process and returns them by
     name, ``{artifact: value}``.
@@ -57,9 +61,11 @@ def get_function(
     Each name in ``input_parameters`` (a top-level assignment ``NAME = <literal>`` of the
     slices, as ``export(params=...)`` takes them) becomes a keyword argument whose default
     is the session's value; with input files, ``input_dir`` picks the input location. The
-    result equals what the exported pipeline rebuilds with the same parameters.
+    result equals what the exported pipeline rebuilds with the same parameters. Each name in
+    ``reuse`` is an artifact whose stored value (the version that is the latest now) each
+    call loads from this process's store instead of recomputing it, as ``export(reuse=...)``.
     """
-    plan, source = _source(names, input_parameters, doing="rebuild")
+    plan, source = _source(names, input_parameters, reuse, doing="rebuild")
     digest = hashlib.sha256(source.encode()).hexdigest()[:8]
     filename = f"<lineage function {plan.pipeline} {digest}>"  # one name per text
     code = compile(source, filename, "exec", dont_inherit=True)  # not this file's __future__
@@ -104,16 +110,18 @@ def get_function(
 def _source(
     names: str | Sequence[str],
     input_parameters: str | Sequence[str] | None,
+    reuse: str | Sequence[str] | None,
     doing: str = "show",
 ) -> tuple[Plan, str]:
     """The plan of the artifacts and the steps module rendered from it, as ``export``
     (default pipeline name, the script target) renders it."""
     from lineage.api import get
     from lineage.emitters.render import Pipeline, render_module
-    from lineage.export import plan_of, wanted_names
+    from lineage.export import plan_of, reused_artifacts, wanted_names
 
-    arts = [get(name) for name in wanted_names(names, doing)]
-    plan = plan_of(arts, None, input_parameters)
+    wanted = wanted_names(names, doing)
+    arts = [get(name) for name in wanted]
+    plan = plan_of(arts, None, input_parameters, reused_artifacts(reuse, wanted))
     spec = Pipeline(plan, ("script",), (), tuple(a.name for a in arts))
     return plan, render_module(spec)
 
@@ -128,6 +136,15 @@ def _load(code: types.CodeType, plan: Plan, data: str | None) -> types.ModuleTyp
             return data
 
         module.data_root = data_root  # type: ignore[attr-defined]  # file_path's folder
+    if plan.reused:
+
+        def load_reused(name: str, version: int, key: str) -> object:
+            from lineage.reuse import load_stored
+            from lineage.store import Store
+
+            return load_stored(name, version, key, store=Store())  # this process's store
+
+        module.load_reused = load_reused  # type: ignore[attr-defined]
     return module
 
 

@@ -170,3 +170,39 @@ def test_ray_files_from_the_input_location(shell, tmp_path: Path) -> None:
     )
     check_rebuilt(data, stored(FILES))
     assert sorted(p.name for p in session.iterdir()) == ["raw.json"]
+
+
+# -- --reuse: the pipeline loads a stored artifact instead of recomputing it -------------------
+
+REUSED = Case("reused", SESSION.cells, {"frame": "df", **SESSION.saves}, params=("N_ROWS",))
+
+
+def export_reusing(shell, tmp_path: Path, target: str) -> Path:
+    """The session's artifacts, but for ``frame`` (the data frame), which the pipeline loads
+    from the store: the random draws that made it leave the steps; ``N_ROWS`` stays, since
+    ``weights`` reads it too."""
+    capture(shell, REUSED)
+    out = tmp_path / "pipeline"
+    argv = ["export", *SESSION.saves, "--to", target, "-o", str(out), "--name", "sales"]
+    assert cli.main([*argv, "--param", "N_ROWS", "--reuse", "frame"]) == 0
+    module = (out / "sales_module.py").read_text()
+    assert "df = load_frame()" in module and "default_rng" not in module
+    assert '"N_ROWS": 40' in module
+    return out
+
+
+def test_airflow_dag_reusing_an_artifact(
+    shell, tmp_path: Path, airflow_env: dict[str, str]
+) -> None:
+    out = export_reusing(shell, tmp_path, "airflow")
+    data = tmp_path / "data"
+    env = {**airflow_env, "AIRFLOW__CORE__DAGS_FOLDER": str(out), "LINEAGE_DATA_DIR": str(data)}
+    run([str(BIN / "airflow"), "dags", "test", "sales"], tmp_path, env)
+    check_rebuilt(data, stored(SESSION))
+
+
+def test_ray_driver_reusing_an_artifact(shell, tmp_path: Path) -> None:
+    out = export_reusing(shell, tmp_path, "ray")
+    data = tmp_path / "data"
+    run([sys.executable, str(out / "sales_ray.py")], tmp_path, child_env(data))
+    check_rebuilt(data, stored(SESSION))

@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from lineage.emitters.params import Param
+
+if TYPE_CHECKING:
+    from lineage.emitters.reuse import Reused
+    from lineage.reuse import StoreAddress
 
 # Names the emitted files use next to the user's code: no step or variable may take one.
 RESERVED = frozenset(
@@ -12,7 +17,7 @@ RESERVED = frozenset(
     "INPUT_DIR INPUT_FILES file_path stage_inputs data_root input_dir "
     "parse_params boolean data_path open_data save_value load_value skip_value keep save "
     "steps run main dag task ARTIFACT_FILES "
-    "Param get_current_context SESSION_ARGV".split()
+    "Param get_current_context SESSION_ARGV load_reused REUSE_STORE".split()
 )
 
 
@@ -108,6 +113,10 @@ class Plan:
     input_files: tuple[tuple[str, str], ...] = ()
     # the session folder's modules the steps import (``helpers.py``, ``mypkg``): shipped along
     local_modules: tuple[str, ...] = ()
+    # stored artifacts the steps load instead of recomputing them (``--reuse``), and the
+    # store they are loaded from
+    reused: tuple[Reused, ...] = ()
+    reuse_store: StoreAddress | None = None
 
 
 @dataclass(eq=False)

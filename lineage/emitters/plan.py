@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import ast
 import os
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 from lineage.analysis.own_calls import SAVE_POINT
 from lineage.emitters.files import constants, input_files, local_modules, looks_like_path
@@ -30,7 +30,14 @@ from lineage.emitters.partition import SessionSteps
 from lineage.errors import ExportError
 
 
-def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str] = ()) -> Plan:
+def make_plan(
+    pipeline: str,
+    slices: Sequence[Slice],
+    param_names: Sequence[str] = (),
+    reserved: Iterable[str] = (),
+) -> Plan:
+    """The plan of ``slices``; ``reserved``: names the steps module defines besides the
+    steps (the functions loading reused artifacts), which no step may take."""
     stmts = _collect(slices)
     literals = [
         (s.facts.literal[0], s.facts.literal[1], f"`{s.text.strip()}`")
@@ -47,7 +54,7 @@ def make_plan(pipeline: str, slices: Sequence[Slice], param_names: Sequence[str]
         if k not in param_keys and k not in hoisted and not s.facts.inert
     ]
     steps: list[Step] = []
-    namer = Namer(RESERVED | module_names | set(params))
+    namer = Namer(RESERVED | module_names | set(params) | set(reserved))
     by_value = False  # functions or classes made inside steps may leave them
     for session in dict.fromkeys(a.session for a in slices):
         arts = [a for a in slices if a.session == session]

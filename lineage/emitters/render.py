@@ -300,9 +300,47 @@ def render_module(pipeline: Pipeline) -> str:
         else None,
         cloudpickle=plan.cloudpickle,
         helpers=[rewrite(h.strip("\n"), files) for h in plan.helpers],
+        reuse=_reuse_context(plan),
         steps=steps,
         run=_run_function(pipeline),
     )
+
+
+def _reuse_context(plan: Plan) -> dict[str, Any] | None:
+    """The store and the loading functions of the artifacts the steps reuse, if any."""
+    store = plan.reuse_store
+    if not plan.reused or store is None:
+        return None
+    entries = {"database_url": store.database_url, "artifact_url": store.artifact_url}
+    secret = None in entries.values()
+    if secret:
+        entries["hidden"] = store.shown
+    return {
+        "store": [_entry(k, "None" if v is None else string(v)) for k, v in entries.items()],
+        "secret": secret,
+        "loaders": [
+            {
+                "function": r.function,
+                "comment": f"# reused artifact {string(r.artifact)} version {r.version}: loaded "
+                "from the store instead of recomputed",
+                "call": call(
+                    "return load_reused",
+                    [string(r.artifact), str(r.version), string(r.key)],
+                    level=1,
+                ),
+            }
+            for r in plan.reused
+        ],
+    }
+
+
+def _entry(key: str, value: str) -> str:
+    """``"key": value,`` in a dict at one indent, the value in parentheses on its own line
+    when the line would be too long (as ruff format keeps it)."""
+    line = f"    {string(key)}: {value},"
+    if len(line) <= LINE_LENGTH:
+        return line
+    return f"    {string(key)}: (\n        {value}\n    ),"
 
 
 def _input_files(plan: Plan) -> str | None:
