@@ -243,7 +243,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser(
         "export",
-        help="write a pipeline (script, Airflow DAG or Ray driver) that rebuilds artifacts",
+        help="write a pipeline (a script, or for Airflow, Dagster, Kubeflow, Prefect or Ray) "
+        "that rebuilds artifacts",
     )
     p.add_argument("names", nargs="+", metavar="NAME", help="artifacts the pipeline rebuilds")
     p.add_argument(
