@@ -42,12 +42,10 @@ def load_ipython_extension(shell: Any) -> None:
     """``%load_ext lineage``: start capturing this shell's cells; lineage's errors show as
     their message, without a traceback."""
     from lineage.ipython_errors import register
-    from lineage.store import warm
     from lineage.tracer import load
 
     load(shell)
     register(shell)
-    warm()  # the store's imports, here rather than in the first save
 
 
 def unload_ipython_extension(shell: Any) -> None:

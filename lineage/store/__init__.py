@@ -193,17 +193,6 @@ class StoreInfo:
 _databases: dict[tuple[str, str], Database] = {}  # Store.db's, by URL
 
 
-def warm() -> None:
-    """Import what the store uses (SQLAlchemy, fsspec) now, so that the first save does not
-    pay for it: ``%load_ext lineage`` calls this, never ``import lineage``."""
-    from lineage.store import schema, urls, values  # noqa: F401  (imports SQLAlchemy lazily)
-
-    schema.tables()
-    import fsspec.implementations.local  # noqa: F401
-    import sqlalchemy.dialects.sqlite
-    import sqlalchemy.pool  # noqa: F401
-
-
 @dataclass(frozen=True)
 class PushResult:
     """What :meth:`Store.push` did: the (name, version) pairs copied, and those the target
