@@ -10,7 +10,6 @@ artifact, the version and the store.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -39,7 +38,7 @@ class StoreAddress:
 def store_address(store: Store) -> StoreAddress:
     """The URLs of ``store`` as a steps module may keep them: the default store (SQLite and a
     folder under the home) by its absolute paths, a URL with a password left out."""
-    from lineage.store.urls import mask
+    from lineage.store.urls import extras_of, mask
 
     db = store.db.url
     database = None if db.password else db.render_as_string(hide_password=False)
@@ -47,13 +46,11 @@ def store_address(store: Store) -> StoreAddress:
     artifacts = location.root if location.local else location.url
     secret = _has_password(artifacts)
     shown_artifacts = "(an artifact URL with a password)" if secret else artifacts
-    extras = ["postgres"] if db.get_backend_name() == "postgresql" else []
-    extras += ["s3"] if location.url.startswith(("s3://", "s3a://")) else []
     return StoreAddress(
         database_url=database,
         artifact_url=None if secret else artifacts,
         shown=f"{mask(db)} with values at {shown_artifacts}",
-        extras=tuple(extras),
+        extras=extras_of(db, location.url),
     )
 
 
@@ -99,10 +96,12 @@ def load_stored(
 def _open(
     name: str, version: int, database_url: str | None, artifact_url: str | None, hidden: str
 ) -> Store:
+    from lineage._config import store_urls
     from lineage.store import Store
 
-    database = os.environ.get("LINEAGE_DATABASE_URL") or database_url
-    artifacts = os.environ.get("LINEAGE_ARTIFACT_URL") or artifact_url
+    urls = store_urls()  # the environment's (or lineage.configure's), as every Store reads them
+    database = urls.database_url or database_url
+    artifacts = urls.artifact_url or artifact_url
     for value, variable in (
         (database, "LINEAGE_DATABASE_URL"),
         (artifacts, "LINEAGE_ARTIFACT_URL"),

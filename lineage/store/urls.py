@@ -22,6 +22,18 @@ _DATABASE_EXTRAS = {"postgresql": ("postgres", "psycopg")}
 _ARTIFACT_EXTRAS = {"s3": ("s3", "s3fs"), "s3a": ("s3", "s3fs")}
 
 
+def extras_of(database: URL, artifact_url: str) -> tuple[str, ...]:
+    """The notebook-lineage extras that install the drivers of a store at these URLs."""
+    import fsspec.core
+
+    protocol = fsspec.core.split_protocol(artifact_url)[0] or "file"
+    found = (
+        _DATABASE_EXTRAS.get(database.get_backend_name(), (None, ""))[0],
+        _ARTIFACT_EXTRAS.get(protocol, (None, ""))[0],
+    )
+    return tuple(e for e in found if e is not None)
+
+
 def _install_hint(extra: str | None, package: str) -> str:
     if extra is None:
         return f"install {package}"
