@@ -191,11 +191,6 @@ def export_reusing(shell, tmp_path: Path, target: str) -> Path:
     return out
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 11),
-    reason="--reuse refuses 'frame' for 'summary' on the 3.10 stack (clean-clone run); not yet understood",
-    strict=True,
-)
 def test_airflow_dag_reusing_an_artifact(
     shell, tmp_path: Path, airflow_env: dict[str, str]
 ) -> None:
@@ -206,11 +201,6 @@ def test_airflow_dag_reusing_an_artifact(
     check_rebuilt(data, stored(SESSION))
 
 
-@pytest.mark.xfail(
-    sys.version_info < (3, 11),
-    reason="--reuse refuses 'frame' for 'summary' on the 3.10 stack (clean-clone run); not yet understood",
-    strict=True,
-)
 def test_ray_driver_reusing_an_artifact(shell, tmp_path: Path) -> None:
     out = export_reusing(shell, tmp_path, "ray")
     data = tmp_path / "data"

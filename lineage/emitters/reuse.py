@@ -139,10 +139,17 @@ def _substituted(art: Slice, source: Slice, target: Statement, reused: Reused) -
     theirs = {float(s.id) for s in source.statements}  # candidates for leaving
     kept = {p for p in order if p not in theirs}
     if not kept:
+        changers = [s.text for s in art.statements if variable in s.facts.mutates]
+        how = (
+            f" (`{_short(changers[-1])}` may change {variable!r} in place, as far as lineage "
+            "can tell)"
+            if changers
+            else ""
+        )
         raise ExportError(
             f"cannot reuse {reused.artifact!r} for {art.artifact!r}: every statement of "
-            f"{art.artifact!r} is one {reused.artifact!r} needs too, so nothing would be left "
-            f"to compute; export without --reuse {reused.artifact}"
+            f"{art.artifact!r} is one {reused.artifact!r} needs too{how}, so nothing would be "
+            f"left to compute; export without --reuse {reused.artifact}"
         )
     rebound = any(variable in nodes[p].facts.sure for p in order if p > target.id)
     index = _Index(nodes)
