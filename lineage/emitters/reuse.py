@@ -139,11 +139,11 @@ def _substituted(art: Slice, source: Slice, target: Statement, reused: Reused) -
     theirs = {float(s.id) for s in source.statements}  # candidates for leaving
     kept = {p for p in order if p not in theirs}
     if not kept:
-        changers = [s.text for s in art.statements if variable in s.facts.mutates]
+        changer = next((s for s in reversed(art.statements) if variable in s.facts.mutates), None)
         how = (
-            f" (`{_short(changers[-1])}` may change {variable!r} in place, as far as lineage "
+            f" (`{_short(changer.text)}` may change {variable!r} in place, as far as lineage "
             "can tell)"
-            if changers
+            if changer
             else ""
         )
         raise ExportError(

@@ -24,14 +24,18 @@ _ARTIFACT_EXTRAS = {"s3": ("s3", "s3fs"), "s3a": ("s3", "s3fs")}
 
 def extras_of(database: URL, artifact_url: str) -> tuple[str, ...]:
     """The notebook-lineage extras that install the drivers of a store at these URLs."""
-    import fsspec.core
-
-    protocol = fsspec.core.split_protocol(artifact_url)[0] or "file"
     found = (
         _DATABASE_EXTRAS.get(database.get_backend_name(), (None, ""))[0],
-        _ARTIFACT_EXTRAS.get(protocol, (None, ""))[0],
+        _ARTIFACT_EXTRAS.get(_protocol(artifact_url), (None, ""))[0],
     )
     return tuple(e for e in found if e is not None)
+
+
+def _protocol(url: str) -> str:
+    """The fsspec protocol of ``url``: ``s3``, ``gs``, ``file`` for a plain path."""
+    import fsspec.core
+
+    return fsspec.core.split_protocol(url)[0] or "file"
 
 
 def _install_hint(extra: str | None, package: str) -> str:
@@ -121,7 +125,7 @@ def artifact_location(raw: str | Path) -> ArtifactLocation:
     text = str(raw)
     if not text.strip():
         raise StoreConfigError("the artifact URL is empty: give a folder or a URL like s3://b/p")
-    protocol = fsspec.core.split_protocol(text)[0] or "file"
+    protocol = _protocol(text)
     try:
         fs, root = fsspec.core.url_to_fs(text)
     except ImportError as e:
